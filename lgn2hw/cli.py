@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: MIT
+"""The ``lgn2hw`` command line. Commands live in their own modules and load lazily."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from . import __version__
+from .errors import LgnError
+
+# command name -> "module:function"; imported only when the command runs (torch, z3, amaranth are slow).
+COMMANDS: dict[str, str] = {
+    "inspect": "lgn2hw.commands.inspect:inspect",
+    "predict": "lgn2hw.commands.predict:predict",
+    "compile": "lgn2hw.commands.compile:compile_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lgn2hw")
+def cli():
+    """Compile trained Logic Gate Networks into verified FPGA designs.
+
+    \b
+    Example:
+      lgn2hw inspect examples/digits.pt
+      lgn2hw compile examples/digits.pt --target ice40
+    """
+
+
+def main(argv=None) -> int:
+    """Entry point: user errors become one line on stderr and exit code 1."""
+    try:
+        cli.main(args=argv, prog_name="lgn2hw", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except LgnError as e:
+        click.echo(f"error: {e}", err=True)
+        return 1
+    except (ValueError, OSError) as e:  # NetlistError is a ValueError
+        click.echo(f"error: {e}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

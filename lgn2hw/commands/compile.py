@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: MIT
+"""`lgn2hw compile`: import -> passes -> RTL -> (verify) -> (synthesis). Stages land one by one."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from .. import analysis, ir
+from ..frontends import load_model
+from .inspect import FORMAT_CHOICE
+
+
+@click.command("compile")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: build/<model name>).")
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="Force the input format.")
+@click.option("--target", type=click.Choice(["none", "ice40", "ecp5"]), default="none",
+              help="Synthesize for this FPGA family after emitting RTL.")
+def compile_cmd(model, out_dir, fmt, target):
+    """Compile a trained LGN checkpoint into an optimized netlist and hardware.
+
+    \b
+    Example:
+      lgn2hw compile examples/digits.pt --target ice40
+    """
+    console = Console()
+    out = Path(out_dir) if out_dir else Path("build") / Path(model).stem
+    imp = load_model(model, fmt)
+    nl = imp.netlist
+    counts = analysis.gate_counts(nl)
+    console.print(f"imported {model} ({imp.format}): {nl.num_inputs} inputs, {counts['gates']} gates "
+                  f"({counts['logic_gates']} logic), depth {counts['depth']}, {nl.num_classes} classes")
+    ir.save(nl, out / "netlist.npz")
+    console.print(f"wrote {out / 'netlist.npz'}")

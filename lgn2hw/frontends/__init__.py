@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: MIT
+"""Checkpoint frontends: every supported format becomes one ``Netlist``.
+
+``load_model(path)`` reads a file once, detects its format (or takes ``fmt``) and hands the
+loaded object to that format's converter. Frontends are the only code that imports torch.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import CheckpointError
+from ..ir import Netlist, NetlistError
+from .. import ir
+
+# format name -> module (imported lazily); each module defines
+#   matches(obj) -> bool   and   convert(obj, path, **options) -> Imported
+FRONTENDS: dict[str, str] = {
+    "native": "lgn2hw.frontends.native",
+}
+
+
+@dataclass
+class Imported:
+    """A loaded model: its netlist plus whatever else the checkpoint carried."""
+
+    netlist: Netlist
+    format: str
+    data: dict = field(default_factory=dict)  # optional samples: "X" float [N,F] / "bits" uint8 [N,I], "y" int [N]
+    config: dict = field(default_factory=dict)
+
+
+def sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_checkpoint(path):
+    """torch.load with weights_only=True; an object that needs code execution is refused.
+
+    Peer formats that are full pickles go through the restricted unpickler instead
+    (frontends/safe_pickle.py) when that module is present.
+    """
+    import pickle
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(path, "no such file") from None
+    except IsADirectoryError:
+        raise CheckpointError(path, "is a directory, expected a checkpoint file") from None
+    except pickle.UnpicklingError as e:
+        first = str(e).strip().splitlines()
+        hint = next((ln for ln in first if "Unsupported global" in ln or "GLOBAL" in ln), first[0] if first else "")
+        try:
+            safe = importlib.import_module("lgn2hw.frontends.safe_pickle")
+        except ImportError:
+            raise CheckpointError(path, f"the pickle needs code execution, which lgn2hw never does ({hint.strip()})") from None
+        return safe.load(path)
+    except (RuntimeError, EOFError, OSError, ValueError) as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(path, f"not a readable torch checkpoint ({msg})") from None
+
+
+def load_model(path, fmt: str | None = None, **options) -> Imported:
+    """Load a checkpoint or a saved netlist (.npz) into an ``Imported``."""
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(path, "no such file")
+    if path.is_dir():
+        raise CheckpointError(path, "is a directory, expected a checkpoint file")
+    if fmt in (None, "netlist") and ir.is_netlist_file(path):
+        try:
+            return Imported(ir.load(path), "netlist")
+        except NetlistError as e:
+            raise CheckpointError(path, str(e)) from None
+    if fmt is not None and fmt not in FRONTENDS:
+        raise CheckpointError(path, f"unknown format {fmt!r}; known: {', '.join(['netlist', *FRONTENDS])}")
+    obj = read_checkpoint(path)
+    names = [fmt] if fmt else list(FRONTENDS)
+    for name in names:
+        mod = importlib.import_module(FRONTENDS[name])
+        if fmt or mod.matches(obj):
+            try:
+                imported = mod.convert(obj, path, **options)
+            except NetlistError as e:
+                raise CheckpointError(path, f"{name} checkpoint describes an invalid network: {e}") from None
+            prov = dict(imported.netlist.provenance)
+            prov.setdefault("format", name)
+            prov.setdefault("file", path.name)
+            prov.setdefault("sha256", sha256_file(path))
+            imported.netlist = imported.netlist.replace(provenance=prov)
+            return imported
+    raise CheckpointError(path, f"not a known LGN checkpoint (tried {', '.join(names)}); "
+                                f"top-level object is {_describe(obj)}")
+
+
+def _describe(obj) -> str:
+    if isinstance(obj, dict):
+        keys = list(obj)[:8]
+        return f"a dict with keys {keys}{'...' if len(obj) > 8 else ''}"
+    return type(obj).__name__
+
+
+def to_numpy(value, path, key: str, dtype=None, ndim: int | None = None) -> np.ndarray:
+    """A tensor/array from a checkpoint as numpy, with a clear error naming the key."""
+    try:
+        import torch
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().numpy()
+        arr = np.asarray(value) if dtype is None else np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(path, f"{key}: expected an array, got {type(value).__name__} ({e})") from None
+    if ndim is not None and arr.ndim != ndim:
+        raise CheckpointError(path, f"{key}: expected {ndim} dimensions, got shape {list(arr.shape)}")
+    return arr

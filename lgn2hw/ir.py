@@ -1,0 +1,390 @@
+# SPDX-License-Identifier: MIT
+"""The netlist IR: a gate-level network held in flat numpy arrays.
+
+Contract (every frontend, pass, simulator and backend agrees on it):
+
+=================  ===============================================================
+signal ids         0 and 1 are the constants FALSE/TRUE, 2 .. 2+I-1 the primary input
+                   bits, then node n has signal id ``2 + I + n``.
+``tables``         uint64 [N]: the node's truth table over ``arity`` inputs (see ops.py;
+                   for arity 2 this is difflogic's op id).
+``fanin``          int32 [N, arity]: signal ids read by each node; always < the node's own
+                   id (so the order is topological and cycles cannot exist). A node that
+                   uses fewer inputs points the unused slots anywhere earlier (usually 0)
+                   and its table ignores them. Fan-ins may skip levels.
+``level``          int32 [N]: 1 + max level of its fan-ins (inputs and constants are 0).
+                   Nodes are sorted by level; ``level_ptr[L-1]:level_ptr[L]`` are level L.
+``outputs``        int32 [O]: signal ids of the output bits (may be constants or inputs).
+``num_classes``    C: the outputs form C equal contiguous groups; GroupSum is the popcount
+                   of each group, the predicted class its argmax (ties -> lowest index).
+``encoder``        optional thermometer encoder: thresholds float64 [F, T]; input bit
+                   ``f*T + t`` is ``x_f > thresholds[f, t]``. Its input count is F*T = I.
+``tau``            GroupSum temperature (training only; hardware ignores it).
+``provenance``     dict: source format, checkpoint file name and sha256, notes.
+=================  ===============================================================
+
+A Netlist is treated as immutable: passes build new ones (see ``Netlist.build``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import ops
+
+FORMAT_NAME = "lgn2hw-netlist"
+FORMAT_VERSION = 1
+
+
+class NetlistError(ValueError):
+    """An invalid netlist; the message names the node or field at fault."""
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """Thermometer encoder: input bit f*T + t = (x_f > thresholds[f, t])."""
+
+    thresholds: np.ndarray  # float64 [F, T]
+
+    @property
+    def num_features(self) -> int:
+        return int(self.thresholds.shape[0])
+
+    @property
+    def bits_per_feature(self) -> int:
+        return int(self.thresholds.shape[1])
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise NetlistError(f"encoder expects features [N, {self.num_features}], got {list(x.shape)}")
+        bits = x[:, :, None] > self.thresholds[None, :, :]
+        return bits.reshape(x.shape[0], -1).astype(np.uint8)
+
+
+@dataclass(frozen=True, eq=False)
+class Netlist:
+    num_inputs: int
+    arity: int
+    tables: np.ndarray
+    fanin: np.ndarray
+    level: np.ndarray
+    outputs: np.ndarray
+    num_classes: int
+    encoder: Encoder | None = None
+    tau: float = 1.0
+    provenance: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def build(cls, num_inputs: int, arity: int, tables, fanin, outputs, num_classes: int,
+              encoder: Encoder | None = None, tau: float = 1.0, provenance: dict | None = None,
+              levels=None) -> "Netlist":
+        """Make a netlist from nodes in any topological order (fan-in ids < own id).
+
+        Levels are computed (or taken from ``levels`` when the caller knows them), nodes
+        are stably sorted by level and all ids renumbered. The result is validated.
+        """
+        tables = np.ascontiguousarray(tables, dtype=np.uint64).reshape(-1)
+        n = tables.shape[0]
+        fanin = np.ascontiguousarray(fanin, dtype=np.int64).reshape(n, arity)
+        outputs = np.ascontiguousarray(outputs, dtype=np.int64).reshape(-1)
+        base = 2 + num_inputs
+        _check_fanin(fanin, base)
+        level = compute_levels(fanin, base) if levels is None else np.asarray(levels, np.int32)
+        order = np.argsort(level, kind="stable")
+        if np.any(order != np.arange(n)):
+            remap = np.arange(base + n, dtype=np.int64)
+            remap[base + order] = base + np.arange(n)
+            tables, fanin, level = tables[order], remap[fanin[order]], level[order]
+            ok = (outputs >= 0) & (outputs < base + n)
+            outputs = np.where(ok, remap[np.where(ok, outputs, 0)], outputs)
+        nl = cls(num_inputs=int(num_inputs), arity=int(arity), tables=tables,
+                 fanin=fanin.astype(np.int32), level=np.asarray(level, np.int32),
+                 outputs=outputs.astype(np.int32), num_classes=int(num_classes), encoder=encoder,
+                 tau=float(tau), provenance=dict(provenance or {}))
+        nl.validate()
+        return nl
+
+    def replace(self, **changes) -> "Netlist":
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ derived views
+    @property
+    def num_nodes(self) -> int:
+        return int(self.tables.shape[0])
+
+    @property
+    def num_outputs(self) -> int:
+        return int(self.outputs.shape[0])
+
+    @property
+    def base(self) -> int:
+        """Signal id of node 0."""
+        return 2 + self.num_inputs
+
+    @property
+    def num_signals(self) -> int:
+        return self.base + self.num_nodes
+
+    @property
+    def depth(self) -> int:
+        return int(self.level[-1]) if self.num_nodes else 0
+
+    @property
+    def level_ptr(self) -> np.ndarray:
+        """Offsets: nodes of level L (1-based) are level_ptr[L-1]:level_ptr[L]."""
+        return np.searchsorted(self.level, np.arange(1, self.depth + 2), side="left").astype(np.int64)
+
+    @property
+    def group_size(self) -> int:
+        return self.num_outputs // self.num_classes
+
+    def kinds(self) -> np.ndarray:
+        return ops.classify(self.tables, self.arity)
+
+    def signal_levels(self) -> np.ndarray:
+        lv = np.zeros(self.num_signals, dtype=np.int32)
+        lv[self.base:] = self.level
+        return lv
+
+    # ------------------------------------------------------------------ checks
+    def validate(self) -> None:
+        n, k, base = self.num_nodes, self.arity, self.base
+        if not 1 <= k <= ops.MAX_ARITY:
+            raise NetlistError(f"arity {k} out of range 1..{ops.MAX_ARITY}")
+        if self.num_inputs < 0:
+            raise NetlistError(f"negative input count {self.num_inputs}")
+        if self.fanin.shape != (n, k) or self.level.shape != (n,):
+            raise NetlistError(f"fanin shape {self.fanin.shape} / level shape {self.level.shape} "
+                               f"do not match {n} nodes of arity {k}")
+        bad = np.flatnonzero(self.tables > ops.full_mask(k))
+        if bad.size:
+            raise NetlistError(f"node {bad[0]}: truth table {int(self.tables[bad[0]])} has more than {1 << k} bits")
+        _check_fanin(self.fanin, base)
+        if n:
+            lv = self.signal_levels()
+            expect = 1 + lv[self.fanin].max(axis=1)
+            wrong = np.flatnonzero(expect != self.level)
+            if wrong.size:
+                raise NetlistError(f"node {wrong[0]}: level {self.level[wrong[0]]}, expected {expect[wrong[0]]}")
+        if np.any((self.outputs < 0) | (self.outputs >= self.num_signals)):
+            i = int(np.flatnonzero((self.outputs < 0) | (self.outputs >= self.num_signals))[0])
+            raise NetlistError(f"output {i}: signal id {self.outputs[i]} out of range 0..{self.num_signals - 1}")
+        if self.num_classes < 1 or self.num_outputs % self.num_classes:
+            raise NetlistError(f"{self.num_outputs} outputs cannot form {self.num_classes} equal class groups")
+        if self.encoder is not None:
+            f, t = self.encoder.thresholds.shape
+            if f * t != self.num_inputs:
+                raise NetlistError(f"encoder makes {f}x{t}={f * t} bits but the netlist has {self.num_inputs} inputs")
+            if not np.all(np.isfinite(self.encoder.thresholds)):
+                raise NetlistError("encoder thresholds contain NaN or infinity")
+
+    # ------------------------------------------------------------------ identity
+    def fingerprint(self) -> str:
+        """sha256 of the function-defining arrays (not provenance)."""
+        h = hashlib.sha256()
+        h.update(json.dumps([self.num_inputs, self.arity, self.num_classes]).encode())
+        for a in (self.tables, self.fanin, self.outputs):
+            h.update(np.ascontiguousarray(a).tobytes())
+        if self.encoder is not None:
+            h.update(self.encoder.thresholds.tobytes())
+        return h.hexdigest()
+
+
+def _check_fanin(fanin: np.ndarray, base: int) -> None:
+    n = fanin.shape[0]
+    if n == 0:
+        return
+    own = base + np.arange(n)[:, None]
+    bad = (fanin < 0) | (fanin >= own)
+    if bad.any():
+        node, slot = (int(v) for v in np.argwhere(bad)[0])
+        raise NetlistError(f"node {node} (signal {base + node}): fan-in {slot} reads signal {fanin[node, slot]}, "
+                           f"expected an id in 0..{base + node - 1} (constants, inputs or earlier nodes)")
+
+
+def compute_levels(fanin: np.ndarray, base: int) -> np.ndarray:
+    """Level of every node (1 + max fan-in level), vectorized: one sweep per level of depth."""
+    n = fanin.shape[0]
+    lv = np.zeros(base + n, dtype=np.int32)
+    if n == 0:
+        return lv[base:]
+    while True:
+        new = 1 + lv[fanin].max(axis=1)
+        if np.array_equal(new, lv[base:]):
+            return new.astype(np.int32)
+        lv[base:] = new
+
+
+# ---------------------------------------------------------------------- editing helpers
+def compact(nl: Netlist, keep: np.ndarray, fanin: np.ndarray | None = None,
+            outputs: np.ndarray | None = None, tables: np.ndarray | None = None) -> Netlist:
+    """Rebuild ``nl`` keeping the nodes where ``keep`` is true.
+
+    ``fanin``/``outputs``/``tables`` (same indexing as ``nl``) replace the originals, so a
+    pass can rewire consumers first and drop the orphaned nodes here in one step. Kept
+    nodes must not read dropped ones.
+    """
+    fanin = nl.fanin if fanin is None else np.asarray(fanin)
+    outputs = nl.outputs if outputs is None else np.asarray(outputs)
+    tables = nl.tables if tables is None else np.asarray(tables, dtype=np.uint64)
+    keep = np.asarray(keep, dtype=bool)
+    base = nl.base
+    remap = np.full(nl.num_signals, -1, dtype=np.int64)
+    remap[:base] = np.arange(base)
+    kept = np.flatnonzero(keep)
+    remap[base + kept] = base + np.arange(kept.size)
+    new_fanin = remap[fanin[kept]]
+    new_out = remap[outputs]
+    if (new_fanin < 0).any() or (new_out < 0).any():
+        raise NetlistError("compact: a kept node or output reads a removed node")
+    return Netlist.build(nl.num_inputs, nl.arity, tables[kept], new_fanin, new_out, nl.num_classes,
+                         encoder=nl.encoder, tau=nl.tau, provenance=nl.provenance)
+
+
+def live_nodes(nl: Netlist, fanin: np.ndarray | None = None, outputs: np.ndarray | None = None) -> np.ndarray:
+    """bool [N]: nodes in the transitive fan-in cone of the outputs (reverse level sweep)."""
+    fanin = nl.fanin if fanin is None else fanin
+    outputs = nl.outputs if outputs is None else outputs
+    live = np.zeros(nl.num_signals, dtype=bool)
+    live[outputs] = True
+    ptr = nl.level_ptr
+    for lvl in range(nl.depth, 0, -1):
+        lo, hi = ptr[lvl - 1], ptr[lvl]
+        sel = live[nl.base + lo: nl.base + hi]
+        if sel.any():
+            live[fanin[lo:hi][sel].reshape(-1)] = True
+    return live[nl.base:]
+
+
+# ---------------------------------------------------------------------- text form
+def dumps(nl: Netlist) -> str:
+    """Canonical text form: one node per line; ``loads`` parses it back."""
+    lines = [f"{FORMAT_NAME} {FORMAT_VERSION}",
+             f"inputs {nl.num_inputs}", f"arity {nl.arity}", f"classes {nl.num_classes}",
+             f"tau {nl.tau!r}"]
+    if nl.encoder is not None:
+        f, t = nl.encoder.thresholds.shape
+        lines.append(f"encoder {f} {t}")
+        for row in nl.encoder.thresholds:
+            lines.append("  " + " ".join(repr(float(v)) for v in row))
+    if nl.provenance:
+        lines.append("provenance " + json.dumps(nl.provenance, sort_keys=True))
+    width = max(1, (1 << nl.arity) // 4)
+    for i in range(nl.num_nodes):
+        name = ops.OP_NAMES[int(nl.tables[i])] if nl.arity == 2 else ""
+        fi = " ".join(str(int(v)) for v in nl.fanin[i])
+        lines.append(f"n{nl.base + i} = 0x{int(nl.tables[i]):0{width}x} ({fi})" + (f"  # {name}" if name else ""))
+    lines.append("outputs " + " ".join(str(int(v)) for v in nl.outputs))
+    return "\n".join(lines) + "\n"
+
+
+def loads(text: str) -> Netlist:
+    header: dict = {}
+    thresholds: list[list[float]] = []
+    tables, fanin = [], []
+    outputs: list[int] = []
+    lines = text.splitlines()
+    if not lines or lines[0].split()[:1] != [FORMAT_NAME]:
+        raise NetlistError(f"not a {FORMAT_NAME} text dump (first line {lines[0]!r})" if lines else "empty dump")
+    it = iter(enumerate(lines[1:], start=2))
+    for lineno, raw in it:
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            if line.startswith("n") and "=" in line:
+                _, rhs = line.split("=", 1)
+                tab, rest = rhs.strip().split(" ", 1)
+                tables.append(int(tab, 16))
+                fanin.append([int(v) for v in rest.strip().strip("()").split()])
+            else:
+                key, _, val = line.partition(" ")
+                if key == "encoder":
+                    f, t = (int(v) for v in val.split())
+                    for _ in range(f):
+                        thresholds.append([float(v) for v in next(it)[1].split()])
+                    header["encoder_shape"] = (f, t)
+                elif key == "provenance":
+                    header["provenance"] = json.loads(val)
+                elif key == "outputs":
+                    outputs = [int(v) for v in val.split()]
+                else:
+                    header[key] = val
+        except (ValueError, StopIteration) as e:
+            raise NetlistError(f"line {lineno}: cannot parse {raw!r} ({e})") from None
+    k = int(header["arity"])
+    enc = Encoder(np.array(thresholds, dtype=np.float64).reshape(header["encoder_shape"])) \
+        if "encoder_shape" in header else None
+    return Netlist.build(int(header["inputs"]), k, np.array(tables, dtype=np.uint64),
+                         np.array(fanin, dtype=np.int64).reshape(-1, k), outputs, int(header["classes"]),
+                         encoder=enc, tau=float(header.get("tau", 1.0)), provenance=header.get("provenance"))
+
+
+# ---------------------------------------------------------------------- file form
+def atomic_write(path: str | os.PathLike, write) -> None:
+    """Call write(tmp_path) then rename over path, so a failure never leaves a half file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(nl: Netlist, path: str | os.PathLike) -> None:
+    """Versioned on-disk form: .npz with the arrays and a JSON header."""
+    header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "num_inputs": nl.num_inputs,
+              "arity": nl.arity, "num_classes": nl.num_classes, "tau": nl.tau,
+              "provenance": nl.provenance}
+    arrays = dict(tables=nl.tables, fanin=nl.fanin, level=nl.level, outputs=nl.outputs,
+                  header=np.frombuffer(json.dumps(header, sort_keys=True).encode(), dtype=np.uint8))
+    if nl.encoder is not None:
+        arrays["thresholds"] = nl.encoder.thresholds
+
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    atomic_write(path, write)
+
+
+def is_netlist_file(path: str | os.PathLike) -> bool:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return "header" in z.files and "tables" in z.files
+    except Exception:
+        return False
+
+
+def load(path: str | os.PathLike) -> Netlist:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            header = json.loads(bytes(z["header"]).decode())
+            arrays = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise NetlistError(f"{path}: no such file") from None
+    except Exception as e:
+        raise NetlistError(f"{path}: not an lgn2hw netlist .npz ({type(e).__name__}: {e})") from None
+    if header.get("format") != FORMAT_NAME:
+        raise NetlistError(f"{path}: header format {header.get('format')!r}, expected {FORMAT_NAME!r}")
+    if header.get("version") != FORMAT_VERSION:
+        raise NetlistError(f"{path}: netlist format version {header.get('version')}, this lgn2hw reads {FORMAT_VERSION}")
+    enc = Encoder(arrays["thresholds"].astype(np.float64)) if "thresholds" in arrays else None
+    try:
+        return Netlist.build(header["num_inputs"], header["arity"], arrays["tables"], arrays["fanin"],
+                             arrays["outputs"], header["num_classes"], encoder=enc, tau=header.get("tau", 1.0),
+                             provenance=header.get("provenance"), levels=arrays.get("level"))
+    except NetlistError as e:
+        raise NetlistError(f"{path}: {e}") from None

@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: MIT
+"""Reference simulator: bit-packed numpy, 64 samples per uint64 word, one step per level.
+
+This is the golden model: passes, frontends and the generated hardware are all checked
+against it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ir import Netlist, NetlistError
+
+_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+# Working-set budget per chunk of samples (signal rows x words x 8 bytes).
+_CHUNK_BYTES = 48 << 20
+
+
+@dataclass(frozen=True)
+class SimResult:
+    output_bits: np.ndarray  # uint8 [N, O]
+    group_sums: np.ndarray   # int32 [N, C]
+    classes: np.ndarray      # int64 [N]
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """uint8 [N, M] 0/1 -> uint64 [M, ceil(N/64)]; sample s is bit s%64 of word s//64."""
+    bits = np.asarray(bits, dtype=np.uint8)
+    n, m = bits.shape
+    words = (n + 63) // 64
+    if n != words * 64:
+        padded = np.zeros((words * 64, m), dtype=np.uint8)
+        padded[:n] = bits
+        bits = padded
+    # byte j of a sample block holds samples 8j..8j+7: OR eight shifted sample rows at once
+    rows = bits.reshape(-1, 8, m)
+    acc = rows[:, 0, :].copy()
+    for j in range(1, 8):
+        acc |= rows[:, j, :] << np.uint8(j)
+    return np.ascontiguousarray(acc.T).view("<u8").astype(np.uint64, copy=False)
+
+
+def unpack_bits(words: np.ndarray, n: int) -> np.ndarray:
+    """uint64 [M, W] -> uint8 [N, M] (inverse of pack_bits)."""
+    w = np.ascontiguousarray(words, dtype="<u8")
+    bits = np.unpackbits(w.view(np.uint8), axis=1, bitorder="little")[:, :n]
+    return np.ascontiguousarray(bits.T)
+
+
+class _Plan:
+    """Per-level evaluation order, precomputed once per netlist: gates grouped by table."""
+
+    def __init__(self, nl: Netlist):
+        self.levels = []
+        ptr = nl.level_ptr
+        for lvl in range(1, nl.depth + 1):
+            lo, hi = int(ptr[lvl - 1]), int(ptr[lvl])
+            tabs = nl.tables[lo:hi]
+            order = np.argsort(tabs, kind="stable")
+            stab = tabs[order]
+            cuts = np.flatnonzero(np.diff(stab)) + 1
+            starts = np.concatenate([[0], cuts]).astype(np.int64)
+            ends = np.concatenate([cuts, [hi - lo]]).astype(np.int64)
+            groups = [(int(s), int(e), int(stab[s])) for s, e in zip(starts, ends)]
+            dest = nl.base + lo + order
+            contiguous = bool(np.all(order == np.arange(hi - lo)))
+            self.levels.append((nl.fanin[lo:hi][order].T.copy(), groups, dest, nl.base + lo, hi - lo, contiguous))
+
+
+def _apply_op2(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out = op(a, b) on packed words; op is a 2-input truth table (difflogic id)."""
+    if op == 0:
+        out[...] = 0
+    elif op == 1:
+        np.bitwise_and(a, b, out=out)
+    elif op == 2:
+        np.bitwise_and(a, ~b, out=out)
+    elif op == 3:
+        out[...] = a
+    elif op == 4:
+        np.bitwise_and(~a, b, out=out)
+    elif op == 5:
+        out[...] = b
+    elif op == 6:
+        np.bitwise_xor(a, b, out=out)
+    elif op == 7:
+        np.bitwise_or(a, b, out=out)
+    elif op == 8:
+        np.bitwise_or(a, b, out=out)
+        np.invert(out, out=out)
+    elif op == 9:
+        np.bitwise_xor(a, b, out=out)
+        np.invert(out, out=out)
+    elif op == 10:
+        np.invert(b, out=out)
+    elif op == 11:
+        np.bitwise_or(a, ~b, out=out)
+    elif op == 12:
+        np.invert(a, out=out)
+    elif op == 13:
+        np.bitwise_or(~a, b, out=out)
+    elif op == 14:
+        np.bitwise_and(a, b, out=out)
+        np.invert(out, out=out)
+    else:
+        out[...] = _ONES
+
+
+def _apply_lut(tables: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
+    """k-input LUTs on packed words by a mux tree. x: uint64 [k, G, W]; returns [G, W]."""
+    g = tables.shape[0]
+    pos = np.arange((1 << k) - 1, -1, -1, dtype=np.uint64)
+    masks = ((tables[:, None] >> pos[None, :]) & np.uint64(1)) * _ONES  # [G, 2^k] by address
+    t = masks[:, :, None]
+    for i in range(k - 1, -1, -1):  # input k-1 is the least significant address bit
+        xi = x[i][:, None, :]
+        t = (t[:, 1::2] & xi) | (t[:, 0::2] & ~xi)
+    return np.broadcast_to(t[:, 0, :], (g, x.shape[2]))
+
+
+def simulate_packed(nl: Netlist, packed_inputs: np.ndarray, plan: _Plan | None = None) -> np.ndarray:
+    """Evaluate on packed inputs uint64 [I, W]; returns packed values of every signal [S, W]."""
+    plan = plan or _Plan(nl)
+    w = packed_inputs.shape[1]
+    vals = np.empty((nl.num_signals, w), dtype=np.uint64)
+    vals[0] = 0
+    vals[1] = _ONES
+    vals[2:nl.base] = packed_inputs
+    k = nl.arity
+    for fan_t, groups, dest, start, count, contiguous in plan.levels:
+        out = np.empty((count, w), dtype=np.uint64)
+        if k == 2:
+            a = vals[fan_t[0]]
+            b = vals[fan_t[1]]
+            for s, e, op in groups:
+                _apply_op2(op, a[s:e], b[s:e], out[s:e])
+        else:
+            x = vals[fan_t]  # [k, G, W]
+            tabs = np.concatenate([np.full(e - s, op, dtype=np.uint64) for s, e, op in groups])
+            out[...] = _apply_lut(tabs, k, x)
+        if contiguous:
+            vals[start:start + count] = out
+        else:
+            vals[dest] = out
+    return vals
+
+
+def simulate_bits(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True) -> SimResult:
+    """Run the netlist on input bits uint8 [N, I].
+
+    ``return_output_bits=False`` skips unpacking the output bits (GroupSums and classes are
+    computed on packed words) and leaves ``output_bits`` as None.
+    """
+    bits = np.asarray(bits)
+    if bits.ndim != 2 or bits.shape[1] != nl.num_inputs:
+        raise NetlistError(f"input bits must be [N, {nl.num_inputs}], got {list(bits.shape)}")
+    if bits.dtype != np.uint8 or (bits.size and bits.max() > 1):
+        if bits.size and (bits.max() > 1 or bits.min() < 0):
+            raise NetlistError("input bits must be 0 or 1")
+        bits = bits.astype(np.uint8)
+    n = bits.shape[0]
+    plan = _Plan(nl)
+    words_per_chunk = max(1, _CHUNK_BYTES // (8 * max(1, nl.num_signals)))
+    samples_per_chunk = 64 * words_per_chunk
+    out_bits = np.empty((n, nl.num_outputs), dtype=np.uint8) if return_output_bits else None
+    sums = np.empty((n, nl.num_classes), dtype=np.int32)
+    for lo in range(0, n, samples_per_chunk):
+        hi = min(n, lo + samples_per_chunk)
+        outs = simulate_packed(nl, pack_bits(bits[lo:hi]), plan)[nl.outputs]
+        sums[lo:hi] = packed_group_sums(outs, nl.num_classes, hi - lo)
+        if return_output_bits:
+            out_bits[lo:hi] = unpack_bits(outs, hi - lo)
+    return SimResult(out_bits, sums, argmax_lowest(sums))
+
+
+def packed_group_sums(outs: np.ndarray, num_classes: int, n: int) -> np.ndarray:
+    """Popcount per class group on packed output words [O, W] -> int32 [n, C].
+
+    A bit-sliced vertical counter per class: each output row is added as a 1-bit number
+    into counter bit planes, all classes at once, so nothing is unpacked per output bit.
+    """
+    o, w = outs.shape
+    gs = o // num_classes
+    grouped = outs.reshape(num_classes, gs, w)
+    planes = [np.zeros((num_classes, w), dtype=np.uint64) for _ in range(max(1, int(gs).bit_length()))]
+    carry = np.empty((num_classes, w), dtype=np.uint64)
+    for j in range(gs):
+        carry[...] = grouped[:, j, :]
+        for p in planes:
+            nxt = p & carry
+            p ^= carry
+            carry, nxt = nxt, carry
+            if not carry.any():
+                break
+        carry = np.empty((num_classes, w), dtype=np.uint64)
+    sums = np.zeros((n, num_classes), dtype=np.int32)
+    for b, p in enumerate(planes):
+        sums += unpack_bits(p, n).astype(np.int32) << b
+    return sums
+
+
+def simulate(nl: Netlist, x: np.ndarray) -> SimResult:
+    """Run on real-valued features [N, F] through the netlist's encoder."""
+    if nl.encoder is None:
+        raise NetlistError("this netlist has no input encoder: give input bits instead of features")
+    return simulate_bits(nl, nl.encoder.encode(x))
+
+
+def group_sums(output_bits: np.ndarray, num_classes: int) -> np.ndarray:
+    n, o = output_bits.shape
+    return output_bits.reshape(n, num_classes, o // num_classes).sum(axis=2, dtype=np.int32)
+
+
+def argmax_lowest(sums: np.ndarray) -> np.ndarray:
+    """Argmax per row; ties go to the lowest class index (numpy's argmax already does)."""
+    return np.argmax(sums, axis=1).astype(np.int64)
