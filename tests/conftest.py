@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: MIT
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+PEER_FIXTURES = SHARED / "fixtures" / "peers"
+EXAMPLE_MODEL = REPO / "examples" / "digits.pt"
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+def require_tool(name: str) -> str:
+    """Path of an external tool, or skip the test naming what is missing."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} not found on PATH (run scripts/setup.sh)")
+    return path
