@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: MIT
+"""`lgn2hw train`: train a logic gate network and write a native checkpoint."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import LgnError
+
+
+def parse_widths(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        raise LgnError(f"--widths: expected comma-separated gate counts like 500,500,500, got {text!r}") from None
+    return widths
+
+
+@click.command()
+@click.option("--dataset", required=True, metavar="NAME|PATH",
+              help="digits, breast-cancer, yinyang, or an .npz with X (float [N, F]) and y (int [N]).")
+@click.option("--layers", type=click.IntRange(1), default=None, help="Number of logic layers (dataset default).")
+@click.option("--width", type=click.IntRange(1), default=None,
+              help="Gates per layer; the last layer is rounded down to a multiple of the classes.")
+@click.option("--widths", "widths_text", default=None, metavar="W1,W2,...",
+              help="Exact gates per layer (overrides --layers/--width); the last must divide into the classes.")
+@click.option("--interconnect", type=click.Choice(["fixed", "learnable"]), default="learnable", show_default=True)
+@click.option("--sampling", type=click.Choice(["none", "uniform", "gradient"]), default=None,
+              help="Gate sampling of new candidates [default: gradient when learnable].")
+@click.option("--candidates", type=click.IntRange(1), default=8, show_default=True,
+              help="C: candidate inputs per gate input slot (learnable).")
+@click.option("--resample", type=click.IntRange(0), default=None, help="R: weakest candidates replaced per round [C/2].")
+@click.option("--resample-every", type=click.IntRange(1), default=20, show_default=True,
+              help="beta: training steps between gate sampling rounds.")
+@click.option("--schedule", type=click.Choice(["joint", "layerwise"]), default="joint", show_default=True,
+              help="layerwise: learn one layer's wiring at a time, then fine-tune gates with wiring fixed.")
+@click.option("--epochs", type=click.IntRange(1), default=None)
+@click.option("--batch-size", type=click.IntRange(1), default=None)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help="Adam learning rate (cosine decay).")
+@click.option("--tau", type=click.FloatRange(min=0, min_open=True), default=None, help="GroupSum temperature.")
+@click.option("--thresholds", type=click.IntRange(1), default=None, help="Thermometer thresholds per feature.")
+@click.option("--encoding", type=click.Choice(["uniform", "distributive"]), default=None,
+              help="Threshold placement: evenly spaced or per-feature quantiles.")
+@click.option("--residual", type=float, default=0.9, show_default=True,
+              help="Initial probability of the pass-through op A (0 = random init).")
+@click.option("--gumbel", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Gumbel-softmax temperature for op sampling while training (0 = off).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--sample", type=click.IntRange(0), default=256, show_default=True,
+              help="Held-out test samples stored in the checkpoint for compile/verify.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Checkpoint to write (.pt).")
+def train(dataset, layers, width, widths_text, interconnect, sampling, candidates, resample, resample_every,
+          schedule, epochs, batch_size, lr, tau, thresholds, encoding, residual, gumbel, seed, device, sample,
+          quiet, out_path):
+    """Train a logic gate network and write an lgn2hw checkpoint that compiles unchanged.
+
+    Dataset defaults (epochs, learning rate, tau, thresholds, layer sizes) are tuned per
+    built-in dataset; every flag overrides them. The summary gives the hard (discretized)
+    test accuracy, which is what the compiled hardware computes.
+
+    \b
+    Example:
+      lgn2hw train --dataset digits --out digits.pt
+      lgn2hw train --dataset yinyang --layers 2 --width 100 --interconnect learnable --out m.pt
+      lgn2hw train --dataset mydata.npz --widths 1000,1000,990 --interconnect fixed --out m.pt
+    """
+    import torch
+    from rich.console import Console
+
+    from ..train import data, export, trainer
+
+    console = Console(stderr=True)
+    ds = data.load_dataset(dataset, seed=seed)
+    base = trainer.DEFAULTS.get(ds.name if dataset in data.BUILTIN else "*", trainer.DEFAULTS["*"])
+    widths = parse_widths(widths_text)
+    if widths is None and (layers is not None or width is not None):
+        widths = trainer.default_widths(layers or base["layers"], width or base["width"], ds.num_classes)
+    cfg = trainer.TrainConfig(
+        dataset=ds.name if dataset in data.BUILTIN else dataset, widths=widths, interconnect=interconnect,
+        sampling=sampling, candidates=candidates, resample=resample, resample_every=resample_every,
+        schedule=schedule, epochs=epochs, batch_size=batch_size, lr=lr, tau=tau, thresholds=thresholds,
+        encoding=encoding, residual=residual if residual > 0 else None, gumbel=gumbel, seed=seed, device=device)
+    torch.manual_seed(seed)
+    res = trainer.train(cfg, ds, progress=not quiet, console=console)
+    export.save(export.to_checkpoint(res, ds, sample), out_path)
+    c = res.config
+    console.print(f"[bold]{ds.name}[/bold]: {len(c.widths)} layers {list(c.widths)} = {res.gates} gates, "
+                  f"{c.interconnect} interconnect"
+                  + (f" (C={c.candidates}, sampling {c.sampling})" if c.interconnect == "learnable" else ""))
+    console.print(f"hard test accuracy [bold]{res.test_accuracy:.2%}[/bold] ({len(ds.test)} samples), "
+                  f"validation {res.val_accuracy:.2%} (epoch {res.best_epoch}/{c.epochs}); "
+                  f"{res.seconds:.1f} s on {res.device}")
+    click.echo(f"wrote {Path(out_path)}")

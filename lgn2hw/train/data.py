@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: MIT
+"""Datasets for training: bundled sklearn sets, Yin-Yang, and user ``.npz`` files.
+
+Every dataset comes back split into train / validation / test (``Dataset``) with float64
+features and int64 labels 0..C-1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import LgnError
+
+BUILTIN = ("digits", "breast-cancer", "yinyang")
+
+
+@dataclass(frozen=True)
+class Split:
+    X: np.ndarray  # float64 [N, F]
+    y: np.ndarray  # int64 [N]
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    train: Split
+    val: Split
+    test: Split
+    num_classes: int
+
+    @property
+    def num_features(self) -> int:
+        return int(self.train.X.shape[1])
+
+
+def yinyang(size: int, seed: int, r_small: float = 0.1, r_big: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """The Yin-Yang set of Kriener et al. (2021), sample for sample as their reference code.
+
+    Rejection sampling inside the big circle with a uniformly drawn goal class per sample
+    (balanced classes); features (x, y, 1-x, 1-y); labels 0 yang, 1 yin, 2 dots. The loop
+    draws scalars from one RandomState in the published order, which a vectorized
+    version would not reproduce.
+    """
+    rng = np.random.RandomState(seed)
+
+    def which_class(x, y):
+        d_right = np.hypot(x - 1.5 * r_big, y - r_big)
+        d_left = np.hypot(x - 0.5 * r_big, y - r_big)
+        if d_right < r_small or d_left < r_small:
+            return 2
+        is_yin = (d_right <= r_small or r_small < d_left <= 0.5 * r_big
+                  or (y > r_big and d_right > 0.5 * r_big))
+        return int(is_yin)
+
+    X = np.empty((size, 4))
+    y = np.empty(size, dtype=np.int64)
+    for i in range(size):
+        goal = rng.randint(3)
+        while True:
+            px, py = rng.rand(2) * 2.0 * r_big
+            if np.hypot(px - r_big, py - r_big) > r_big:
+                continue
+            c = which_class(px, py)
+            if c == goal:
+                break
+        X[i] = (px, py, 1.0 - px, 1.0 - py)
+        y[i] = c
+    return X, y
+
+
+def read_npz(path) -> tuple[np.ndarray, np.ndarray]:
+    """User data: ``X`` float [N, F] and ``y`` int [N] with labels 0..C-1."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise LgnError(f"{path}: no such file") from None
+    except Exception as e:
+        raise LgnError(f"{path}: not a readable .npz file ({type(e).__name__})") from None
+    missing = [k for k in ("X", "y") if k not in arrays]
+    if missing:
+        raise LgnError(f"{path}: missing array {' and '.join(repr(m) for m in missing)}; "
+                       f"expected 'X' (float [N, F]) and 'y' (int [N]), found {sorted(arrays) or 'none'}")
+    X, y = arrays["X"], arrays["y"]
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise LgnError(f"{path}: 'X' has shape {list(X.shape)}, expected [N, F] with N, F > 0")
+    if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer) or X.dtype == bool):
+        raise LgnError(f"{path}: 'X' has dtype {X.dtype}, expected numbers")
+    X = X.astype(np.float64)
+    if not np.all(np.isfinite(X)):
+        bad = np.argwhere(~np.isfinite(X))[0]
+        raise LgnError(f"{path}: 'X' contains NaN or infinity (first at row {bad[0]}, column {bad[1]})")
+    if y.shape != (X.shape[0],):
+        raise LgnError(f"{path}: 'y' has shape {list(y.shape)}, expected [{X.shape[0]}] (one label per row of 'X')")
+    if np.issubdtype(y.dtype, np.floating):
+        if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+            raise LgnError(f"{path}: 'y' must hold integer class labels")
+    elif not np.issubdtype(y.dtype, np.integer):
+        raise LgnError(f"{path}: 'y' has dtype {y.dtype}, expected integer class labels")
+    y = y.astype(np.int64)
+    if y.min() < 0:
+        raise LgnError(f"{path}: 'y' has negative label {int(y.min())}; expected 0..C-1")
+    if np.unique(y).size < 2:
+        raise LgnError(f"{path}: 'y' has a single class; need at least 2")
+    return X, y
+
+
+def split(X: np.ndarray, y: np.ndarray, seed: int, val_fraction: float, test_fraction: float,
+          name: str = "data") -> tuple[Split, Split, Split]:
+    """Stratified train / validation / test split (stratified when every class allows it)."""
+    from sklearn.model_selection import train_test_split
+
+    n = y.shape[0]
+    n_test = max(1, int(round(n * test_fraction)))
+    n_val = max(1, int(round(n * val_fraction)))
+    if n - n_test - n_val < 1:
+        raise LgnError(f"{name}: {n} samples are too few for a train/validation/test split")
+    counts = np.bincount(y)
+    strat = y if counts[counts > 0].min() >= 3 else None
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=n_test, random_state=seed, stratify=strat)
+    strat = y_rest if strat is not None else None
+    X_tr, X_val, y_tr, y_val = train_test_split(X_rest, y_rest, test_size=n_val, random_state=seed + 1,
+                                                stratify=strat)
+    return Split(X_tr, y_tr), Split(X_val, y_val), Split(X_test, y_test)
+
+
+def load_dataset(name: str, seed: int = 0, val_fraction: float = 0.1, test_fraction: float = 0.2) -> Dataset:
+    """A built-in dataset by name or a user ``.npz`` by path.
+
+    Yin-Yang uses the published splits (train 5000 / validation 1000 / test 1000 drawn with
+    seeds 42 / 41 / 40), so its figures compare with the literature; ``seed`` does not change it.
+    """
+    if name == "yinyang":
+        parts = [Split(*yinyang(n, s)) for n, s in ((5000, 42), (1000, 41), (1000, 40))]
+        return Dataset("yinyang", *parts, num_classes=3)
+    if name in ("digits", "breast-cancer"):
+        from sklearn import datasets
+
+        bunch = datasets.load_digits() if name == "digits" else datasets.load_breast_cancer()
+        X, y = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+    elif name.endswith(".npz") or Path(name).exists():
+        X, y = read_npz(name)
+    else:
+        raise LgnError(f"unknown dataset {name!r}; expected one of {', '.join(BUILTIN)} or a path to an .npz "
+                       "with 'X' and 'y'")
+    tr, va, te = split(X, y, seed, val_fraction, test_fraction, name)
+    return Dataset(Path(name).stem if name not in BUILTIN else name, tr, va, te, int(y.max()) + 1)

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: MIT
+"""Relaxed logic layer (16 two-input ops) and GroupSum.
+
+Every two-input Boolean function is multilinear in its inputs: f(a, b) = c0 + c1 a + c2 b + c3 ab
+with the coefficients read off its truth table (AND = ab, OR = a + b - ab, XOR = a + b - 2ab, ...).
+A gate's relaxed output is the softmax-weighted mix of the 16 ops, i.e. one [G,16] x [16,4]
+product and four multiply-adds, instead of evaluating 16 ops. With one-hot weights and 0/1
+inputs it is exactly the Boolean gate, which the eval (hard) forward relies on.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import ops
+
+PASS_A = 3  # op id of the wire "A": the residual initialization favours it
+
+
+def op_coefficients() -> torch.Tensor:
+    """float32 [16, 4]: (c0, c1, c2, c3) of each op id, from the truth tables in ops.py."""
+    f = ops.table_bits(np.arange(16, dtype=np.uint64), 2).astype(np.float64)  # columns: f00 f01 f10 f11
+    f00, f01, f10, f11 = f.T
+    return torch.tensor(np.stack([f00, f10 - f00, f01 - f00, f11 - f10 - f01 + f00], axis=1),
+                        dtype=torch.float32)
+
+
+class LogicLayer(nn.Module):
+    """G gates, each a softmax over the 16 relaxed ops; wiring comes from ``interconnect``.
+
+    ``residual`` is the initial probability mass of the pass-through op A (None: random
+    N(0,1) logits as in difflogic). ``gumbel`` > 0 samples the op distribution with
+    Gumbel-softmax at that temperature during training.
+    """
+
+    def __init__(self, interconnect: nn.Module, residual: float | None = 0.9, gumbel: float = 0.0):
+        super().__init__()
+        self.interconnect = interconnect
+        g = interconnect.out_dim
+        if residual is None:
+            logits = torch.randn(g, 16)
+        else:
+            if not 1 / 16 <= residual < 1:
+                raise ValueError(f"residual mass must be in [1/16, 1), got {residual}")
+            logits = torch.zeros(g, 16)
+            logits[:, PASS_A] = math.log(residual * 15 / (1 - residual))
+        self.logits = nn.Parameter(logits)
+        self.gumbel = float(gumbel)
+        self.register_buffer("coeffs", op_coefficients(), persistent=False)
+
+    @property
+    def out_dim(self) -> int:
+        return self.logits.shape[0]
+
+    def op_probabilities(self) -> torch.Tensor:
+        if not self.training:
+            return nn.functional.one_hot(self.logits.argmax(dim=1), 16).to(self.logits.dtype)
+        if self.gumbel > 0:
+            return nn.functional.gumbel_softmax(self.logits, tau=self.gumbel, hard=False, dim=1)
+        return torch.softmax(self.logits, dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ab = self.interconnect(x)  # [B, G, 2]
+        a, b = ab[..., 0], ab[..., 1]
+        c = self.op_probabilities() @ self.coeffs  # [G, 4]
+        return c[:, 0] + c[:, 1] * a + c[:, 2] * b + c[:, 3] * (a * b)
+
+    def hard_ops(self) -> np.ndarray:
+        """int64 [G]: the op id each gate discretizes to (argmax, first on ties)."""
+        return self.logits.detach().argmax(dim=1).cpu().numpy().astype(np.int64)
+
+
+class GroupSum(nn.Module):
+    """Class scores: the sum of each of C equal contiguous output groups, divided by tau."""
+
+    def __init__(self, num_classes: int, tau: float = 1.0):
+        super().__init__()
+        self.num_classes = int(num_classes)
+        self.tau = float(tau)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], self.num_classes, -1).sum(dim=2) / self.tau
