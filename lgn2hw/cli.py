@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "inspect": "lgn2hw.commands.inspect:inspect",
     "predict": "lgn2hw.commands.predict:predict",
     "compile": "lgn2hw.commands.compile:compile_cmd",
+    "train": "lgn2hw.commands.train:train",
 }
 
 
