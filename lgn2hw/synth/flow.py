@@ -1,0 +1,247 @@
+# SPDX-License-Identifier: MIT
+"""The synthesis flow: yosys -> (fit check) -> nextpnr -> (icepack | ecppack) -> synth.json.
+
+Scripts and argument lists are rendered from jinja2 templates in ``rtl_templates/`` with
+named options (``devices.FAMILIES[..].synth_opts / pnr_opts``) that users override as text
+(``--synth-opts "retime,abc9=0"``). Every tool run is timed and logged to a file in the work
+folder; the report names the binary and version that ran.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .. import ir
+from ..errors import LgnError, ToolError
+from . import report as rpt
+from .devices import FAMILIES, Device, get_device, parse_options
+from .tools import Tool, find_tool
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "rtl_templates"
+REQUIRED_META = ("top", "files", "latency", "num_inputs", "classes", "class_width", "sum_width")
+
+
+# nextpnr's ways of saying "too many cells of a kind" (a "$..." cell type is a yosys leftover, not size)
+_NOT_FIT = re.compile(r"no BELs remaining to implement cell type '[A-Z]|Unable to place cell|only has \d+|"
+                      r"[Dd]esign uses \d+ .* but")
+
+
+class DoesNotFit(LgnError):
+    """The design needs more of a resource than the device has."""
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """What to build: family, device, requested clock, seed and option overrides."""
+
+    target: str = "ice40"
+    device: str | None = None
+    package: str | None = None
+    clock_mhz: float = 100.0
+    seed: int | None = None
+    synth_opts: str | dict | None = None
+    pnr_opts: str | dict | None = None
+    pnr: bool = True        # run place-and-route (False: yosys figures only)
+    bitstream: bool = False  # pack a bitstream (board builds)
+    timeout_s: float | None = None  # per tool run
+
+    def resolve(self) -> tuple[Device, dict, dict]:
+        dev = get_device(self.target, self.device, self.package)
+        fam = FAMILIES[self.target]
+        sopts = parse_options(self.synth_opts, fam.synth_opts, "--synth-opts")
+        popts = parse_options(self.pnr_opts, fam.pnr_opts, "--pnr-opts")
+        if self.seed is not None:
+            popts["seed"] = int(self.seed)
+        if not self.clock_mhz or self.clock_mhz <= 0:
+            raise LgnError(f"--clock: expected a positive frequency in MHz, got {self.clock_mhz}")
+        return dev, sopts, popts
+
+
+@dataclass(frozen=True)
+class Design:
+    """Verilog to synthesize: ``top`` is synthesized, ``core_top``'s figures are reported apart."""
+
+    files: tuple[Path, ...]
+    top: str
+    core_top: str
+    constraints: Path | None = None  # PCF / LPF for a board; None = unconstrained (out of context)
+    name: str = "design"
+    extra: dict = field(default_factory=dict)  # copied into the report (e.g. board settings)
+
+
+def read_core_metadata(core_dir: str | Path) -> dict:
+    """The backend's metadata.json, checked for what synthesis needs."""
+    path = Path(core_dir) / "metadata.json"
+    try:
+        meta = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise LgnError(f"{path}: no such file (expected an RTL folder written by lgn2hw compile)") from None
+    except (OSError, ValueError) as e:
+        raise LgnError(f"{path}: not valid JSON ({e})") from None
+    missing = [k for k in REQUIRED_META if k not in meta]
+    if missing:
+        raise LgnError(f"{path}: missing key(s) {', '.join(missing)}")
+    for f in meta["files"]:
+        if not (Path(core_dir) / f).is_file():
+            raise LgnError(f"{path}: listed Verilog file {f!r} does not exist")
+    return meta
+
+
+def core_input_width(meta: dict) -> int:
+    fmt = meta.get("input_format") or {"kind": "bits"}
+    return int(fmt["features"]) * int(fmt["width"]) if fmt.get("kind") == "fixed" else int(meta["num_inputs"])
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True, trim_blocks=False, autoescape=False)
+
+
+def render(template: str, **ctx) -> str:
+    return _env().get_template(template).render(**ctx)
+
+
+def ooc_design(core_dir: str | Path, work_dir: str | Path) -> Design:
+    """Wrap the core in the out-of-context harness (ports not bound to pins)."""
+    core_dir, work_dir = Path(core_dir).resolve(), Path(work_dir).resolve()
+    meta = read_core_metadata(core_dir)
+    text = render("ooc_harness.v.j2", top="lgn_ooc", core_top=meta["top"], in_width=core_input_width(meta),
+                  class_width=int(meta["class_width"]), sums_width=int(meta["classes"]) * int(meta["sum_width"]))
+    harness = work_dir / "ooc_harness.v"
+    ir.atomic_write(harness, lambda tmp: Path(tmp).write_text(text))
+    files = tuple(core_dir / f for f in meta["files"]) + (harness,)
+    return Design(files=files, top="lgn_ooc", core_top=meta["top"], name="core")
+
+
+def _run(tool: Tool, args: list[str], log: Path, cwd: Path, timeout: float | None) -> float:
+    """Run a tool with its output in ``log``; raise ToolError with the first error line."""
+    t0 = time.perf_counter()
+    with open(log, "w") as fh:
+        fh.write("$ " + shlex.join([*tool.argv, *args]) + "\n")
+        fh.flush()
+        try:
+            proc = subprocess.run([*tool.argv, *args], cwd=cwd, stdout=fh, stderr=subprocess.STDOUT,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ToolError(f"{tool.name} ran past {timeout:g} s; see {log}") from None
+        except OSError as e:
+            raise ToolError(f"{tool.name} could not start ({e}); check {' '.join(tool.argv)}") from None
+    if proc.returncode != 0:
+        raise ToolError(f"{tool.name} failed (exit {proc.returncode}): {_first_error(log)}; see {log}")
+    return time.perf_counter() - t0
+
+
+def _first_error(log: Path) -> str:
+    lines = log.read_text(errors="replace").splitlines()
+    for line in lines:
+        if "ERROR" in line:
+            return line.strip()
+    return lines[-1].strip() if lines else "no output"
+
+
+def _check_fit(counts: dict, dev: Device, fam) -> None:
+    need = rpt.min_logic_cells(counts, fam)
+    if need > dev.logic:
+        unit = "logic cells" if fam.name == "ice40" else "LUT4 slots"
+        raise DoesNotFit(
+            f"design does not fit {dev.part}: needs at least {need:,} {unit} ({counts['lut']:,} LUT4, "
+            f"{counts['ff']:,} FF, {counts['carry']:,} carry), the device has {dev.logic:,} "
+            f"({100.0 * need / dev.logic:.0f}%); try a larger --device or a smaller model")
+
+
+def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board: str | None = None) -> dict:
+    """Run the flow in ``work_dir``; returns the report, also written to ``work_dir/synth.json``."""
+    work = Path(work_dir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    dev, sopts, popts = config.resolve()
+    fam = FAMILIES[config.target]
+    tools = {"yosys": find_tool("yosys")}
+    if config.pnr:
+        tools["nextpnr"] = find_tool(fam.pnr_tool)
+    if config.bitstream:
+        tools["pack"] = find_tool(fam.pack_tool)
+    times: dict[str, float] = {}
+
+    stat_json, net_json = work / "yosys_stat.json", work / f"{design.name}.json"
+    script = render(fam.synth_template, device=dev, files=[str(f) for f in design.files], top=design.top,
+                    core_top=design.core_top, opts=sopts, stat_json=stat_json.name, json_out=net_json.name)
+    (work / "synth.ys").write_text(script)
+    times["yosys"] = _run(tools["yosys"], ["-q", "-s", "synth.ys"], work / "yosys.log", work, config.timeout_s)
+    resources = rpt.parse_yosys_stat(stat_json, fam, design.top, design.core_top)
+
+    rep = {"target": config.target, "board": board, "top": design.top, "core_top": design.core_top,
+           "device": {"name": dev.name, "part": dev.part, "package": dev.package, "logic_capacity": dev.logic},
+           "clock_mhz": config.clock_mhz, "synth_opts": sopts, "pnr_opts": popts,
+           "tools": {step: t.as_dict() for step, t in tools.items()}, "times_s": times,
+           "resources": resources, "fits": None, "pnr": None, "bitstream": None,
+           "files": {"yosys_script": "synth.ys", "yosys_log": "yosys.log", "netlist_json": net_json.name},
+           **design.extra}
+    try:
+        _check_fit(resources["design"], dev, fam)
+        if config.pnr:
+            _place_and_route(design, work, config, dev, fam, popts, tools, rep)
+            rep["fits"] = True
+    except DoesNotFit as e:
+        rep["fits"] = False
+        rep["error"] = str(e)
+        _write_report(work, rep)
+        raise
+    _write_report(work, rep)
+    return rep
+
+
+def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
+    placed = work / (f"{design.name}.asc" if fam.name == "ice40" else f"{design.name}.config")
+    pnr_report = work / "nextpnr_report.json"
+    args = [a for a in render(fam.pnr_template, device=dev, opts=popts, json_in=rep["files"]["netlist_json"],
+                              placed_out=placed.name, report_out=pnr_report.name,
+                              clock_mhz=f"{config.clock_mhz:g}",
+                              constraints=str(design.constraints) if design.constraints else "").splitlines()
+            if a.strip()]
+    log = work / "nextpnr.log"
+    try:
+        rep["times_s"]["nextpnr"] = _run(tools["nextpnr"], args, log, work, config.timeout_s)
+    except ToolError as e:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        if _NOT_FIT.search(text):
+            d = rep["resources"]["design"]
+            raise DoesNotFit(f"design does not fit {dev.part} (nextpnr could not place it): {d['lut']:,} LUT4, "
+                             f"{d['ff']:,} FF, {d['carry']:,} carry on a device of {dev.logic:,} "
+                             f"{'logic cells' if fam.name == 'ice40' else 'LUT4 slots'}; see {log}") from None
+        raise e
+    rep["files"].update(pnr_log=log.name, pnr_report=pnr_report.name, placed=placed.name)
+    rep["pnr"] = rpt.parse_nextpnr_report(pnr_report, fam, config.clock_mhz)
+    if config.bitstream:
+        suffix = ".bin" if fam.name == "ice40" else ".bit"
+        bit = work / f"{design.name}{suffix}"
+        def pack(tmp):
+            rep["times_s"]["pack"] = _run(tools["pack"], [placed.name, tmp], work / "pack.log", work,
+                                          config.timeout_s)
+        ir.atomic_write(bit, pack)
+        rep["bitstream"] = bit.name
+
+
+def _write_report(work: Path, rep: dict) -> None:
+    rep["times_s"] = {k: round(v, 3) for k, v in rep["times_s"].items()}
+    text = json.dumps(rep, indent=2, sort_keys=False) + "\n"
+    ir.atomic_write(work / "synth.json", lambda tmp: Path(tmp).write_text(text))
+
+
+def load_report(path: str | Path) -> dict:
+    """A synth.json (or the folder holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "synth.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise LgnError(f"{path}: no such synthesis report") from None
+    except (OSError, ValueError) as e:
+        raise LgnError(f"{path}: not a synthesis report ({e})") from None

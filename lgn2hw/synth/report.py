@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: MIT
+"""Synthesis reports: yosys ``stat -json`` and nextpnr ``--report`` JSON -> one dict, a table.
+
+Pure functions over the tools' JSON; the flow (flow.py) runs the tools and calls these.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from rich.table import Table
+
+from ..errors import LgnError
+from .devices import Device, Family
+
+
+def cell_counts(cells_by_type: dict, family: Family) -> dict:
+    """Resource counts from one module's yosys cell histogram (names without yosys's backslash)."""
+    out = {kind: 0 for kind in family.cells}
+    for cell, n in cells_by_type.items():
+        name = cell.lstrip("\\")
+        for kind, prefixes in family.cells.items():
+            if name.startswith(prefixes):
+                out[kind] += int(n)
+                break
+    return out
+
+
+def parse_yosys_stat(path: str | Path, family: Family, top: str, core_top: str | None) -> dict:
+    """{"design": counts of the whole flattened design, "core": counts of ``core_top`` alone}."""
+    try:
+        stat = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise LgnError(f"{path}: cannot read the yosys statistics ({e})") from None
+    modules = {name.lstrip("\\"): m for name, m in stat.get("modules", {}).items()}
+    design = stat.get("design") or modules.get(top)
+    if design is None:
+        raise LgnError(f"{path}: no statistics for the design or module {top!r}")
+    out = {"design": cell_counts(design.get("num_cells_by_type", {}), family)}
+    core = modules.get(core_top) if core_top else None
+    out["core"] = cell_counts(core.get("num_cells_by_type", {}), family) if core else dict(out["design"])
+    return out
+
+
+def min_logic_cells(counts: dict, family: Family) -> int:
+    """A lower bound on the logic cells place-and-route needs (for the early does-not-fit check)."""
+    if family.name == "ice40":  # an LC holds one LUT4, one carry and one FF
+        return max(counts["lut"], counts["carry"], counts["ff"])
+    return counts["lut"] + 2 * counts["carry"]  # a CCU2C takes two LUT slots of an ECP5 slice
+
+
+def _critical_path(report: dict) -> dict | None:
+    paths = report.get("critical_paths") or []
+    if not paths:
+        return None
+    # nextpnr lists one path per clock pair; the slowest is the one that sets Fmax
+    best = max(paths, key=lambda p: sum(s.get("delay", 0.0) for s in p.get("path", [])))
+    segs = best.get("path", [])
+    logic = [s for s in segs if s.get("type") == "logic"]
+    routing = [s for s in segs if s.get("type") == "routing"]
+    cell = lambda s, end: (s.get(end) or {}).get("cell", "?")  # noqa: E731
+    return {
+        "from": cell(segs[0], "from") if segs else best.get("from"),
+        "to": cell(segs[-1], "to") if segs else best.get("to"),
+        "delay_ns": round(sum(s.get("delay", 0.0) for s in segs), 3),
+        "logic_ns": round(sum(s.get("delay", 0.0) for s in logic), 3),
+        "routing_ns": round(sum(s.get("delay", 0.0) for s in routing), 3),
+        "logic_levels": len(logic),
+    }
+
+
+def parse_nextpnr_report(path: str | Path, family: Family, clock_mhz: float) -> dict:
+    """Utilization per resource, Fmax against the requested clock and the critical path."""
+    try:
+        rep = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise LgnError(f"{path}: cannot read the nextpnr report ({e})") from None
+    util = rep.get("utilization", {})
+    used = {}
+    for kind, bel in family.bels.items():
+        u = util.get(bel)
+        if u:
+            used[kind] = {"used": int(u["used"]), "available": int(u["available"]),
+                          "percent": round(100.0 * u["used"] / max(1, u["available"]), 1)}
+    fmax = rep.get("fmax", {})
+    achieved = min((v["achieved"] for v in fmax.values()), default=None)
+    timing = {"requested_mhz": clock_mhz,
+              "fmax_mhz": round(achieved, 2) if achieved is not None else None,
+              "met": achieved is not None and achieved >= clock_mhz,
+              "clocks": {k: round(v["achieved"], 2) for k, v in fmax.items()}}
+    return {"utilization": used, "timing": timing, "critical_path": _critical_path(rep)}
+
+
+def _fmt_util(u: dict | None) -> str:
+    return f"{u['used']:,} / {u['available']:,} ({u['percent']:g}%)" if u else "-"
+
+
+def tool_label(tool: dict) -> str:
+    """Short "binary version (source)" for tables; synth.json keeps the full version line."""
+    name = Path(tool.get("command", "?").split()[0]).name
+    m = re.search(r"\d+\.\d+[\w.+-]*", tool.get("version") or "")
+    return f"{name} {m.group(0) if m else ''} ({tool.get('source', '?')})".replace("  ", " ")
+
+
+def render_table(rep: dict) -> Table:
+    """The synthesis report as a rich table (one row per figure)."""
+    dev = rep["device"]
+    table = Table(title=f"synthesis: {rep['target']} {dev['part']} ({dev['package'] or 'default package'})"
+                        + (f", board {rep['board']}" if rep.get("board") else ", out of context"))
+    table.add_column("figure")
+    table.add_column("core", justify="right")
+    table.add_column("whole design", justify="right")
+    core, design = rep["resources"]["core"], rep["resources"]["design"]
+    names = {"lut": "LUT4", "carry": "carry cells", "ff": "flip-flops", "bram": "block RAM",
+             "dsp": "DSP", "io": "IO", "widemux": "wide muxes"}
+    for kind, label in names.items():
+        if kind in core:
+            table.add_row(label, f"{core[kind]:,}", f"{design[kind]:,}")
+    pnr = rep.get("pnr")
+    if pnr:
+        u = pnr["utilization"]
+        table.add_row("logic cells (placed)", "", _fmt_util(u.get("logic")))
+        for kind, label in (("ff", "FF bels"), ("bram", "block RAM bels"), ("io", "IO bels"), ("dsp", "DSP bels")):
+            if kind in u and (u[kind]["used"] or kind == "io"):
+                table.add_row(label, "", _fmt_util(u[kind]))
+        t = pnr["timing"]
+        verdict = "met" if t["met"] else "NOT met"
+        table.add_row("Fmax", "", f"{t['fmax_mhz']} MHz (requested {t['requested_mhz']:g} MHz: {verdict})")
+        cp = pnr.get("critical_path")
+        if cp:
+            table.add_row("critical path", "", f"{cp['delay_ns']} ns, {cp['logic_levels']} logic levels "
+                          f"({cp['logic_ns']} ns logic, {cp['routing_ns']} ns routing)")
+    for step, secs in rep["times_s"].items():
+        table.add_row(f"{step} time", "", f"{secs:.1f} s  ({tool_label(rep['tools'].get(step, {}))})")
+    if rep.get("bitstream"):
+        table.add_row("bitstream", "", rep["bitstream"])
+    return table
+
+
+def summary_line(rep: dict) -> str:
+    """One line: the core's LUT/FF counts, utilization and Fmax."""
+    core = rep["resources"]["core"]
+    parts = [f"{rep['target']} {rep['device']['name']}: core {core['lut']:,} LUT4, {core['ff']:,} FF, "
+             f"{core['carry']:,} carry"]
+    pnr = rep.get("pnr")
+    if pnr:
+        logic = pnr["utilization"].get("logic")
+        if logic:
+            parts.append(f"{logic['percent']:g}% of logic")
+        parts.append(f"Fmax {pnr['timing']['fmax_mhz']} MHz (requested {pnr['timing']['requested_mhz']:g})")
+    return ", ".join(parts)
