@@ -21,6 +21,9 @@ from .. import ir
 #   matches(obj) -> bool   and   convert(obj, path, **options) -> Imported
 FRONTENDS: dict[str, str] = {
     "native": "lgn2hw.frontends.native",
+    "difflogic": "lgn2hw.frontends.difflogic",
+    "torchlogix": "lgn2hw.frontends.torchlogix",
+    "torch_dwn": "lgn2hw.frontends.torch_dwn",
 }
 
 
