@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: MIT
+"""The Amaranth design of the core: ports, input register, optional on-chip encoder, fabric
+stages (generated Verilog instances, or Amaranth for small nets), GroupSum popcount
+instances, argmax tree, output register and the valid pipeline.
+
+Port contract (shared with verification and synthesis): ``clk``, ``rst`` (synchronous,
+active high, clears the valid pipeline only), ``in_valid``, ``in_data``, ``out_valid``,
+``out_class``, ``out_sums`` (class c at ``[c*sum_width +: sum_width]``); one vector per
+clock; ``out_valid`` follows ``in_valid`` by ``latency`` cycles.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.hdl import Cat, ClockSignal, Instance, Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..ir import Netlist
+from .argmax import ArgmaxTree, class_width
+from .fabric import AmaranthStage, width
+from .schedule import Schedule
+
+
+@dataclass(frozen=True)
+class CoreSpec:
+    """Everything the Amaranth core needs besides the netlist and its schedule."""
+
+    top: str
+    in_width: int
+    sum_width: int
+    popcount_latency: int
+    adder_stages: int
+    fabric: str = "text"            # "text": instances of generated modules; "amaranth": inline
+    encoder_latency: int = 0        # 1 when the on-chip encoder module is instantiated
+
+    def module(self, part: str, index: int | None = None) -> str:
+        return f"{self.top}_{part}" + ("" if index is None else f"_s{index}")
+
+
+class LgnCore(wiring.Component):
+    def __init__(self, nl: Netlist, sched: Schedule, spec: CoreSpec):
+        self.nl, self.sched, self.spec = nl, sched, spec
+        self.argmax = ArgmaxTree(nl.num_classes, spec.sum_width, spec.adder_stages)
+        self.latency = (1 + spec.encoder_latency + sched.fabric_latency + spec.popcount_latency
+                        + self.argmax.latency + 1)
+        super().__init__({
+            "in_valid": In(1),
+            "in_data": In(spec.in_width),
+            "out_valid": Out(1),
+            "out_class": Out(class_width(nl.num_classes)),
+            "out_sums": Out(nl.num_classes * spec.sum_width),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        nl, sched, spec = self.nl, self.sched, self.spec
+        clk = ClockSignal("sync")
+        x = Signal(spec.in_width, name="in_reg", reset_less=True)
+        m.d.sync += x.eq(self.in_data)
+        if spec.encoder_latency:
+            enc = Signal(width(sched.vectors[0]), name="enc_out")
+            bits = Signal(enc.shape().width, name="enc_reg", reset_less=True)
+            m.submodules.encoder = Instance(spec.module("encoder"), i_x=x, o_y=enc)
+            m.d.sync += bits.eq(enc)
+            x = bits
+        vec = x
+        for s in range(1, sched.num_stages + 1):
+            y = Signal(width(sched.vectors[s]), name=f"t{s}")
+            if spec.fabric == "amaranth":
+                st = AmaranthStage(nl, sched, s)
+                m.submodules[f"stage{s}"] = st
+                m.d.comb += [st.x.eq(vec), y.eq(st.y)]
+            else:
+                ports = {"i_clk": clk} if sched.registered else {}
+                m.submodules[f"stage{s}"] = Instance(spec.module("fabric", s), **ports, i_x=vec, o_y=y)
+            vec = y
+        c, g, sw = nl.num_classes, nl.group_size, spec.sum_width
+        sums = Signal(c * sw, name="sums")
+        for k in range(c):
+            ports = {"i_clk": clk} if spec.popcount_latency else {}
+            m.submodules[f"popcount{k}"] = Instance(spec.module("popcount"), **ports,
+                                                    i_x=vec[k * g:(k + 1) * g], o_s=sums[k * sw:(k + 1) * sw])
+        m.submodules.argmax = self.argmax
+        m.d.comb += self.argmax.sums.eq(sums)
+        for d in range(self.argmax.latency):  # keep the sums aligned with the argmax result
+            nxt = Signal(c * sw, name=f"sums_d{d + 1}", reset_less=True)
+            m.d.sync += nxt.eq(sums)
+            sums = nxt
+        out_class = Signal(self.out_class.shape(), name="class_reg", reset_less=True)
+        out_sums = Signal(self.out_sums.shape(), name="sums_reg", reset_less=True)
+        m.d.sync += [out_class.eq(self.argmax.index), out_sums.eq(sums)]
+        valid = Signal(self.latency, name="valid")
+        m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
+        m.d.comb += [self.out_valid.eq(valid[-1]), self.out_class.eq(out_class), self.out_sums.eq(out_sums)]
+        return m

@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: MIT
+"""``emit(netlist, out_dir, options)``: write the core's Verilog, ``netlist.npz`` and
+``metadata.json`` into ``out_dir`` (each file written to a temporary name and renamed).
+
+Output is byte-stable: the same netlist and options give identical files.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .. import ir
+from ..errors import LgnError
+from ..ir import Netlist
+from .argmax import class_width
+from .core import CoreSpec, LgnCore
+from .fabric import stage_verilog
+from .popcount import STYLES, popcount_verilog, sum_width
+from .schedule import schedule
+
+FABRICS = ("text", "amaranth")
+
+
+@dataclass(frozen=True)
+class EmitOptions:
+    top: str = "lgn_core"
+    pipeline_every: int = 1       # logic levels per register stage; 0: combinational core
+    adder_stages: int = 2         # popcount/argmax levels per register; 0: combinational
+    popcount: str = "dadda"       # "dadda" compressor tree or "behavioural" (baseline)
+    fabric: str = "text"          # "text" (generated Verilog) or "amaranth" (small nets)
+    input_width: int | None = None  # on-chip encoder: fixed-point bits per feature (None: input bits)
+    frac_bits: int | None = None    # on-chip encoder: fractional bits (None: chosen from thresholds)
+    signed: bool | None = None      # on-chip encoder: signed features (None: if a threshold is < 0)
+
+    def check(self) -> None:
+        if not self.top.isidentifier():
+            raise LgnError(f"top module name {self.top!r} is not a Verilog identifier")
+        if self.pipeline_every < 0 or self.adder_stages < 0:
+            raise LgnError("--pipeline-every and --adder-stages must be >= 0")
+        if self.popcount not in STYLES:
+            raise LgnError(f"popcount style {self.popcount!r}: expected one of {', '.join(STYLES)}")
+        if self.fabric not in FABRICS:
+            raise LgnError(f"fabric {self.fabric!r}: expected one of {', '.join(FABRICS)}")
+
+
+@dataclass(frozen=True)
+class EmitResult:
+    out_dir: Path
+    files: list               # every file written, relative to out_dir
+    metadata: dict
+    seconds: dict = field(default_factory=dict)
+
+    @property
+    def latency(self) -> int:
+        return self.metadata["latency"]
+
+
+def _write_text(path: Path, text: str) -> None:
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    ir.atomic_write(path, write)
+
+
+def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
+         progress: Callable[[str], None] | None = None) -> EmitResult:
+    """Generate the core for ``nl`` into ``out_dir``; see the port contract in core.py."""
+    opts = options or EmitOptions()
+    opts.check()
+    say = progress or (lambda msg: None)
+    if nl.num_outputs == 0:
+        raise LgnError("the netlist has no output bits: nothing to sum per class")
+    out = Path(out_dir)
+    seconds = {}
+    t0 = time.perf_counter()
+    sched = schedule(nl, opts.pipeline_every)
+    top = opts.top
+    sw = sum_width(nl.group_size)
+    input_format: dict = {"kind": "bits"}
+    in_width = nl.num_inputs
+    verilog: dict[str, str] = {}
+    if opts.input_width is not None:
+        from ..quantize import FixedFormat
+        from .encoder import encoder_verilog
+        fmt = FixedFormat.for_encoder(nl.encoder, opts.input_width, opts.frac_bits, opts.signed)
+        input_format = fmt.metadata(nl.encoder.num_features)
+        in_width = nl.encoder.num_features * fmt.width
+        verilog[f"{top}_encoder.v"] = encoder_verilog(nl.encoder, fmt, f"{top}_encoder")
+    if opts.fabric == "text":
+        say(f"fabric: {sched.num_stages} stage(s)")
+        verilog[f"{top}_fabric.v"] = "\n".join(
+            stage_verilog(nl, sched, s, f"{top}_fabric_s{s}") for s in range(1, sched.num_stages + 1))
+    seconds["fabric"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    say(f"popcount: {nl.num_classes} x {nl.group_size} bits ({opts.popcount})")
+    pop_text, pop_latency = popcount_verilog(nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount)
+    verilog[f"{top}_popcount.v"] = pop_text
+    spec = CoreSpec(top=top, in_width=in_width, sum_width=sw, popcount_latency=pop_latency,
+                    adder_stages=opts.adder_stages, fabric=opts.fabric,
+                    encoder_latency=int(opts.input_width is not None))
+    core = LgnCore(nl, sched, spec)
+    say("elaborating the Amaranth core")
+    from amaranth.back import verilog as amaranth_verilog
+    verilog[f"{top}.v"] = amaranth_verilog.convert(core, name=top, emit_src=False, strip_internal_attrs=True)
+    seconds["core"] = time.perf_counter() - t1
+    metadata = {
+        "top": top,
+        "files": list(verilog),
+        "latency": core.latency,
+        "num_inputs": nl.num_inputs,
+        "input_width": in_width,
+        "input_format": input_format,
+        "classes": nl.num_classes,
+        "class_width": class_width(nl.num_classes),
+        "sum_width": sw,
+        "group_size": nl.group_size,
+        "pipeline": {"pipeline_every": opts.pipeline_every, "adder_stages": opts.adder_stages,
+                     "fabric_stages": sched.num_stages, "fabric_registers": sched.register_bits(),
+                     "popcount": opts.popcount, "popcount_latency": pop_latency,
+                     "argmax_latency": core.argmax.latency, "fabric": opts.fabric},
+        "netlist_sha256": nl.fingerprint(),
+        "source": nl.provenance,
+    }
+    t2 = time.perf_counter()
+    say(f"writing {len(verilog)} Verilog file(s) to {out}")
+    for name, text in verilog.items():
+        _write_text(out / name, text)
+    ir.save(nl, out / "netlist.npz")
+    _write_text(out / "metadata.json", json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+    seconds["write"] = time.perf_counter() - t2
+    return EmitResult(out, [*verilog, "netlist.npz", "metadata.json"], metadata, seconds)
+
+
+

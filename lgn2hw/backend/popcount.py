@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: MIT
+"""GroupSum hardware: the popcount of one class group as a Dadda compressor tree.
+
+Full adders (3 bits of a column -> sum bit, carry into the next column) and half adders
+reduce the column heights along Dadda's sequence 2, 3, 4, 6, 9, 13, ... until two rows are
+left; a final two-operand adder (``+``, which synthesis maps onto the carry chain) adds
+them. The sum is exact modulo 2**sum_width and the count is < 2**sum_width, so carries out
+of the top column are dropped. One module serves every class (all groups have one size).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .fabric import templates
+
+STYLES = ("dadda", "behavioural")
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Cells per reduction round: (input bit ids, sum id, carry id or -1, column)."""
+
+    group_size: int
+    sum_width: int
+    rounds: tuple
+    columns: tuple      # two rows left after reduction: column i -> up to 2 bit ids
+    num_bits: int       # bit ids 0..group_size-1 are the inputs
+
+
+def sum_width(group_size: int) -> int:
+    return max(1, int(group_size).bit_length())
+
+
+def dadda_tree(group_size: int) -> Tree:
+    sw = sum_width(group_size)
+    cols: list[list[int]] = [list(range(group_size))] + [[] for _ in range(sw - 1)]
+    heights = [2]
+    while heights[-1] < group_size:
+        heights.append(heights[-1] * 3 // 2)
+    targets = [d for d in reversed(heights) if d < max(len(c) for c in cols)]
+    next_id = group_size
+    rounds = []
+    for target in targets:
+        new: list[list[int]] = [[] for _ in cols]
+        cells = []
+        for i, old in enumerate(cols):
+            old = list(old)
+            while len(old) + len(new[i]) > target and len(old) >= 2:
+                take = 3 if len(old) + len(new[i]) - target >= 2 and len(old) >= 3 else 2
+                ins, old = tuple(old[:take]), old[take:]
+                s, c = next_id, next_id + 1
+                next_id += 2
+                new[i].append(s)
+                if i + 1 < sw:  # the top column's carry is always 0 (the count fits sw bits)
+                    new[i + 1].append(c)
+                cells.append((ins, s, c if i + 1 < sw else -1, i))
+            new[i] = old + new[i]
+        cols = new
+        rounds.append(tuple(cells))
+    assert max(len(c) for c in cols) <= 2
+    return Tree(group_size, sw, tuple(rounds), tuple(tuple(c) for c in cols), next_id)
+
+
+def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "dadda") -> tuple[str, int]:
+    """(Verilog text, registers on the path) of a popcount module ``name``.
+
+    ``every`` > 0 registers the bits after every ``every`` levels, the final adder counting
+    as one level; 0 makes it combinational.
+    """
+    sw = sum_width(group_size)
+    if style == "behavioural":
+        body = "assign s = " + " + ".join(f"x[{i}]" for i in range(group_size)) + ";"
+        return templates().get_template("popcount.v.j2").render(
+            name=name, group_size=group_size, sum_width=sw, style=style, uses_clk=False, out_reg=False,
+            description="Behavioural sum of bits (baseline for benchmarks).", body=body), 0
+    if style != "dadda":
+        raise ValueError(f"popcount style {style!r}: expected one of {', '.join(STYLES)}")
+    tree = dadda_tree(group_size)
+    names = {i: f"x[{i}]" for i in range(group_size)}
+    lines: list[str] = []
+    regs = 0
+    level = 0
+
+    def register(ids):
+        nonlocal regs
+        stmts = []
+        for b in ids:
+            r = f"r{regs}_{b}"
+            lines.append(f"reg {r};")
+            stmts.append(f"    {r} <= {names[b]};")
+            names[b] = r
+        lines.append("always @(posedge clk) begin\n" + "\n".join(stmts) + "\nend")
+        regs += 1
+
+    for cells in tree.rounds:
+        for ins, s, c, col in cells:
+            a = [names[i] for i in ins]
+            names[s] = f"w{s}"
+            if len(a) == 3:
+                lines.append(f"wire w{s} = {a[0]} ^ {a[1]} ^ {a[2]};")
+                if c >= 0:
+                    lines.append(f"wire w{c} = ({a[0]} & {a[1]}) | ({a[0]} & {a[2]}) | ({a[1]} & {a[2]});")
+            else:
+                lines.append(f"wire w{s} = {a[0]} ^ {a[1]};")
+                if c >= 0:
+                    lines.append(f"wire w{c} = {a[0]} & {a[1]};")
+            if c >= 0:
+                names[c] = f"w{c}"
+        level += 1
+        if every and level % every == 0:
+            register(_alive_after(tree, level))
+    rows = [[names[col[r]] if r < len(col) else "1'b0" for col in tree.columns] for r in (0, 1)]
+    ops = [("{" + ", ".join(reversed(row)) + "}") for row in rows]
+    level += 1
+    out_reg = bool(every) and level % every == 0
+    if out_reg:
+        lines.append(f"always @(posedge clk) s <= {ops[0]} + {ops[1]};")
+        regs += 1
+    else:
+        lines.append(f"assign s = {ops[0]} + {ops[1]};")
+    desc = (f"Dadda tree: {sum(len(r) for r in tree.rounds)} adder cells in {len(tree.rounds)} rounds, "
+            f"final {sw}-bit adder; {regs} register levels.")
+    text = templates().get_template("popcount.v.j2").render(
+        name=name, group_size=group_size, sum_width=sw, style=style, uses_clk=regs > 0, out_reg=out_reg,
+        description=desc, body="\n".join(lines))
+    return text, regs
+
+
+def _alive_after(tree: Tree, rounds_done: int) -> list[int]:
+    """Bit ids held in the columns after ``rounds_done`` reduction rounds."""
+    consumed = {i for cells in tree.rounds[:rounds_done] for c in cells for i in c[0]}
+    produced = {b for cells in tree.rounds[:rounds_done] for c in cells for b in (c[1], c[2]) if b >= 0}
+    alive = (set(range(tree.group_size)) | produced) - consumed
+    return sorted(alive)
