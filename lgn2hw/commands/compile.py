@@ -9,7 +9,7 @@ from rich.console import Console
 
 from .. import analysis, ir
 from ..frontends import load_model
-from .inspect import FORMAT_CHOICE
+from .inspect import FORMAT_CHOICE, import_options
 
 
 @click.command("compile")
@@ -19,7 +19,8 @@ from .inspect import FORMAT_CHOICE
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="Force the input format.")
 @click.option("--target", type=click.Choice(["none", "ice40", "ecp5"]), default="none",
               help="Synthesize for this FPGA family after emitting RTL.")
-def compile_cmd(model, out_dir, fmt, target):
+@import_options
+def compile_cmd(model, out_dir, fmt, target, import_opts):
     """Compile a trained LGN checkpoint into an optimized netlist and hardware.
 
     \b
@@ -28,7 +29,7 @@ def compile_cmd(model, out_dir, fmt, target):
     """
     console = Console()
     out = Path(out_dir) if out_dir else Path("build") / Path(model).stem
-    imp = load_model(model, fmt)
+    imp = load_model(model, fmt, **import_opts)
     nl = imp.netlist
     counts = analysis.gate_counts(nl)
     console.print(f"imported {model} ({imp.format}): {nl.num_inputs} inputs, {counts['gates']} gates "

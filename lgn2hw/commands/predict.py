@@ -8,7 +8,7 @@ from ..errors import LgnError
 from ..frontends import load_model
 from ..ir import atomic_write
 from ..sim import simulate_bits
-from .inspect import FORMAT_CHOICE
+from .inspect import FORMAT_CHOICE, import_options
 
 
 def read_inputs(path, nl) -> tuple[np.ndarray, np.ndarray | None]:
@@ -51,14 +51,15 @@ def read_inputs(path, nl) -> tuple[np.ndarray, np.ndarray | None]:
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="npz to write: group_sums [N, classes], classes [N], output_bits [N, outputs].")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="Force the model format.")
-def predict(model, inputs_path, out_path, fmt):
+@import_options
+def predict(model, inputs_path, out_path, fmt, import_opts):
     """Run the reference simulator on a checkpoint or a saved netlist.
 
     \b
     Example:
       lgn2hw predict examples/digits.pt --inputs x.npz --out y.npz
     """
-    nl = load_model(model, fmt).netlist
+    nl = load_model(model, fmt, **import_opts).netlist
     bits, y = read_inputs(inputs_path, nl)
     res = simulate_bits(nl, bits)
 
