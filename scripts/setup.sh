@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm make g++ perl python3-venv)
+APT_PKGS=(iverilog yosys nextpnr-ice40 fpga-icestorm make g++ perl python3-venv ccache)
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
