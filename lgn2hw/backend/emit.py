@@ -18,32 +18,9 @@ from ..ir import Netlist
 from .argmax import class_width
 from .core import CoreSpec, LgnCore
 from .fabric import stage_verilog
-from .popcount import STYLES, popcount_verilog, sum_width
+from .options import EmitOptions
+from .popcount import popcount_verilog, sum_width
 from .schedule import schedule
-
-FABRICS = ("text", "amaranth")
-
-
-@dataclass(frozen=True)
-class EmitOptions:
-    top: str = "lgn_core"
-    pipeline_every: int = 1       # logic levels per register stage; 0: combinational core
-    adder_stages: int = 2         # popcount/argmax levels per register; 0: combinational
-    popcount: str = "dadda"       # "dadda" compressor tree or "behavioural" (baseline)
-    fabric: str = "text"          # "text" (generated Verilog) or "amaranth" (small nets)
-    input_width: int | None = None  # on-chip encoder: fixed-point bits per feature (None: input bits)
-    frac_bits: int | None = None    # on-chip encoder: fractional bits (None: chosen from thresholds)
-    signed: bool | None = None      # on-chip encoder: signed features (None: if a threshold is < 0)
-
-    def check(self) -> None:
-        if not self.top.isidentifier():
-            raise LgnError(f"top module name {self.top!r} is not a Verilog identifier")
-        if self.pipeline_every < 0 or self.adder_stages < 0:
-            raise LgnError("--pipeline-every and --adder-stages must be >= 0")
-        if self.popcount not in STYLES:
-            raise LgnError(f"popcount style {self.popcount!r}: expected one of {', '.join(STYLES)}")
-        if self.fabric not in FABRICS:
-            raise LgnError(f"fabric {self.fabric!r}: expected one of {', '.join(FABRICS)}")
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .fabric import templates
-
-STYLES = ("dadda", "behavioural")
+from .options import POPCOUNT_STYLES as STYLES
 
 
 @dataclass(frozen=True)

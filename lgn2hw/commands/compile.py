@@ -9,6 +9,7 @@ from rich.console import Console
 
 from .. import analysis, ir
 from ..frontends import load_model
+from ..backend.options import rtl_options
 from .inspect import FORMAT_CHOICE, import_options
 
 
@@ -20,7 +21,8 @@ from .inspect import FORMAT_CHOICE, import_options
 @click.option("--target", type=click.Choice(["none", "ice40", "ecp5"]), default="none",
               help="Synthesize for this FPGA family after emitting RTL.")
 @import_options
-def compile_cmd(model, out_dir, fmt, target, import_opts):
+@rtl_options
+def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts):
     """Compile a trained LGN checkpoint into an optimized netlist and hardware.
 
     \b
@@ -36,3 +38,5 @@ def compile_cmd(model, out_dir, fmt, target, import_opts):
                   f"({counts['logic_gates']} logic), depth {counts['depth']}, {nl.num_classes} classes")
     ir.save(nl, out / "netlist.npz")
     console.print(f"wrote {out / 'netlist.npz'}")
+    from ..backend.stage import rtl_stage
+    rtl_stage(console, nl, out, rtl_opts)

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: MIT
+"""Backend options: the ``EmitOptions`` dataclass and the matching CLI options (light to
+import: no Amaranth)."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import click
+
+from ..errors import LgnError
+
+POPCOUNT_STYLES = ("dadda", "behavioural")
+FABRICS = ("text", "amaranth")
+
+
+@dataclass(frozen=True)
+class EmitOptions:
+    top: str = "lgn_core"
+    pipeline_every: int = 1       # logic levels per register stage; 0: combinational core
+    adder_stages: int = 2         # popcount/argmax levels per register; 0: combinational
+    popcount: str = "dadda"       # "dadda" compressor tree or "behavioural" (baseline)
+    fabric: str = "text"          # "text" (generated Verilog) or "amaranth" (small nets)
+    input_width: int | None = None  # on-chip encoder: fixed-point bits per feature (None: input bits)
+    frac_bits: int | None = None    # on-chip encoder: fractional bits (None: chosen from thresholds)
+    signed: bool | None = None      # on-chip encoder: signed features (None: if a threshold is < 0)
+
+    def check(self) -> None:
+        if not self.top.isidentifier():
+            raise LgnError(f"top module name {self.top!r} is not a Verilog identifier")
+        if self.pipeline_every < 0 or self.adder_stages < 0:
+            raise LgnError("--pipeline-every and --adder-stages must be >= 0")
+        if self.popcount not in POPCOUNT_STYLES:
+            raise LgnError(f"popcount style {self.popcount!r}: expected one of {', '.join(POPCOUNT_STYLES)}")
+        if self.fabric not in FABRICS:
+            raise LgnError(f"fabric {self.fabric!r}: expected one of {', '.join(FABRICS)}")
+
+
+_RTL_OPTIONS = [
+    click.option("--pipeline-every", type=click.IntRange(min=0), default=1, show_default=True,
+                 help="Register stage every K logic levels (0: combinational core, registered at the ports)."),
+    click.option("--adder-stages", type=click.IntRange(min=0), default=2, show_default=True,
+                 help="Register the popcount and argmax trees every M levels (0: combinational)."),
+    click.option("--onchip-encoder/--no-onchip-encoder", default=False,
+                 help="Take fixed-point features and compare them with the thermometer thresholds on chip."),
+    click.option("--input-width", type=click.IntRange(1, 48), default=8, show_default=True,
+                 help="Bits per feature with --onchip-encoder."),
+    click.option("--input-frac-bits", type=click.IntRange(min=0), default=None,
+                 help="Fractional bits per feature with --onchip-encoder (default: fit the thresholds)."),
+    click.option("--top", default="lgn_core", show_default=True, help="Name of the top Verilog module."),
+]
+
+
+def rtl_options(command):
+    """Add the RTL options; the command receives them as ``rtl_opts`` (an EmitOptions)."""
+    @functools.wraps(command)
+    def wrapper(*args, pipeline_every, adder_stages, onchip_encoder, input_width, input_frac_bits, top, **kwargs):
+        opts = EmitOptions(top=top, pipeline_every=pipeline_every, adder_stages=adder_stages,
+                           input_width=input_width if onchip_encoder else None, frac_bits=input_frac_bits)
+        return command(*args, rtl_opts=opts, **kwargs)
+    for option in reversed(_RTL_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
