@@ -9,6 +9,7 @@ folder; the report names the binary and version that ran.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -120,6 +121,11 @@ def ooc_design(core_dir: str | Path, work_dir: str | Path) -> Design:
     return Design(files=files, top="lgn_ooc", core_top=meta["top"], name="core")
 
 
+def _rel(path: Path, work: Path) -> str:
+    # Paths relative to the work folder: YoWASP tools (WASI) may not see every absolute path.
+    return os.path.relpath(Path(path).resolve(), work)
+
+
 def _run(tool: Tool, args: list[str], log: Path, cwd: Path, timeout: float | None) -> float:
     """Run a tool with its output in ``log``; raise ToolError with the first error line."""
     t0 = time.perf_counter()
@@ -170,7 +176,7 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
     times: dict[str, float] = {}
 
     stat_json, net_json = work / "yosys_stat.json", work / f"{design.name}.json"
-    script = render(fam.synth_template, device=dev, files=[str(f) for f in design.files], top=design.top,
+    script = render(fam.synth_template, device=dev, files=[_rel(f, work) for f in design.files], top=design.top,
                     core_top=design.core_top, opts=sopts, stat_json=stat_json.name, json_out=net_json.name)
     (work / "synth.ys").write_text(script)
     times["yosys"] = _run(tools["yosys"], ["-q", "-s", "synth.ys"], work / "yosys.log", work, config.timeout_s)
@@ -203,7 +209,7 @@ def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
     args = [a for a in render(fam.pnr_template, device=dev, opts=popts, json_in=rep["files"]["netlist_json"],
                               placed_out=placed.name, report_out=pnr_report.name,
                               clock_mhz=f"{config.clock_mhz:g}",
-                              constraints=str(design.constraints) if design.constraints else "").splitlines()
+                              constraints=_rel(design.constraints, work) if design.constraints else "").splitlines()
             if a.strip()]
     log = work / "nextpnr.log"
     try:
@@ -222,7 +228,7 @@ def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
         suffix = ".bin" if fam.name == "ice40" else ".bit"
         bit = work / f"{design.name}{suffix}"
         def pack(tmp):
-            rep["times_s"]["pack"] = _run(tools["pack"], [placed.name, tmp], work / "pack.log", work,
+            rep["times_s"]["pack"] = _run(tools["pack"], [placed.name, _rel(tmp, work)], work / "pack.log", work,
                                           config.timeout_s)
         ir.atomic_write(bit, pack)
         rep["bitstream"] = bit.name

@@ -113,7 +113,7 @@ def render_table(rep: dict) -> Table:
     table.add_column("whole design", justify="right")
     core, design = rep["resources"]["core"], rep["resources"]["design"]
     names = {"lut": "LUT4", "carry": "carry cells", "ff": "flip-flops", "bram": "block RAM",
-             "dsp": "DSP", "io": "IO", "widemux": "wide muxes"}
+             "dsp": "DSP", "widemux": "wide muxes"}  # IO cells appear only after place-and-route
     for kind, label in names.items():
         if kind in core:
             table.add_row(label, f"{core[kind]:,}", f"{design[kind]:,}")

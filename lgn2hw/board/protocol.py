@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: MIT
+"""The byte protocol between a host and the board's UART bridge (8N1, no flow control).
+
+Host -> board, one frame per input vector: ``in_bytes = ceil(W/8)`` bytes, where W is the
+core's ``in_data`` width; bit i of ``in_data`` is bit ``i % 8`` of byte ``i // 8``
+(little-endian bit vector; unused top bits are zero). The bridge counts bytes, so frames
+are sent back to back without separators; a pause of more than ``frame_timeout`` (a few
+milliseconds on hardware) inside a frame discards the partial frame, which resynchronizes a
+host that was interrupted mid-frame.
+
+Board -> host, one response per vector, in order: ``out_bytes = ceil((cw + C*sw)/8)`` bytes
+holding the little-endian bit vector ``{sums, class}``: the class in bits ``[0, cw)``, the
+group sum of class c in bits ``[cw + c*sw, cw + (c+1)*sw)``.
+
+The bridge buffers ``fifo_depth`` responses; a host keeps at most that many vectors in
+flight (see host.py), so nothing is dropped however slow the responses are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import LgnError
+
+
+@dataclass(frozen=True)
+class FrameFormat:
+    in_width: int
+    classes: int
+    class_width: int
+    sum_width: int
+    fifo_depth: int = 4
+
+    @classmethod
+    def from_metadata(cls, meta: dict, fifo_depth: int = 4) -> "FrameFormat":
+        fmt = meta.get("input_format") or {"kind": "bits"}
+        width = int(fmt["features"]) * int(fmt["width"]) if fmt.get("kind") == "fixed" else int(meta["num_inputs"])
+        return cls(width, int(meta["classes"]), int(meta["class_width"]), int(meta["sum_width"]), fifo_depth)
+
+    @property
+    def in_bytes(self) -> int:
+        return max(1, (self.in_width + 7) // 8)
+
+    @property
+    def response_bits(self) -> int:
+        return self.class_width + self.classes * self.sum_width
+
+    @property
+    def out_bytes(self) -> int:
+        return (self.response_bits + 7) // 8
+
+    def encode_inputs(self, in_data_bits: np.ndarray) -> bytes:
+        """uint8 [N, in_width] of 0/1 (bit i of in_data) -> the frames of N vectors, concatenated."""
+        bits = np.asarray(in_data_bits)
+        if bits.ndim != 2 or bits.shape[1] != self.in_width:
+            raise LgnError(f"board input: expected bits [N, {self.in_width}], got {list(bits.shape)}")
+        if bits.size and (bits.min() < 0 or bits.max() > 1):
+            raise LgnError("board input: bits must be 0 or 1")
+        padded = np.zeros((bits.shape[0], self.in_bytes * 8), dtype=np.uint8)
+        padded[:, :self.in_width] = bits
+        return np.packbits(padded, axis=1, bitorder="little").tobytes()
+
+    def decode_responses(self, data: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Response bytes of N vectors -> (classes int64 [N], sums int32 [N, C])."""
+        if len(data) % self.out_bytes:
+            raise LgnError(f"board response: {len(data)} bytes is not a whole number of "
+                           f"{self.out_bytes}-byte responses")
+        raw = np.frombuffer(bytes(data), dtype=np.uint8).reshape(-1, self.out_bytes)
+        bits = np.unpackbits(raw, axis=1, bitorder="little").astype(np.int64)
+        weights = lambda w: (1 << np.arange(w, dtype=np.int64))  # noqa: E731
+        classes = bits[:, :self.class_width] @ weights(self.class_width)
+        lanes = bits[:, self.class_width:self.response_bits].reshape(-1, self.classes, self.sum_width)
+        sums = (lanes @ weights(self.sum_width)).astype(np.int32)
+        return classes, sums
+
+    def as_dict(self) -> dict:
+        return {"in_width": self.in_width, "in_bytes": self.in_bytes, "classes": self.classes,
+                "class_width": self.class_width, "sum_width": self.sum_width, "out_bytes": self.out_bytes,
+                "fifo_depth": self.fifo_depth}
