@@ -245,7 +245,7 @@ def _from_state_dict(sd, path, classes, tau, option) -> Imported:
                 thr = to_numpy(sd[f"{name}.thresholds"], path, f"{name}.thresholds", dtype=np.float64)
             thresholds = (name, thr)
             break
-    layers, kinds = [], []
+    layers, kinds, first_in = [], [], None
     for p in prefixes:
         if f"{p}.weight" not in sd:
             raise CheckpointError(path, f"missing key '{p}.weight' (the LUT parameters of layer {p!r})")
@@ -257,11 +257,22 @@ def _from_state_dict(sd, path, classes, tau, option) -> Imported:
         if wire.shape[0] != w.shape[0]:
             raise CheckpointError(path, f"layer {p!r}: wiring for {wire.shape[0]} nodes but '{p}.weight' "
                                         f"has {w.shape[0]} rows")
+        if not layers:  # a state_dict has no in_dim: the candidates tell the input width best
+            first_in = _candidate_width(sd.get(f"{p}.connections.indices"), sd.get(f"{p}.connections.weights"))
         k = wire.shape[1]
         kind = option or _infer_kind(w.shape[1], k, path, f"{p}.weight")
         layers.append(layered.Layer(ops.bits_table(lut_bits(w, kind, k, path, f"{p}.weight"), k), wire, p))
         kinds.append(kind)
-    return _finish(path, layers, thresholds, None, classes, tau, kinds, "state_dict")
+    return _finish(path, layers, thresholds, first_in, classes, tau, kinds, "state_dict")
+
+
+def _candidate_width(indices, weights) -> int | None:
+    """Input width implied by learnable candidates (all inputs, or the largest candidate)."""
+    if weights is None:
+        return None
+    if indices is None:
+        return int(weights.shape[0])
+    return int(np.asarray(to_numpy(indices, None, "indices")).max()) + 1
 
 
 def _finish(path, layers, thresholds, first_in, classes, tau, kinds, form) -> Imported:
