@@ -56,3 +56,114 @@ def random_layered(num_inputs: int, widths: list[int], num_classes: int, arity: 
         next_id += w
     return Netlist.build(num_inputs, arity, np.concatenate(tables), np.concatenate(fanin), prev, num_classes,
                          provenance={"format": "random", "seed": seed})
+
+
+PLANT_KINDS = ("commuted", "demorgan", "restructured")
+
+
+def plant_redundancy(nl: Netlist, fraction: float = 0.1, seed: int = 0,
+                     kinds: tuple[str, ...] = PLANT_KINDS) -> Netlist:
+    """Add a redundant twin for ``fraction * num_nodes`` logic gates; the function is unchanged.
+
+    Twins (2-input nets only), each equal to its gate or to its complement:
+      * ``commuted``: the same op with its inputs swapped (strash finds these);
+      * ``demorgan``: the dual op on explicit inverters, ``AND(a,b) = NOR(~a,~b)`` (found after
+        wire-collapse absorbs the inverters);
+      * ``restructured``: a Shannon expansion through the gate's first fan-in,
+        ``f(op(x,y), b) = x ? f(op(1,y), b) : f(op(0,y), b)`` built from five new gates, which
+        only SAT sweeping can prove equal.
+    Each consumer of a planted gate reads the twin instead with probability 1/2 (absorbing
+    the twin's inversion into its table), so both stay live.
+    """
+    from . import ops
+
+    if nl.arity != 2:
+        raise ValueError("plant_redundancy supports 2-input netlists")
+    rng = np.random.default_rng(seed)
+    base, n = nl.base, nl.num_nodes
+    logic = np.flatnonzero(nl.kinds() == ops.LOGIC)
+    count = min(logic.size, int(round(fraction * n)))
+    chosen = np.sort(rng.choice(logic, size=count, replace=False))
+    kind = rng.integers(0, len(kinds), size=count)
+    compl = rng.integers(0, 2, size=count).astype(bool)
+    new_t, new_f, anchor = [], [], []   # new nodes; fan-ins < 0 mean "new node -1-j"
+    twin = np.zeros(count, np.int64)    # index into the new-node list of each twin
+    full = ops.full_mask(2)
+    for g_i, g in enumerate(chosen):
+        f = int(nl.tables[g])
+        a, b = (int(v) for v in nl.fanin[g])
+        out_t = lambda t: _scalar(ops.negate_output(t, 2) if compl[g_i] else t)  # noqa: E731
+        start = len(new_t)
+
+        def add(table, fa, fb):
+            new_t.append(_scalar(table))
+            new_f.append((fa, fb))
+            anchor.append(g)
+            return -1 - (len(new_t) - 1)
+        name = kinds[kind[g_i]]
+        if name == "restructured" and a >= base and nl.arity == 2:
+            fa_t = int(nl.tables[a - base])
+            x, y = (int(v) for v in nl.fanin[a - base])
+            # u(y, b) = f(op_a(1, y), b), w(y, b) = f(op_a(0, y), b) as 2-input tables over (y, b)
+            addr = np.arange(4)
+            yv, bv = addr >> 1, addr & 1
+            u = [int(ops.evaluate(np.uint64(f), 2, [int(ops.evaluate(np.uint64(fa_t), 2, [1, yy])[0]), bb])[0])
+                 for yy, bb in zip(yv, bv)]
+            w = [int(ops.evaluate(np.uint64(f), 2, [int(ops.evaluate(np.uint64(fa_t), 2, [0, yy])[0]), bb])[0])
+                 for yy, bb in zip(yv, bv)]
+            nu = add(ops.bits_table(np.array(u), 2)[0], y, b)
+            nw = add(ops.bits_table(np.array(w), 2)[0], y, b)
+            p = add(1, x, nu)            # x & u
+            q = add(4, x, nw)            # ~x & w
+            add(out_t(np.uint64(7)), p, q)  # p | q (or NOR for the complement twin)
+        elif name in ("demorgan", "restructured"):
+            if name == "demorgan":
+                na = add(12, a, 0)
+                nb = add(12, b, 0)
+                h = ops.negate_input(ops.negate_input(np.uint64(f), 2, 0), 2, 1)
+                add(out_t(h), na, nb)
+            else:  # the gate's fan-in is not a node: Shannon expansion on a itself
+                c1 = ops.cofactor(np.uint64(f), 2, 0, 1) & ops.var_table(0, 2)
+                c0 = ops.cofactor(np.uint64(f), 2, 0, 0) & ~ops.var_table(0, 2) & full
+                p = add(c1, a, b)
+                q = add(c0, a, b)
+                add(out_t(np.uint64(7)), p, q)
+        else:
+            add(out_t(ops.swap_inputs(np.uint64(f))), b, a)
+        twin[g_i] = len(new_t) - 1
+        assert len(new_t) > start
+    m = len(new_t)
+    # order: each new node right after its anchor gate
+    pos = np.concatenate([2 * np.arange(n), 2 * np.asarray(anchor, np.int64) + 1])
+    order = np.argsort(pos, kind="stable")
+    remap = np.empty(base + n + m, np.int64)
+    remap[:base] = np.arange(base)
+    remap[base + order] = base + np.arange(n + m)
+    nf = np.asarray(new_f, np.int64).reshape(m, 2)
+    nf = np.where(nf < 0, base + n + (-1 - nf), nf)   # new-node references -> provisional ids
+    tables = np.concatenate([nl.tables, np.asarray(new_t, np.uint64)])
+    fanin = np.concatenate([nl.fanin.astype(np.int64), nf])
+    outputs = nl.outputs.astype(np.int64).copy()
+    # rewire about half of each planted gate's readers to its twin
+    twin_sig = base + n + twin
+    is_planted = np.zeros(base + n + m, bool)
+    is_planted[base + chosen] = True
+    twin_of = np.full(base + n + m, -1, np.int64)
+    twin_of[base + chosen] = twin_sig
+    compl_of = np.zeros(base + n + m, bool)
+    compl_of[base + chosen] = compl
+    for slot in range(2):
+        src = fanin[:n, slot]
+        sel = is_planted[src] & (rng.random(n) < 0.5)
+        neg = sel & compl_of[src]
+        tables[:n][neg] = ops.negate_input(tables[:n][neg], 2, slot)
+        fanin[:n, slot] = np.where(sel, twin_of[src], src)
+    sel = is_planted[outputs] & ~compl_of[outputs] & (rng.random(outputs.size) < 0.5)
+    outputs[sel] = twin_of[outputs[sel]]
+    prov = dict(nl.provenance, planted=count, plant_fraction=fraction)
+    return Netlist.build(nl.num_inputs, 2, tables[order], remap[fanin[order]], remap[outputs], nl.num_classes,
+                         encoder=nl.encoder, tau=nl.tau, provenance=prov)
+
+
+def _scalar(t) -> int:
+    return int(np.asarray(t).reshape(-1)[0])
