@@ -27,6 +27,7 @@ import numpy as np
 from . import ir
 from .errors import LgnError, ToolError
 from .ir import Netlist
+from .quantize import FixedFormat
 
 SIMULATORS = ("icarus", "verilator")
 SIM_DIR = Path(__file__).resolve().parents[1] / "sim"
@@ -51,74 +52,71 @@ MAX_ONE_HOT = 256  # one-hot corner vectors: every bit up to this width, evenly 
 class PortFormat:
     """How ``in_data`` encodes one input vector (metadata ``input_format``).
 
-    ``bits``: port bit i is netlist input bit i. ``fixed``: F features of W bits, feature f at
-    ``[f*W +: W]`` (LSB first, two's complement when signed), value = code / 2**frac_bits, and
-    the netlist's thermometer encoder turns the values into input bits (x_f > threshold).
+    ``bits`` (``fixed`` is None): port bit i is netlist input bit i. ``fixed``: F features of
+    W bits, feature f at ``[f*W +: W]`` (LSB first, two's complement when signed), value =
+    code / 2**frac_bits (lgn2hw.quantize). The expected input bits are the netlist's float
+    encoder applied to those values, independently of how the backend quantized thresholds.
     """
 
-    kind: str
     num_inputs: int
     features: int = 0
-    width: int = 0
-    frac_bits: int = 0
-    signed: bool = False
+    fixed: FixedFormat | None = None
 
     @classmethod
     def from_metadata(cls, meta: dict, nl: Netlist, where: str = "metadata.json") -> "PortFormat":
         spec = meta.get("input_format", {"kind": "bits"})
         kind = spec.get("kind") if isinstance(spec, dict) else None
         if kind == "bits":
-            return cls("bits", nl.num_inputs)
-        if kind != "fixed":
+            fmt = cls(nl.num_inputs)
+        elif kind == "fixed":
+            try:
+                fmt = cls(nl.num_inputs, int(spec["features"]),
+                          FixedFormat(int(spec["width"]), int(spec["frac_bits"]), bool(spec["signed"])))
+            except (KeyError, TypeError, ValueError) as e:
+                raise LgnError(f"{where}: input_format needs integer features, width, frac_bits and a "
+                               f"boolean signed ({type(e).__name__}: {e})") from None
+            except LgnError as e:
+                raise LgnError(f"{where}: input_format: {e}") from None
+            if nl.encoder is None or nl.encoder.num_features != fmt.features:
+                have = "no encoder" if nl.encoder is None else f"an encoder of {nl.encoder.num_features} features"
+                raise LgnError(f"{where}: input_format has {fmt.features} fixed-point features but the "
+                               f"netlist has {have}")
+        else:
             raise LgnError(f"{where}: input_format.kind is {kind!r}, expected 'bits' or 'fixed'")
-        try:
-            fmt = cls("fixed", nl.num_inputs, int(spec["features"]), int(spec["width"]),
-                      int(spec["frac_bits"]), bool(spec["signed"]))
-        except (KeyError, TypeError, ValueError) as e:
-            raise LgnError(f"{where}: input_format needs integer features, width, frac_bits and a "
-                           f"boolean signed ({type(e).__name__}: {e})") from None
-        if nl.encoder is None or nl.encoder.num_features != fmt.features:
-            have = "no encoder" if nl.encoder is None else f"an encoder of {nl.encoder.num_features} features"
-            raise LgnError(f"{where}: input_format has {fmt.features} fixed-point features but the "
-                           f"netlist has {have}")
-        if not 1 <= fmt.width <= 52:
-            raise LgnError(f"{where}: input_format.width {fmt.width}, expected 1..52")
+        if "input_width" in meta and int(meta["input_width"]) != fmt.in_width:
+            raise LgnError(f"{where}: input_width {meta['input_width']} does not match input_format "
+                           f"({fmt.in_width} bits)")
         return fmt
+
+    @property
+    def kind(self) -> str:
+        return "bits" if self.fixed is None else "fixed"
 
     @property
     def in_width(self) -> int:
         """Width of the ``in_data`` port."""
-        return self.features * self.width if self.kind == "fixed" else self.num_inputs
-
-    @property
-    def code_range(self) -> tuple[int, int]:
-        if self.signed:
-            return -(1 << (self.width - 1)), (1 << (self.width - 1)) - 1
-        return 0, (1 << self.width) - 1
+        return self.num_inputs if self.fixed is None else self.features * self.fixed.width
 
     def codes(self, port_bits: np.ndarray) -> np.ndarray:
         """int64 [N, F] fixed-point codes of port vectors uint8 [N, in_width]."""
-        b = port_bits.reshape(port_bits.shape[0], self.features, self.width).astype(np.int64)
-        codes = (b << np.arange(self.width, dtype=np.int64)).sum(axis=2)
-        if self.signed:
-            codes -= b[:, :, -1] << self.width
+        w = self.fixed.width
+        b = port_bits.reshape(port_bits.shape[0], self.features, w).astype(np.int64)
+        codes = (b << np.arange(w, dtype=np.int64)).sum(axis=2)
+        if self.fixed.signed:
+            codes -= b[:, :, -1] << w
         return codes
 
     def port_bits_from_codes(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes, dtype=np.int64) & ((1 << self.width) - 1)
-        bits = (codes[:, :, None] >> np.arange(self.width, dtype=np.int64)) & 1
+        w = self.fixed.width
+        codes = np.asarray(codes, dtype=np.int64) & ((1 << w) - 1)
+        bits = (codes[:, :, None] >> np.arange(w, dtype=np.int64)) & 1
         return bits.reshape(codes.shape[0], -1).astype(np.uint8)
-
-    def quantize(self, x: np.ndarray) -> np.ndarray:
-        """Features float [N, F] -> nearest codes, saturated to the port's range."""
-        lo, hi = self.code_range
-        return np.clip(np.rint(np.asarray(x, np.float64) * 2.0 ** self.frac_bits), lo, hi).astype(np.int64)
 
     def input_bits(self, port_bits: np.ndarray, nl: Netlist) -> np.ndarray:
         """The netlist input bits uint8 [N, I] that port vectors stand for."""
-        if self.kind == "bits":
+        if self.fixed is None:
             return np.ascontiguousarray(port_bits, dtype=np.uint8)
-        return nl.encoder.encode(self.codes(port_bits) / 2.0 ** self.frac_bits)
+        return nl.encoder.encode(self.fixed.dequantize(self.codes(port_bits)))
 
 
 def pack_rows(port_bits: np.ndarray) -> np.ndarray:
@@ -160,9 +158,9 @@ def corner_vectors(fmt: PortFormat, nl: Netlist) -> Vectors:
     pos = np.arange(w) if w <= MAX_ONE_HOT else np.unique(np.linspace(0, w - 1, MAX_ONE_HOT).astype(np.int64))
     rows = [np.zeros((1, w), np.uint8), np.ones((1, w), np.uint8), np.eye(w, dtype=np.uint8)[pos]]
     labels = ["zeros", "ones", *(f"one-hot[{p}]" for p in pos)]
-    if fmt.kind == "fixed":
-        lo, hi = fmt.code_range
-        edge = np.floor(nl.encoder.thresholds * 2.0 ** fmt.frac_bits)  # [F, T]: code > edge <=> x > t
+    if fmt.fixed is not None:
+        lo, hi = fmt.fixed.lo, fmt.fixed.hi
+        edge = np.floor(nl.encoder.thresholds * fmt.fixed.scale)  # [F, T]: code > edge <=> x > t
         for t in range(edge.shape[1]):
             for d in (0, 1):
                 rows.append(fmt.port_bits_from_codes(np.clip(edge[:, t] + d, lo, hi)[None, :]))
@@ -179,9 +177,9 @@ def random_vectors(fmt: PortFormat, nl: Netlist, n: int, rng: np.random.Generato
         m = n // 2
         thr = nl.encoder.thresholds
         pick = thr[np.arange(thr.shape[0])[None, :], rng.integers(0, thr.shape[1], (m, thr.shape[0]))]
-        if fmt.kind == "fixed":
-            lo, hi = fmt.code_range
-            codes = np.clip(np.floor(pick * 2.0 ** fmt.frac_bits) + rng.integers(-1, 3, pick.shape), lo, hi)
+        if fmt.fixed is not None:
+            codes = np.clip(np.floor(pick * fmt.fixed.scale) + rng.integers(-1, 3, pick.shape),
+                            fmt.fixed.lo, fmt.fixed.hi)
             bits[:m] = fmt.port_bits_from_codes(codes)
         else:
             span = np.ptp(thr, axis=1) + 1.0
@@ -201,7 +199,7 @@ def data_vectors(fmt: PortFormat, nl: Netlist, data: dict, limit: int, where: st
         if fmt.kind == "fixed":
             if x.shape[1] != fmt.features:
                 raise LgnError(f"{where}: 'X' has {x.shape[1]} features, the core takes {fmt.features}")
-            bits = fmt.port_bits_from_codes(fmt.quantize(x))
+            bits = fmt.port_bits_from_codes(fmt.fixed.quantize(x))
         else:
             if nl.encoder is None:
                 raise LgnError(f"{where}: has features 'X' but the model has no input encoder; give 'bits'")
@@ -376,7 +374,8 @@ def verify(out_dir, simulator: str = "icarus", vectors: int = 1000, data: dict |
         build_dir=str(build), log=res["log"])
     if not out.ok and waves_on_failure and out.first_mismatch:
         first = out.first_mismatch
-        wave_build = build / "waves" if simulator == "verilator" else build  # tracing needs a rebuild
+        # Verilator: tracing needs its own build (a sibling: make would find objects in a parent)
+        wave_build = build.with_name(build.name + "-waves") if simulator == "verilator" else build
         prefix = vecs.head(first["index"] + 1)
         prefix.save(build / "waves_vectors.npz")
         wres = _run_bench(core, simulator, env, wave_build, build / "waves_vectors.npz", seed,
@@ -387,6 +386,7 @@ def verify(out_dir, simulator: str = "icarus", vectors: int = 1000, data: dict |
 
 def _run_bench(core: Core, simulator, env, build: Path, vec_path: Path, seed, bubble_vectors, bubble_prob,
                waves: bool, timeout: float, only: str | None = None) -> dict:
+    build.mkdir(parents=True, exist_ok=True)
     result = build / ("waves_result.json" if waves else "result.json")
     result.unlink(missing_ok=True)
     cmd = [sys.executable, str(SIM_DIR / "tests" / "run_bench.py"), "--core-dir", str(core.out_dir.resolve()),
