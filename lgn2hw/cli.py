@@ -16,6 +16,8 @@ COMMANDS: dict[str, str] = {
     "predict": "lgn2hw.commands.predict:predict",
     "compile": "lgn2hw.commands.compile:compile_cmd",
     "train": "lgn2hw.commands.train:train",
+    "synth": "lgn2hw.commands.synth:synth",
+    "run-board": "lgn2hw.commands.run_board:run_board",
 }
 
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from .. import analysis, ir
 from ..frontends import load_model
 from ..backend.options import rtl_options
+from ..synth.options import synth_options
 from .inspect import FORMAT_CHOICE, import_options
 
 
@@ -22,12 +23,15 @@ from .inspect import FORMAT_CHOICE, import_options
               help="Synthesize for this FPGA family after emitting RTL.")
 @import_options
 @rtl_options
-def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts):
+@synth_options
+def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts):
     """Compile a trained LGN checkpoint into an optimized netlist and hardware.
 
     \b
     Example:
       lgn2hw compile examples/digits.pt --target ice40
+      lgn2hw compile examples/digits.pt --target ice40 --device hx8k --clock 100
+      lgn2hw compile examples/digits.pt --board icebreaker
     """
     console = Console()
     out = Path(out_dir) if out_dir else Path("build") / Path(model).stem
@@ -40,3 +44,5 @@ def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts):
     console.print(f"wrote {out / 'netlist.npz'}")
     from ..backend.stage import rtl_stage
     rtl_stage(console, nl, out, rtl_opts)
+    from ..synth.stage import synth_stage
+    synth_stage(console, out, target, synth_opts)

@@ -21,7 +21,8 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, with_timeout
 
-from lgn2hw import ir, sim
+from lgn2hw import ir
+from lgn2hw.board import inputs
 from lgn2hw.board.protocol import FrameFormat
 from uart_model import UartSink, UartSource
 
@@ -30,16 +31,7 @@ POR_WAIT = 40  # cycles: the board top holds its own power-on reset for 16
 
 def reference(core_dir: Path, info: dict, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Classes and group sums the core must produce for in_data ``bits``."""
-    nl = ir.load(core_dir / "netlist.npz")
-    fmt = info["input_format"]
-    if fmt.get("kind") == "fixed":  # on-chip encoder: in_data holds fixed-point features
-        w, fb = int(fmt["width"]), int(fmt["frac_bits"])
-        codes = bits.reshape(bits.shape[0], -1, w).astype(np.int64) @ (1 << np.arange(w, dtype=np.int64))
-        if fmt.get("signed"):
-            codes = np.where(codes >= 1 << (w - 1), codes - (1 << w), codes)
-        res = sim.simulate(nl, codes / float(1 << fb))
-    else:
-        res = sim.simulate_bits(nl, bits)
+    res = inputs.reference(ir.load(core_dir / "netlist.npz"), info["input_format"], bits)
     return res.classes, res.group_sums
 
 

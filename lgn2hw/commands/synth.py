@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: MIT
+"""`lgn2hw synth`: synthesize an already emitted RTL folder (no re-import, no re-emit)."""
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from ..synth.options import synth_options
+
+
+@click.command("synth")
+@click.argument("rtl_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--target", type=click.Choice(["ice40", "ecp5"]), default=None,
+              help="FPGA family (default ice40, or the board's).")
+@synth_options
+def synth(rtl_dir, target, synth_opts):
+    """Synthesize the core in RTL_DIR (written by `lgn2hw compile`) with Yosys and nextpnr.
+
+    Writes RTL_DIR/synth/synth.json (or RTL_DIR/board/ with --board): LUTs, carries, FFs,
+    RAM, IO, utilization, Fmax against --clock, critical path, tool versions and times.
+
+    \b
+    Example:
+      lgn2hw synth build/digits --target ice40 --device hx8k --clock 100
+      lgn2hw synth build/digits --board icebreaker
+    """
+    from ..synth.stage import synth_stage
+    synth_stage(Console(), rtl_dir, target or ("none" if synth_opts["board"] else "ice40"), synth_opts)
