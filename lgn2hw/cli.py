@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "inspect": "lgn2hw.commands.inspect:inspect",
     "predict": "lgn2hw.commands.predict:predict",
     "compile": "lgn2hw.commands.compile:compile_cmd",
+    "verify": "lgn2hw.commands.verify:verify_cmd",
     "train": "lgn2hw.commands.train:train",
     "synth": "lgn2hw.commands.synth:synth",
     "run-board": "lgn2hw.commands.run_board:run_board",

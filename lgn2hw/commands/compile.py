@@ -21,15 +21,19 @@ from .inspect import FORMAT_CHOICE, import_options
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="Force the input format.")
 @click.option("--target", type=click.Choice(["none", "ice40", "ecp5"]), default="none",
               help="Synthesize for this FPGA family after emitting RTL.")
+@click.option("--verify", "verify_sim", type=click.Choice(["icarus", "verilator"]), default=None,
+              is_flag=False, flag_value="icarus",
+              help="After emitting RTL, check it bit-exactly in a simulator (alone: icarus; see `lgn2hw verify`).")
 @import_options
 @rtl_options
 @synth_options
-def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts):
+def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, verify_sim=None):
     """Compile a trained LGN checkpoint into an optimized netlist and hardware.
 
     \b
     Example:
       lgn2hw compile examples/digits.pt --target ice40
+      lgn2hw compile examples/digits.pt --verify verilator
       lgn2hw compile examples/digits.pt --target ice40 --device hx8k --clock 100
       lgn2hw compile examples/digits.pt --board icebreaker
     """
@@ -44,5 +48,8 @@ def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts):
     console.print(f"wrote {out / 'netlist.npz'}")
     from ..backend.stage import rtl_stage
     rtl_stage(console, nl, out, rtl_opts)
+    if verify_sim:
+        from .verify import checkpoint_data, run_and_report
+        run_and_report(console, out, verify_sim, data=checkpoint_data(imp.data))
     from ..synth.stage import synth_stage
     synth_stage(console, out, target, synth_opts)
