@@ -48,11 +48,14 @@ def sha256_file(path) -> str:
 def read_checkpoint(path):
     """torch.load with weights_only=True; an object that needs code execution is refused.
 
-    Peer formats that are full pickles go through the restricted unpickler instead
-    (frontends/safe_pickle.py) when that module is present.
+    Files torch refuses (full-model pickles of peer libraries) go through the restricted
+    unpickler (frontends/safe_pickle.py): peer classes become inert records, any other
+    global is refused by name, nothing from the file ever runs.
     """
     import pickle
     import torch
+
+    from . import safe_pickle
 
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
@@ -60,14 +63,8 @@ def read_checkpoint(path):
         raise CheckpointError(path, "no such file") from None
     except IsADirectoryError:
         raise CheckpointError(path, "is a directory, expected a checkpoint file") from None
-    except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()
-        hint = next((ln for ln in first if "Unsupported global" in ln or "GLOBAL" in ln), first[0] if first else "")
-        try:
-            safe = importlib.import_module("lgn2hw.frontends.safe_pickle")
-        except ImportError:
-            raise CheckpointError(path, f"the pickle needs code execution, which lgn2hw never does ({hint.strip()})") from None
-        return safe.load(path)
+    except pickle.UnpicklingError:
+        return safe_pickle.load(path)
     except Exception as e:  # torch raises many types on truncated or foreign files
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CheckpointError(path, f"not a readable torch checkpoint ({msg})") from None
