@@ -148,3 +148,13 @@ def test_tensor_past_its_storage_is_refused(tmp_path):
             zout.writestr(item, data)
     with pytest.raises(CheckpointError, match="past its storage|not a readable"):
         safe_pickle.load(tmp_path / "bad.pt")
+
+
+def test_cyclic_module_tree_terminates(tmp_path):
+    outer = torch.nn.Sequential(torch.nn.Flatten())
+    outer._modules["self"] = outer  # a cycle through the pickle memo
+    torch.save(outer, tmp_path / "c.pt")
+    rec = safe_pickle.load(tmp_path / "c.pt")
+    assert [(n, m.class_name) for n, m in safe_pickle.module_sequence(rec)] == [("0", "Flatten")]
+    with pytest.raises(CheckpointError, match="not a known LGN checkpoint"):
+        load_model(tmp_path / "c.pt")

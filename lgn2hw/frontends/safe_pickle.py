@@ -93,27 +93,21 @@ class Record:
         return f"<record of {self.qualname}>"
 
 
-def walk_modules(root, prefix: str = ""):
-    """Pre-order (dotted name, record) over a module tree, the root included."""
-    yield prefix, root
-    if isinstance(root, Record):
-        for name, child in root.children():
-            yield from walk_modules(child, f"{prefix}.{name}" if prefix else name)
-
-
 def module_sequence(root, units=()) -> list[tuple[str, Record]]:
     """The modules a forward pass runs, in order: leaves of the module tree, except that a
-    record whose class name is in ``units`` (a layer with helper sub-modules) is kept whole."""
-    out = []
-    def visit(name, rec):
-        if not isinstance(rec, Record):
-            return
-        if rec.class_name in units or not rec.children():
+    record whose class name is in ``units`` (a layer with helper sub-modules) is kept whole.
+    Iterative, and a record met twice (a cycle in the pickle's memo) is visited once."""
+    out, seen, stack = [], set(), [("", root)]
+    while stack:
+        name, rec = stack.pop()
+        if not isinstance(rec, Record) or id(rec) in seen:
+            continue
+        seen.add(id(rec))
+        children = rec.children()
+        if rec.class_name in units or not children:
             out.append((name, rec))
-            return
-        for child_name, child in rec.children():
-            visit(f"{name}.{child_name}" if name else child_name, child)
-    visit("", root)
+        else:
+            stack.extend((f"{name}.{child}" if name else child, m) for child, m in reversed(children))
     return out
 
 
@@ -211,7 +205,7 @@ class _Unpickler(pickle.Unpickler):
         except KeyError:
             raise CheckpointError(self._path, f"tensor storage data/{key} is missing from the archive") from None
         itemsize = torch.empty((), dtype=dtype).element_size()
-        if not isinstance(numel, int) or len(raw) < numel * itemsize:
+        if not isinstance(numel, int) or numel < 0 or len(raw) < numel * itemsize:
             raise CheckpointError(self._path, f"tensor storage data/{key} holds {len(raw)} bytes, "
                                               f"expected {numel} x {itemsize}")
         if numel == 0:
@@ -302,7 +296,7 @@ def _run(unpickler: _Unpickler, path):
     except CheckpointError:
         raise
     except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, KeyError,
-            IndexError, RuntimeError, zipfile.BadZipFile, OverflowError) as e:
+            IndexError, RuntimeError, zipfile.BadZipFile, OverflowError, MemoryError) as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CheckpointError(path, f"not a readable pickle ({type(e).__name__}: {msg[:200]})") from None
 
