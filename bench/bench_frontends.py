@@ -21,7 +21,6 @@ import tracemalloc
 import types
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from lgn2hw.frontends import load_model, safe_pickle

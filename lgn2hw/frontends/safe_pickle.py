@@ -22,8 +22,6 @@ import pickle
 import zipfile
 from collections import OrderedDict
 
-import numpy as np
-
 from ..errors import CheckpointError
 
 #: Module prefixes whose classes become inert records.
