@@ -202,6 +202,17 @@ def _finish(nl: Netlist, new_t, new_fi, rep, inv) -> Netlist:
     const = neg & (out <= 1)
     out[const] = 1 - out[const]
     neg &= ~const
+    # A node that outputs need only inverted is itself inverted (its readers absorb it).
+    flip = np.zeros(nl.num_signals, bool)
+    flip[out[neg & (out >= base)]] = True
+    flip[out[~neg]] = False
+    if flip.any():
+        new_t = new_t.copy()
+        new_t[flip[base:]] = ops.negate_output(new_t[flip[base:]], k)
+        for i in range(k):
+            m = flip[new_fi[:, i]]
+            new_t[m] = ops.negate_input(new_t[m], k, i)
+        neg &= ~flip[out]
     extra_t = np.empty(0, np.uint64)
     extra_f = np.empty((0, k), np.int64)
     if neg.any():
