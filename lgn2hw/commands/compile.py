@@ -24,10 +24,18 @@ from .inspect import FORMAT_CHOICE, import_options
 @click.option("--verify", "verify_sim", type=click.Choice(["icarus", "verilator"]), default=None,
               is_flag=False, flag_value="icarus",
               help="After emitting RTL, check it bit-exactly in a simulator (alone: icarus; see `lgn2hw verify`).")
+@click.option("--passes", default=None,
+              help="Optimization pipeline (default: the exact pipeline; 'none' skips optimization).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Pass report JSON (default: <out>/report.json).")
+@click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
+              help="npz with 'bits' or 'X' (and 'y') for data-driven passes (default: the checkpoint's samples).")
+@click.option("--verify-passes", is_flag=True, help="Re-simulate after every exact pass and name the first that changed the function.")
 @import_options
 @rtl_options
 @synth_options
-def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, verify_sim=None):
+def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, verify_sim=None, passes=None,
+                report_path=None, data_path=None, verify_passes=False):
     """Compile a trained LGN checkpoint into an optimized netlist and hardware.
 
     \b
@@ -44,6 +52,10 @@ def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, 
     counts = analysis.gate_counts(nl)
     console.print(f"imported {model} ({imp.format}): {nl.num_inputs} inputs, {counts['gates']} gates "
                   f"({counts['logic_gates']} logic), depth {counts['depth']}, {nl.num_classes} classes")
+    from ..passes import DEFAULT_PIPELINE
+    from .opt import run_passes
+    nl, _ = run_passes(imp, passes or DEFAULT_PIPELINE, data_path, verify_passes,
+                       report_path or out / "report.json", model, console)
     ir.save(nl, out / "netlist.npz")
     console.print(f"wrote {out / 'netlist.npz'}")
     from ..backend.stage import rtl_stage
