@@ -9,9 +9,12 @@ can run on it, and yosys's figures on it are the "what a plain description gives
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
-from .. import ops
+from .. import ir, ops
 from ..ir import Netlist
 
 LATENCY = 2
@@ -79,3 +82,17 @@ def naive_core_verilog(nl: Netlist, top: str = "lgn_core") -> str:
         "endmodule",
     ]
     return "\n".join(lines) + "\n"
+
+
+def write_baseline_core(nl: Netlist, out_dir: str | Path, top: str = "lgn_core") -> dict:
+    """Write the naive core like the backend writes a core: Verilog, netlist.npz, metadata.json."""
+    out = Path(out_dir)
+    name = f"{top}_naive.v"
+    text = naive_core_verilog(nl, top)
+    ir.atomic_write(out / name, lambda tmp: Path(tmp).write_text(text))
+    ir.save(nl, out / "netlist.npz")
+    meta = {"top": top, "files": [name], "latency": LATENCY, **core_widths(nl), "input_format": {"kind": "bits"},
+            "pipeline": {"kind": "naive behavioural baseline"}, "netlist_sha256": nl.fingerprint(),
+            "source": nl.provenance}
+    ir.atomic_write(out / "metadata.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
+    return meta

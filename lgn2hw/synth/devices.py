@@ -84,7 +84,8 @@ def get_device(target: str, device: str | None = None, package: str | None = Non
     name = (device or FAMILIES[target].default_device).lower()
     for prefix in ("ice40", "lfe5u-", "ecp5-"):  # accept "iCE40UP5K", "LFE5U-85F"
         name = name.removeprefix(prefix)
-    name = name.removesuffix("f") if target == "ecp5" else name
+    if target == "ecp5" and name[-1:] in ("f", "") or name.isdigit():
+        name = name.removesuffix("f") + "k"  # "85f" / "85" -> "85k"
     if name not in DEVICES[target]:
         raise LgnError(f"unknown {target} device {device!r}; expected one of: {', '.join(DEVICES[target])}")
     dev = DEVICES[target][name]

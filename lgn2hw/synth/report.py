@@ -66,7 +66,7 @@ def _critical_path(report: dict) -> dict | None:
         "delay_ns": round(sum(s.get("delay", 0.0) for s in segs), 3),
         "logic_ns": round(sum(s.get("delay", 0.0) for s in logic), 3),
         "routing_ns": round(sum(s.get("delay", 0.0) for s in routing), 3),
-        "logic_levels": len(logic),
+        "cells": len(logic),  # cell delays on the path (LUTs, carries)
     }
 
 
@@ -129,7 +129,7 @@ def render_table(rep: dict) -> Table:
         table.add_row("Fmax", "", f"{t['fmax_mhz']} MHz (requested {t['requested_mhz']:g} MHz: {verdict})")
         cp = pnr.get("critical_path")
         if cp:
-            table.add_row("critical path", "", f"{cp['delay_ns']} ns, {cp['logic_levels']} logic levels "
+            table.add_row("critical path", "", f"{cp['delay_ns']} ns, {cp['cells']} cells "
                           f"({cp['logic_ns']} ns logic, {cp['routing_ns']} ns routing)")
     for step, secs in rep["times_s"].items():
         table.add_row(f"{step} time", "", f"{secs:.1f} s  ({tool_label(rep['tools'].get(step, {}))})")
