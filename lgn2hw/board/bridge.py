@@ -37,7 +37,7 @@ class BoardBridge(wiring.Component):
         m = Module()
         f = self.frame
         # clock and a power-on reset (FPGA flip-flops start at their init value after configuration)
-        m.domains.sync = sync = ClockDomain("sync", local=True)
+        m.domains.sync = sync = ClockDomain("sync")  # propagates to the UART and FIFO submodules
         m.domains.por = por = ClockDomain("por", reset_less=True, local=True)
         clk = Signal()
         if self.hfosc_div is None:
