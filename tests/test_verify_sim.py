@@ -1,0 +1,235 @@
+# SPDX-License-Identifier: MIT
+"""The cocotb regression in real simulators: a hand-written core (and broken copies of it, which
+the bench must catch), emitted designs over simulator x pipeline x encoder, the shipped example
+model and the peer-library fixtures. Bigger nets are marked slow."""
+import re
+
+import numpy as np
+import pytest
+
+from conftest import EXAMPLE_MODEL, PEER_FIXTURES, require_tool
+from lgn2hw import verify
+from lgn2hw.errors import CheckpointError, ToolError
+from lgn2hw.generate import random_layered
+from lgn2hw.ir import Encoder
+from test_verify import TINY_V, write_tiny_core
+
+pytestmark = pytest.mark.sim
+
+BUBBLES = 64  # vectors streamed again with idle cycles
+
+
+def need(simulator):
+    if simulator == "icarus":
+        require_tool("iverilog")
+    try:
+        verify.tool_env(simulator)
+    except ToolError as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture(params=verify.SIMULATORS)
+def simulator(request):
+    need(request.param)
+    return request.param
+
+
+def run(core, simulator, tmp_path, **kw):
+    kw.setdefault("bubble_vectors", BUBBLES)
+    return verify.verify(core, simulator, build_dir=tmp_path / f"build-{simulator}", **kw)
+
+
+def tiny_reference(bits, xor=True, tie_high=False):
+    """The tiny core's function written out by hand: sums and class per vector."""
+    i0, i1, i2, i3 = (bits[:, k].astype(int) for k in range(4))
+    n0 = i0 & i1
+    n1 = (i2 ^ i3) if xor else (i2 | i3)
+    n2 = n0 | n1
+    s0, s1 = n0 + n2, n1 + i3
+    cls = np.where(s1 >= s0, 1, 0) if tie_high else np.where(s1 > s0, 1, 0)
+    return np.stack([s0, s1], axis=1), cls
+
+
+def vectors_used(res):
+    return verify.load_vectors(verify.Path(res.build_dir) / "vectors.npz")[0]
+
+
+def expected_mismatches(bits, good, bad):
+    """Mismatching vectors over both streams (all vectors, then the first BUBBLES again)."""
+    diff = (good[0] != bad[0]).any(axis=1) | (good[1] != bad[1])
+    return int(diff.sum() + diff[:BUBBLES].sum()), int(np.flatnonzero(diff)[0])
+
+
+# ---------------------------------------------------------------------- hand-written core
+def test_tiny_core_passes(tmp_path, simulator):
+    res = run(write_tiny_core(tmp_path / "core"), simulator, tmp_path, vectors=100)
+    assert res.ok, verify.describe(res)
+    assert res.composition == {"corner": 6, "dataset": 0, "random": 100}
+    assert res.vectors == 106 + BUBBLES and res.measured_latency == [2]
+    assert res.vectors_per_second > 0 and res.waves is None
+
+
+def test_gate_bug_is_caught_with_waves(tmp_path, simulator):
+    bad_v = TINY_V.read_text().replace("in_data[2] ^ in_data[3]", "in_data[2] | in_data[3]")
+    res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), simulator, tmp_path, vectors=100)
+    bits = vectors_used(res)
+    count, first = expected_mismatches(bits, tiny_reference(bits), tiny_reference(bits, xor=False))
+    assert not res.ok and res.mismatches == count
+    fm = res.first_mismatch
+    assert fm["index"] == first and fm["test"] == "stream_full_throughput"
+    assert fm["expected_sums"] == tiny_reference(bits[first:first + 1])[0][0].tolist()
+    assert fm["actual_sums"] == tiny_reference(bits[first:first + 1], xor=False)[0][0].tolist()
+    assert int(fm["in_data"], 16) == sum(int(b) << i for i, b in enumerate(bits[first]))
+    vcd = verify.Path(res.waves)
+    assert vcd.suffix == ".vcd" and vcd.is_file()
+    head = vcd.read_text(errors="replace")[:4000]
+    assert "$var" in head and "out_sums" in head
+
+
+def test_argmax_tie_bug_is_caught(tmp_path):
+    need("icarus")
+    bad_v = TINY_V.read_text().replace("(s1 > s0)", "(s1 >= s0)")
+    res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), "icarus", tmp_path, vectors=100,
+              waves_on_failure=False)
+    bits = vectors_used(res)
+    count, first = expected_mismatches(bits, tiny_reference(bits), tiny_reference(bits, tie_high=True))
+    assert res.mismatches == count > 0
+    fm = res.first_mismatch
+    assert fm["problem"] == "class differs" and fm["expected_sums"] == fm["actual_sums"]
+    assert fm["expected_class"] == 0 and fm["actual_class"] == 1
+
+
+def test_wrong_declared_latency_is_caught(tmp_path):
+    need("icarus")
+    res = run(write_tiny_core(tmp_path / "core", latency=3), "icarus", tmp_path, vectors=20)
+    assert not res.ok and res.measured_latency == [2] and res.latency == 3
+
+
+def test_missing_output_is_caught(tmp_path):
+    need("icarus")
+    bad_v = TINY_V.read_text().replace("else     out_valid <= v1;", "else     out_valid <= 1'b0;")
+    res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), "icarus", tmp_path, vectors=10,
+              waves_on_failure=False)
+    assert res.mismatches == res.vectors == 16 + min(16, BUBBLES)
+    assert res.first_mismatch["problem"].startswith("no output")
+
+
+def test_extra_output_is_caught(tmp_path):
+    need("icarus")
+    bad_v = TINY_V.read_text().replace("else     out_valid <= v1;", "else     out_valid <= 1'b1;")
+    res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), "icarus", tmp_path, vectors=10,
+              waves_on_failure=False)
+    assert not res.ok and any("no vector in flight" in e for e in res.protocol_errors)
+
+
+def test_cli_verify_and_exit_codes(tmp_path, capsys):
+    need("icarus")
+    from lgn2hw.cli import main
+    good = write_tiny_core(tmp_path / "good")
+    assert main(["verify", str(good), "--vectors", "20", "--build-dir", str(tmp_path / "b1")]) == 0
+    out = capsys.readouterr().out
+    assert "mismatches: 0" in out and re.search(r"vectors checked: \d+", out) and "vectors/s" in out
+    bad_v = TINY_V.read_text().replace("in_data[0] & in_data[1]", "in_data[0] | in_data[1]")
+    bad = write_tiny_core(tmp_path / "bad", verilog=bad_v)
+    assert main(["verify", str(bad), "--vectors", "20", "--build-dir", str(tmp_path / "b2")]) == 1
+    captured = capsys.readouterr()
+    assert "first mismatch: vector" in captured.out and "waves:" in captured.out
+    assert captured.err.startswith("error: verification failed on icarus:")
+
+
+# ---------------------------------------------------------------------- emitted designs
+PIPELINES = {"comb": dict(pipeline_every=0, adder_stages=0), "every2": dict(pipeline_every=2, adder_stages=1)}
+
+
+@pytest.fixture(scope="module")
+def emitted(tmp_path_factory):
+    """Emit each (pipeline, encoder) configuration once; the simulators share it."""
+    from lgn2hw.backend import EmitOptions, emit
+    made = {}
+
+    def get(pipeline, encoder):
+        key = (pipeline, encoder)
+        if key not in made:
+            nl = random_layered(24, [48, 48, 30], 3, seed=7, skip_prob=0.15)
+            if encoder:
+                thr = np.sort(np.random.default_rng(7).normal(0, 1.5, (6, 4)), axis=1)
+                nl = nl.replace(encoder=Encoder(thr))
+            out = tmp_path_factory.mktemp(f"core-{pipeline}-{encoder}")
+            opts = EmitOptions(input_width=7 if encoder else None, **PIPELINES[pipeline])
+            made[key] = (emit(nl, out, opts), out)
+        return made[key]
+    return get
+
+
+@pytest.mark.parametrize("encoder", [False, True], ids=["bits", "encoder"])
+@pytest.mark.parametrize("pipeline", list(PIPELINES))
+def test_emitted_core(tmp_path, simulator, emitted, pipeline, encoder):
+    em, out = emitted(pipeline, encoder)
+    data = {"X": np.random.default_rng(1).normal(0, 2, (20, 6))} if encoder else None
+    res = run(out, simulator, tmp_path, vectors=150, data=data)
+    assert res.ok, verify.describe(res)
+    assert res.measured_latency == [em.latency]
+    assert res.composition["dataset"] == (20 if encoder else 0)
+
+
+def emit_model(path, tmp_path, **import_opts):
+    from lgn2hw.backend import emit
+    from lgn2hw.frontends import load_model
+    imp = load_model(path, **import_opts)
+    emit(imp.netlist, tmp_path / "core")
+    return tmp_path / "core", imp
+
+
+def test_example_model(tmp_path, simulator):
+    if not EXAMPLE_MODEL.is_file():
+        pytest.skip(f"{EXAMPLE_MODEL} not built yet (examples/make_example.sh)")
+    core, imp = emit_model(EXAMPLE_MODEL, tmp_path)
+    data = {"X": imp.data["X"]} if "X" in imp.data else None
+    res = run(core, simulator, tmp_path, vectors=200, data=data, max_data=100)
+    assert res.ok, verify.describe(res)
+    assert res.composition["dataset"] == (100 if data else 0)
+
+
+def peer_libraries():
+    return sorted(p.name for p in PEER_FIXTURES.iterdir() if p.is_dir()) if PEER_FIXTURES.is_dir() else []
+
+
+def import_peer(path, tmp_path):
+    try:
+        return emit_model(path, tmp_path)
+    except CheckpointError as e:
+        if "--classes" not in str(e):
+            return None
+        return emit_model(path, tmp_path, classes=2)  # FIXTURES.md: every peer model has 2 classes
+
+
+@pytest.mark.parametrize("library", peer_libraries())
+def test_peer_fixture(tmp_path, simulator, library):
+    """One network per peer library (its checkpoint forms import to the same netlist, which
+    the importer tests check), with the library's own 200 reference inputs as dataset samples."""
+    folder = PEER_FIXTURES / library
+    for path in sorted(folder.glob("*.pt")):
+        got = import_peer(path, tmp_path)
+        if got is not None:
+            break
+    else:
+        pytest.skip(f"no checkpoint in {folder} imports yet")
+    core, imp = got
+    ref = next(folder.glob("*_ref.npz"))
+    with np.load(ref) as z:
+        if imp.netlist.encoder is not None:
+            data = {"X": z["inputs_real"]}
+        else:  # a state_dict without its thermometer: the net takes the encoded bits
+            data = {"bits": z["input_bits"] if "input_bits" in z.files else z["inputs"]}
+    res = run(core, simulator, tmp_path, vectors=100, data=data, max_data=100)
+    assert res.ok, verify.describe(res)
+    assert res.composition["dataset"] == 100
+
+
+@pytest.mark.slow
+def test_six_thousand_gates(tmp_path, simulator):
+    from lgn2hw.backend import emit
+    nl = random_layered(256, [2000, 2000, 2000], 10, seed=11)
+    emit(nl, tmp_path / "core")
+    res = run(tmp_path / "core", simulator, tmp_path, vectors=300 if simulator == "icarus" else 3000)
+    assert res.ok, verify.describe(res)
