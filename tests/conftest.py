@@ -16,6 +16,16 @@ def rng():
     return np.random.default_rng(1234)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite the golden files under tests/golden/ instead of comparing with them.")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
 def require_tool(name: str) -> str:
     """Path of an external tool, or skip the test naming what is missing."""
     path = shutil.which(name)

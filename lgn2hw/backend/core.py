@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
-"""The Amaranth design of the core: ports, input register, optional on-chip encoder, fabric
-stages (generated Verilog instances, or Amaranth for small nets), GroupSum popcount
-instances, argmax tree, output register and the valid pipeline.
+"""The Amaranth design of the core: ports, the data path (the generated ``{top}_fabric``
+module: input register, optional on-chip encoder, fabric stages, GroupSum popcounts; or the
+same built in Amaranth for small nets), the argmax tree, output registers and the valid
+pipeline. Only the class sums cross between the generated text and Amaranth, so Amaranth
+never handles a per-gate vector (its cells are limited to 65,536 output bits, and it keeps
+Python objects per bit).
 
 Port contract (shared with verification and synthesis): ``clk``, ``rst`` (synchronous,
 active high, clears the valid pipeline only), ``in_valid``, ``in_data``, ``out_valid``,
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Cat, ClockSignal, Instance, Module, Signal
+from amaranth.hdl import Cat, ClockSignal, Elaboratable, Instance, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -34,8 +37,8 @@ class CoreSpec:
     fabric: str = "text"            # "text": instances of generated modules; "amaranth": inline
     encoder_latency: int = 0        # 1 when the on-chip encoder module is instantiated
 
-    def module(self, part: str, index: int | None = None) -> str:
-        return f"{self.top}_{part}" + ("" if index is None else f"_s{index}")
+    def module(self, part: str) -> str:
+        return f"{self.top}_{part}"
 
 
 class LgnCore(wiring.Component):
@@ -54,33 +57,15 @@ class LgnCore(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        nl, sched, spec = self.nl, self.sched, self.spec
-        clk = ClockSignal("sync")
-        x = Signal(spec.in_width, name="in_reg", reset_less=True)
-        m.d.sync += x.eq(self.in_data)
-        if spec.encoder_latency:
-            enc = Signal(width(sched.vectors[0]), name="enc_out")
-            bits = Signal(enc.shape().width, name="enc_reg", reset_less=True)
-            m.submodules.encoder = Instance(spec.module("encoder"), i_x=x, o_y=enc)
-            m.d.sync += bits.eq(enc)
-            x = bits
-        vec = x
-        for s in range(1, sched.num_stages + 1):
-            y = Signal(width(sched.vectors[s]), name=f"t{s}")
-            if spec.fabric == "amaranth":
-                st = AmaranthStage(nl, sched, s)
-                m.submodules[f"stage{s}"] = st
-                m.d.comb += [st.x.eq(vec), y.eq(st.y)]
-            else:
-                ports = {"i_clk": clk} if sched.registered else {}
-                m.submodules[f"stage{s}"] = Instance(spec.module("fabric", s), **ports, i_x=vec, o_y=y)
-            vec = y
-        c, g, sw = nl.num_classes, nl.group_size, spec.sum_width
+        nl, spec = self.nl, self.spec
+        c, sw = nl.num_classes, spec.sum_width
         sums = Signal(c * sw, name="sums")
-        for k in range(c):
-            ports = {"i_clk": clk} if spec.popcount_latency else {}
-            m.submodules[f"popcount{k}"] = Instance(spec.module("popcount"), **ports,
-                                                    i_x=vec[k * g:(k + 1) * g], o_s=sums[k * sw:(k + 1) * sw])
+        if spec.fabric == "amaranth":
+            m.submodules.fabric = fabric = AmaranthDatapath(nl, self.sched, spec)
+            m.d.comb += [fabric.in_data.eq(self.in_data), sums.eq(fabric.sums)]
+        else:
+            m.submodules.fabric = Instance(spec.module("fabric"), i_clk=ClockSignal("sync"),
+                                           i_in_data=self.in_data, o_sums=sums)
         m.submodules.argmax = self.argmax
         m.d.comb += self.argmax.sums.eq(sums)
         for d in range(self.argmax.latency):  # keep the sums aligned with the argmax result
@@ -93,4 +78,38 @@ class LgnCore(wiring.Component):
         valid = Signal(self.latency, name="valid")
         m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
         m.d.comb += [self.out_valid.eq(valid[-1]), self.out_class.eq(out_class), self.out_sums.eq(out_sums)]
+        return m
+
+
+class AmaranthDatapath(Elaboratable):
+    """The ``{top}_fabric`` module's behaviour with Amaranth stages (small nets): input
+    register, optional encoder instance, fabric stages, popcount instances."""
+
+    def __init__(self, nl: Netlist, sched: Schedule, spec: CoreSpec):
+        self.nl, self.sched, self.spec = nl, sched, spec
+        self.in_data = Signal(spec.in_width)
+        self.sums = Signal(nl.num_classes * spec.sum_width)
+
+    def elaborate(self, platform):
+        m = Module()
+        nl, sched, spec = self.nl, self.sched, self.spec
+        clk = ClockSignal("sync")
+        x = Signal(spec.in_width, name="in_reg", reset_less=True)
+        m.d.sync += x.eq(self.in_data)
+        if spec.encoder_latency:
+            enc = Signal(width(sched.vectors[0]), name="enc")
+            bits = Signal(enc.shape().width, name="t0", reset_less=True)
+            m.submodules.encoder = Instance(spec.module("encoder"), i_x=x, o_y=enc)
+            m.d.sync += bits.eq(enc)
+            x = bits
+        vec = x
+        for s in range(1, sched.num_stages + 1):
+            m.submodules[f"stage{s}"] = st = AmaranthStage(nl, sched, s)
+            m.d.comb += st.x.eq(vec)
+            vec = st.y
+        g, sw = nl.group_size, spec.sum_width
+        for k in range(nl.num_classes):
+            ports = {"i_clk": clk} if spec.popcount_latency else {}
+            m.submodules[f"popcount{k}"] = Instance(spec.module("popcount"), **ports, i_x=vec[k * g:(k + 1) * g],
+                                                    o_s=self.sums[k * sw:(k + 1) * sw])
         return m

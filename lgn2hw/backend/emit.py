@@ -17,7 +17,7 @@ from ..errors import LgnError
 from ..ir import Netlist
 from .argmax import class_width
 from .core import CoreSpec, LgnCore
-from .fabric import stage_verilog
+from .fabric import fabric_top_verilog, stage_verilog
 from .options import EmitOptions
 from .popcount import popcount_verilog, sum_width
 from .schedule import schedule
@@ -66,15 +66,16 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
         input_format = fmt.metadata(nl.encoder.num_features)
         in_width = nl.encoder.num_features * fmt.width
         verilog[f"{top}_encoder.v"] = encoder_verilog(nl.encoder, fmt, f"{top}_encoder")
-    if opts.fabric == "text":
-        say(f"fabric: {sched.num_stages} stage(s)")
-        verilog[f"{top}_fabric.v"] = "\n".join(
-            stage_verilog(nl, sched, s, f"{top}_fabric_s{s}") for s in range(1, sched.num_stages + 1))
-    seconds["fabric"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
     say(f"popcount: {nl.num_classes} x {nl.group_size} bits ({opts.popcount})")
     pop_text, pop_latency = popcount_verilog(nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount)
     verilog[f"{top}_popcount.v"] = pop_text
+    if opts.fabric == "text":
+        say(f"fabric: {nl.num_nodes} gates in {sched.num_stages} stage(s)")
+        verilog[f"{top}_fabric.v"] = "\n".join(
+            [stage_verilog(nl, sched, s, f"{top}_fabric_s{s}") for s in range(1, sched.num_stages + 1)]
+            + [fabric_top_verilog(nl, sched, top, in_width, sw, opts.input_width is not None, pop_latency > 0)])
+    seconds["fabric"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
     spec = CoreSpec(top=top, in_width=in_width, sum_width=sw, popcount_latency=pop_latency,
                     adder_stages=opts.adder_stages, fabric=opts.fabric,
                     encoder_latency=int(opts.input_width is not None))

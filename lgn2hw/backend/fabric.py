@@ -76,6 +76,17 @@ def stage_nodes(sched: Schedule, stage: int) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
+def fabric_top_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, sum_width: int,
+                       encoder: bool, popcount_clk: bool) -> str:
+    """The ``{top}_fabric`` module: input register, optional encoder, the stages, the popcounts."""
+    return templates().get_template("fabric_top.v.j2").render(
+        name=f"{top}_fabric", in_width=in_width, encoder=f"{top}_encoder" if encoder else "",
+        widths=[width(v) for v in sched.vectors], registered=sched.registered,
+        stages=[f"{top}_fabric_s{s}" for s in range(1, sched.num_stages + 1)],
+        classes=nl.num_classes, group_size=nl.group_size, sum_width=sum_width,
+        popcount=f"{top}_popcount", popcount_clk=popcount_clk)
+
+
 def stage_verilog(nl: Netlist, sched: Schedule, stage: int, name: str) -> str:
     """Verilog text of fabric stage ``stage`` (1-based) as module ``name``."""
     lo, hi = stage_nodes(sched, stage)

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import require_tool
+from lgn2hw.backend.popcount import dadda_tree, popcount_verilog, sum_width
+
+
+def eval_tree(tree, bits: np.ndarray) -> np.ndarray:
+    """Evaluate the compressor tree's cells on bits [N, G] in numpy."""
+    val = {i: bits[:, i].astype(np.int64) for i in range(tree.group_size)}
+    for cells in tree.rounds:
+        for ins, s, c, _ in cells:
+            total = sum(val[i] for i in ins)
+            val[s] = total & 1
+            if c >= 0:
+                val[c] = total >> 1
+    return sum(sum(val[b] for b in col) << i for i, col in enumerate(tree.columns)) % (1 << tree.sum_width)
+
+
+@pytest.mark.parametrize("g", [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 31, 50, 64, 150, 255, 300])
+def test_dadda_tree_counts(g, rng):
+    tree = dadda_tree(g)
+    assert tree.sum_width == int(g).bit_length()
+    bits = rng.integers(0, 2, (400, g), dtype=np.uint8)
+    bits[0] = 1  # the largest count
+    bits[1] = 0
+    assert np.array_equal(eval_tree(tree, bits), bits.sum(axis=1))
+    assert all(len(c) <= 2 for c in tree.columns)
+
+
+def test_dadda_tree_is_linear_in_size():
+    # a compressor tree has about one full adder per input bit (a chain of adders would not)
+    for g in (64, 150, 1000):
+        cells = sum(len(r) for r in dadda_tree(g).rounds)
+        assert cells <= 1.1 * g
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("g,every,style", [(1, 0, "dadda"), (3, 1, "dadda"), (13, 2, "dadda"),
+                                           (50, 0, "dadda"), (150, 3, "dadda"), (20, 0, "behavioural")])
+def test_popcount_module_in_icarus(g, every, style, tmp_path, rng):
+    require_tool("iverilog")
+    text, latency = popcount_verilog(g, "pc", every, style)
+    assert (latency > 0) == (every > 0 and style == "dadda")
+    n = 200
+    bits = rng.integers(0, 2, (n, g), dtype=np.uint8)
+    bits[:20] = rng.random((20, g)) < 0.9  # high counts
+    sw = sum_width(g)
+    (tmp_path / "pc.v").write_text(text)
+    (tmp_path / "x.hex").write_text("\n".join("".join(str(b) for b in row[::-1]) for row in bits) + "\n")
+    clk = ".clk(clk), " if latency else ""
+    (tmp_path / "tb.v").write_text(f"""`timescale 1ns/1ps
+module tb;
+  reg clk = 0; reg [{g - 1}:0] x; wire [{sw - 1}:0] s;
+  reg [{g - 1}:0] mem [0:{n - 1}];
+  integer i;
+  pc dut({clk}.x(x), .s(s));
+  always #5 clk = ~clk;
+  initial begin
+    $readmemb("x.hex", mem);
+    for (i = 0; i < {n + latency}; i = i + 1) begin
+      if (i < {n}) x = mem[i];
+      #1; if (i >= {latency}) $display("%0d", s);
+      @(posedge clk); #1;
+    end
+    $finish;
+  end
+endmodule
+""")
+    subprocess.run(["iverilog", "-o", "sim", "tb.v", "pc.v"], cwd=tmp_path, check=True)
+    out = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    got = np.array([int(v) for v in out.split() if v.isdigit()])
+    assert np.array_equal(got, bits.sum(axis=1))
