@@ -231,6 +231,14 @@ def test_cli_synth_on_rtl_folder(tmp_path, capsys):
     rep = load_report(tmp_path / "synth")
     assert rep["device"]["part"] == "iCE40HX1K" and rep["pnr"] is None and rep["resources"]["core"]["lut"] > 0
     assert "LUT4" in capsys.readouterr().out
+    assert main(["report", str(tmp_path / "synth" / "synth.json")]) == 0
+    assert "core 0 LUT4" not in (shown := capsys.readouterr().out) and "iCE40HX1K" in shown
+
+
+def test_report_rejects_a_mangled_synth_json(tmp_path, capsys):
+    (tmp_path / "synth.json").write_text(json.dumps({"target": "ice40", "device": {}, "resources": {}}))
+    assert main(["report", str(tmp_path / "synth.json")]) == 1
+    assert "synth.json: synthesis report lacks or mangles a field" in capsys.readouterr().err
 
 
 def test_cli_option_errors_are_one_line(tmp_path, capsys):
@@ -249,7 +257,7 @@ def test_help_shows_examples(capsys):
 
 
 @pytest.mark.synth
-def test_compile_with_target_runs_the_backend_core_through_the_flow(tmp_path):
+def test_compile_with_target_runs_the_backend_core_through_the_flow(tmp_path, capsys):
     require_tool("yosys")
     require_tool("nextpnr-ice40")
     ir.save(tiny_net(), tmp_path / "tiny.npz")
@@ -262,6 +270,11 @@ def test_compile_with_target_runs_the_backend_core_through_the_flow(tmp_path):
     assert rep["pnr_opts"]["seed"] == 3 and rep["pnr_opts"]["placer"] == "sa" and rep["clock_mhz"] == 40
     log = (out / "synth" / "nextpnr.log").read_text().splitlines()[0]
     assert "--seed 3" in log and "--placer sa" in log and "--freq 40" in log and "--hx8k" in log
+    # `lgn2hw report` on the folder shows the pass report and the synthesis report together
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "passes" in shown and "synthesis: ice40 iCE40HX8K" in shown and "Fmax" in shown
 
 
 @pytest.mark.slow

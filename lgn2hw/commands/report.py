@@ -6,20 +6,33 @@ import click
 
 
 @click.command()
-@click.argument("report_json", type=click.Path(dir_okay=False))
+@click.argument("report_json", type=click.Path())
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Write a PNG of gates per pass.")
 def report(report_json, plot_path):
     """Show a pass report (from `lgn2hw opt/compile --report`) as a table.
 
+    REPORT_JSON may also be a synth.json or a compile output folder: its pass report,
+    synth/synth.json and board/synth.json are shown together.
+
     \b
     Example:
       lgn2hw report build/digits/report.json --plot gates.png
+      lgn2hw report build/digits
     """
-    from .. import report as rep
+    from pathlib import Path
 
-    doc = rep.read_report(report_json)
-    rep.render(doc)
-    if plot_path:
-        rep.plot(doc, plot_path)
-        click.echo(f"wrote {plot_path}")
+    from .. import report as rep
+    from ..synth.report import find_synth_reports, render_synth_report
+
+    path = Path(report_json)
+    synth_docs = find_synth_reports(path)
+    pass_json = path / "report.json" if path.is_dir() else path
+    if not synth_docs or (pass_json.is_file() and not path.is_file()):
+        doc = rep.read_report(pass_json)
+        rep.render(doc)
+        if plot_path:
+            rep.plot(doc, plot_path)
+            click.echo(f"wrote {plot_path}")
+    for synth_path, synth_doc in synth_docs:
+        render_synth_report(synth_path, synth_doc)

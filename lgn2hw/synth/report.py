@@ -129,7 +129,7 @@ def render_table(rep: dict) -> Table:
         table.add_row("Fmax", "", f"{t['fmax_mhz']} MHz (requested {t['requested_mhz']:g} MHz: {verdict})")
         cp = pnr.get("critical_path")
         if cp:
-            table.add_row("critical path", "", f"{cp['delay_ns']} ns, {cp['cells']} cells "
+            table.add_row("critical path", "", f"{cp['delay_ns']} ns, {cp.get('cells', '?')} cells "
                           f"({cp['logic_ns']} ns logic, {cp['routing_ns']} ns routing)")
     for step, secs in rep["times_s"].items():
         table.add_row(f"{step} time", "", f"{secs:.1f} s  ({tool_label(rep['tools'].get(step, {}))})")
@@ -150,3 +150,36 @@ def summary_line(rep: dict) -> str:
             parts.append(f"{logic['percent']:g}% of logic")
         parts.append(f"Fmax {pnr['timing']['fmax_mhz']} MHz (requested {pnr['timing']['requested_mhz']:g})")
     return ", ".join(parts)
+
+
+def is_synth_report(doc) -> bool:
+    return isinstance(doc, dict) and "resources" in doc and "target" in doc and "device" in doc
+
+
+def find_synth_reports(path: str | Path) -> list[tuple[Path, dict]]:
+    """synth.json documents at ``path``: the file itself, or a compile folder's synth/ and board/."""
+    path = Path(path)
+    candidates = [path] if path.is_file() else [path / "synth.json", path / "synth" / "synth.json",
+                                                 path / "board" / "synth.json"]
+    found = []
+    for p in candidates:
+        try:
+            doc = json.loads(p.read_text())
+        except (OSError, ValueError):
+            continue
+        if is_synth_report(doc):
+            found.append((p, doc))
+    return found
+
+
+def render_synth_report(path: Path, doc: dict, console=None) -> None:
+    from rich.console import Console
+
+    console = console or Console()
+    try:
+        console.print(render_table(doc))
+    except (KeyError, TypeError, ValueError) as e:
+        raise LgnError(f"{path}: synthesis report lacks or mangles a field ({type(e).__name__}: {e})") from None
+    if doc.get("fits") is False:
+        console.print(f"[red]{doc.get('error', 'does not fit')}[/red]")
+    console.print(f"{summary_line(doc)}  [dim]({path})[/dim]")
