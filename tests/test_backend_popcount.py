@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import require_tool
-from lgn2hw.backend.popcount import dadda_tree, popcount_verilog, sum_width
+from lgn2hw.backend.popcount import TREES, popcount_verilog, sum_width
 
 
 def eval_tree(tree, bits: np.ndarray) -> np.ndarray:
@@ -20,9 +20,10 @@ def eval_tree(tree, bits: np.ndarray) -> np.ndarray:
     return sum(sum(val[b] for b in col) << i for i, col in enumerate(tree.columns)) % (1 << tree.sum_width)
 
 
+@pytest.mark.parametrize("style", TREES)
 @pytest.mark.parametrize("g", [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 31, 50, 64, 150, 255, 300])
-def test_dadda_tree_counts(g, rng):
-    tree = dadda_tree(g)
+def test_tree_counts(g, style, rng):
+    tree = TREES[style](g)
     assert tree.sum_width == int(g).bit_length()
     bits = rng.integers(0, 2, (400, g), dtype=np.uint8)
     bits[0] = 1  # the largest count
@@ -31,20 +32,23 @@ def test_dadda_tree_counts(g, rng):
     assert all(len(c) <= 2 for c in tree.columns)
 
 
-def test_dadda_tree_is_linear_in_size():
-    # a compressor tree has about one full adder per input bit (a chain of adders would not)
+@pytest.mark.parametrize("style", TREES)
+def test_tree_is_linear_in_size_and_logarithmic_in_depth(style):
+    # about one full adder per input bit, and rounds ~ log1.5(g) (a chain of adders would be linear)
     for g in (64, 150, 1000):
-        cells = sum(len(r) for r in dadda_tree(g).rounds)
-        assert cells <= 1.1 * g
+        tree = TREES[style](g)
+        assert sum(len(r) for r in tree.rounds) <= 1.1 * g
+        assert len(tree.rounds) <= np.log(g) / np.log(1.5) + 2
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("g,every,style", [(1, 0, "dadda"), (3, 1, "dadda"), (13, 2, "dadda"),
-                                           (50, 0, "dadda"), (150, 3, "dadda"), (20, 0, "behavioural")])
+@pytest.mark.parametrize("g,every,style", [(1, 0, "wallace"), (3, 1, "wallace"), (13, 2, "dadda"),
+                                           (50, 0, "wallace"), (150, 3, "wallace"), (150, 1, "dadda"),
+                                           (20, 0, "behavioural")])
 def test_popcount_module_in_icarus(g, every, style, tmp_path, rng):
     require_tool("iverilog")
     text, latency = popcount_verilog(g, "pc", every, style)
-    assert (latency > 0) == (every > 0 and style == "dadda")
+    assert (latency > 0) == (every > 0 and style != "behavioural")
     n = 200
     bits = rng.integers(0, 2, (n, g), dtype=np.uint8)
     bits[:20] = rng.random((20, g)) < 0.9  # high counts

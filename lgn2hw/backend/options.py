@@ -10,7 +10,7 @@ import click
 
 from ..errors import LgnError
 
-POPCOUNT_STYLES = ("dadda", "behavioural")
+POPCOUNT_STYLES = ("wallace", "dadda", "behavioural")
 FABRICS = ("text", "amaranth")
 
 
@@ -19,7 +19,7 @@ class EmitOptions:
     top: str = "lgn_core"
     pipeline_every: int = 1       # logic levels per register stage; 0: combinational core
     adder_stages: int = 2         # popcount/argmax levels per register; 0: combinational
-    popcount: str = "dadda"       # "dadda" compressor tree or "behavioural" (baseline)
+    popcount: str = "wallace"     # compressor tree ("wallace", "dadda") or "behavioural" (baseline)
     fabric: str = "text"          # "text" (generated Verilog) or "amaranth" (small nets)
     input_width: int | None = None  # on-chip encoder: fixed-point bits per feature (None: input bits)
     frac_bits: int | None = None    # on-chip encoder: fractional bits (None: chosen from thresholds)

@@ -1,10 +1,15 @@
 # SPDX-License-Identifier: MIT
-"""GroupSum hardware: the popcount of one class group as a Dadda compressor tree.
+"""GroupSum hardware: the popcount of one class group as a compressor tree.
 
-Full adders (3 bits of a column -> sum bit, carry into the next column) and half adders
-reduce the column heights along Dadda's sequence 2, 3, 4, 6, 9, 13, ... until two rows are
-left; a final two-operand adder (``+``, which synthesis maps onto the carry chain) adds
-them. The sum is exact modulo 2**sum_width and the count is < 2**sum_width, so carries out
+Full adders (3 bits of a column -> sum bit, carry into the next column) reduce the columns
+until at most two rows are left; a final two-operand adder (``+``, which synthesis maps onto
+the carry chain) adds them. Two reduction orders:
+
+- ``wallace`` (default): every round puts a full adder on every three bits of every column,
+  so the bit count falls by a third per round; when pipelined, few bits are registered.
+- ``dadda``: full and half adders only where needed to meet Dadda's height sequence
+  2, 3, 4, 6, 9, 13, ...; the fewest cells, but the early rounds carry nearly all bits.
+ The sum is exact modulo 2**sum_width and the count is < 2**sum_width, so carries out
 of the top column are dropped. One module serves every class (all groups have one size).
 """
 from __future__ import annotations
@@ -28,6 +33,29 @@ class Tree:
 
 def sum_width(group_size: int) -> int:
     return max(1, int(group_size).bit_length())
+
+
+def wallace_tree(group_size: int) -> Tree:
+    sw = sum_width(group_size)
+    cols: list[list[int]] = [list(range(group_size))] + [[] for _ in range(sw - 1)]
+    next_id = group_size
+    rounds = []
+    while max(len(c) for c in cols) > 2:
+        new: list[list[int]] = [[] for _ in cols]
+        cells = []
+        for i, col in enumerate(cols):
+            full = len(col) // 3 * 3
+            for j in range(0, full, 3):
+                s, c = next_id, next_id + 1
+                next_id += 2
+                new[i].append(s)
+                if i + 1 < sw:  # the top column's carry is always 0 (the count fits sw bits)
+                    new[i + 1].append(c)
+                cells.append((tuple(col[j:j + 3]), s, c if i + 1 < sw else -1, i))
+            new[i].extend(col[full:])
+        cols = new
+        rounds.append(tuple(cells))
+    return Tree(group_size, sw, tuple(rounds), tuple(tuple(c) for c in cols), next_id)
 
 
 def dadda_tree(group_size: int) -> Tree:
@@ -60,7 +88,7 @@ def dadda_tree(group_size: int) -> Tree:
     return Tree(group_size, sw, tuple(rounds), tuple(tuple(c) for c in cols), next_id)
 
 
-def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "dadda") -> tuple[str, int]:
+def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "wallace") -> tuple[str, int]:
     """(Verilog text, registers on the path) of a popcount module ``name``.
 
     ``every`` > 0 registers the bits after every ``every`` levels, the final adder counting
@@ -72,9 +100,9 @@ def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "d
         return templates().get_template("popcount.v.j2").render(
             name=name, group_size=group_size, sum_width=sw, style=style, uses_clk=False, out_reg=False,
             description="Behavioural sum of bits (baseline for benchmarks).", body=body), 0
-    if style != "dadda":
+    if style not in TREES:
         raise ValueError(f"popcount style {style!r}: expected one of {', '.join(STYLES)}")
-    tree = dadda_tree(group_size)
+    tree = TREES[style](group_size)
     names = {i: f"x[{i}]" for i in range(group_size)}
     lines: list[str] = []
     regs = 0
@@ -117,7 +145,7 @@ def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "d
         regs += 1
     else:
         lines.append(f"assign s = {ops[0]} + {ops[1]};")
-    desc = (f"Dadda tree: {sum(len(r) for r in tree.rounds)} adder cells in {len(tree.rounds)} rounds, "
+    desc = (f"{style.capitalize()} tree: {sum(len(r) for r in tree.rounds)} adder cells in {len(tree.rounds)} rounds, "
             f"final {sw}-bit adder; {regs} register levels.")
     text = templates().get_template("popcount.v.j2").render(
         name=name, group_size=group_size, sum_width=sw, style=style, uses_clk=regs > 0, out_reg=out_reg,
@@ -131,3 +159,6 @@ def _alive_after(tree: Tree, rounds_done: int) -> list[int]:
     produced = {b for cells in tree.rounds[:rounds_done] for c in cells for b in (c[1], c[2]) if b >= 0}
     alive = (set(range(tree.group_size)) | produced) - consumed
     return sorted(alive)
+
+
+TREES = {"wallace": wallace_tree, "dadda": dadda_tree}
