@@ -50,13 +50,16 @@ def parse_widths(text: str | None) -> tuple[int, ...] | None:
               help="Gumbel-softmax temperature for op sampling while training (0 = off).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
+              help="torch CPU threads. These small nets are dominated by per-op overhead, and on a busy "
+                   "machine extra threads spin: 2 threads were 20x slower than 1 here.")
 @click.option("--sample", type=click.IntRange(0), default=256, show_default=True,
               help="Held-out test samples stored in the checkpoint for compile/verify.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Checkpoint to write (.pt).")
 def train(dataset, layers, width, widths_text, interconnect, sampling, candidates, resample, resample_every,
-          schedule, epochs, batch_size, lr, tau, thresholds, encoding, residual, gumbel, seed, device, sample,
-          quiet, out_path):
+          schedule, epochs, batch_size, lr, tau, thresholds, encoding, residual, gumbel, seed, device, threads,
+          sample, quiet, out_path):
     """Train a logic gate network and write an lgn2hw checkpoint that compiles unchanged.
 
     Dataset defaults (epochs, learning rate, tau, thresholds, layer sizes) are tuned per
@@ -86,7 +89,12 @@ def train(dataset, layers, width, widths_text, interconnect, sampling, candidate
         schedule=schedule, epochs=epochs, batch_size=batch_size, lr=lr, tau=tau, thresholds=thresholds,
         encoding=encoding, residual=residual if residual > 0 else None, gumbel=gumbel, seed=seed, device=device)
     torch.manual_seed(seed)
-    res = trainer.train(cfg, ds, progress=not quiet, console=console)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        res = trainer.train(cfg, ds, progress=not quiet, console=console)
+    finally:
+        torch.set_num_threads(before)
     export.save(export.to_checkpoint(res, ds, sample), out_path)
     c = res.config
     console.print(f"[bold]{ds.name}[/bold]: {len(c.widths)} layers {list(c.widths)} = {res.gates} gates, "

@@ -108,7 +108,7 @@ def uniform_newcomers(layer: LearnableInterconnect, r: int, generator: torch.Gen
 
 @torch.no_grad()
 def gradient_newcomers(x: torch.Tensor, dy: torch.Tensor, r: int, exclude: torch.Tensor | None = None,
-                       chunk_elems: int = 1 << 24) -> torch.Tensor:
+                       chunk_elems: int = 1 << 22) -> torch.Tensor:
     """The R inputs with the most negative surrogate gradient for every slot.
 
     x [B, I] the layer input over one mini-batch, dy [B, G, k] the loss gradient w.r.t. the
@@ -135,12 +135,15 @@ def gradient_newcomers(x: torch.Tensor, dy: torch.Tensor, r: int, exclude: torch
             inside = (ex >= lo) & (ex < hi)
             rows = (ex - lo)[inside]
             score[rows, cols[:, None].expand_as(ex)[inside]] = float("inf")
-        idx = torch.arange(lo, hi, device=x.device)[:, None].expand(-1, slots)
+        nb = best_val.shape[0]
         vals = torch.cat([best_val, score])
-        ids = torch.cat([best_idx, idx])
-        keep = min(r, vals.shape[0])
-        top = vals.topk(keep, dim=0, largest=False)
-        best_val, best_idx = top.values, ids.gather(0, top.indices)
+        top = vals.topk(min(r, vals.shape[0]), dim=0, largest=False)
+        # rows < nb are the running best, the others input lo + row - nb (no id matrix is built)
+        ti = top.indices
+        idx = ti - nb + lo
+        if nb:
+            idx = torch.where(ti < nb, best_idx.gather(0, ti.clamp(max=nb - 1)), idx)
+        best_val, best_idx = top.values, idx
     return best_idx.T.reshape(g, k, -1)
 
 

@@ -221,7 +221,7 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None) ->
     with bar:
         task = bar.add_task(f"train {cfg.dataset}", total=cfg.epochs, loss=float("nan"), soft=0.0, hard=0.0)
         for phase_epochs, active in plan:
-            for i, w in enumerate(learnable):
+            for w in learnable:
                 w.weights.requires_grad_(active is None or active == wiring.index(w))
             sampled = [w for w in learnable if w.weights.requires_grad] if cfg.sampling != "none" else []
             step = 0
