@@ -72,8 +72,9 @@ def plant_redundancy(nl: Netlist, fraction: float = 0.1, seed: int = 0,
       * ``restructured``: a Shannon expansion through the gate's first fan-in,
         ``f(op(x,y), b) = x ? f(op(1,y), b) : f(op(0,y), b)`` built from five new gates, which
         only SAT sweeping can prove equal.
-    Each consumer of a planted gate reads the twin instead with probability 1/2 (absorbing
-    the twin's inversion into its table), so both stay live.
+    Planted gates have at least two readers; each reads the twin instead with probability 1/2
+    (absorbing the twin's inversion into its table), but one always keeps the gate and one
+    takes the twin, so both stay live.
     """
     from . import ops
 
@@ -81,7 +82,12 @@ def plant_redundancy(nl: Netlist, fraction: float = 0.1, seed: int = 0,
         raise ValueError("plant_redundancy supports 2-input netlists")
     rng = np.random.default_rng(seed)
     base, n = nl.base, nl.num_nodes
-    logic = np.flatnonzero(nl.kinds() == ops.LOGIC)
+    # live gates read at least twice by live nodes or outputs, so the gate and its twin both stay live
+    from .ir import live_nodes
+    live = live_nodes(nl)
+    readers = np.bincount(nl.fanin[live].reshape(-1), minlength=nl.num_signals)
+    readers += np.bincount(nl.outputs, minlength=nl.num_signals)
+    logic = np.flatnonzero((nl.kinds() == ops.LOGIC) & (readers[base:] >= 2) & live)
     count = min(logic.size, int(round(fraction * n)))
     chosen = np.sort(rng.choice(logic, size=count, replace=False))
     kind = rng.integers(0, len(kinds), size=count)
@@ -152,14 +158,31 @@ def plant_redundancy(nl: Netlist, fraction: float = 0.1, seed: int = 0,
     twin_of[base + chosen] = twin_sig
     compl_of = np.zeros(base + n + m, bool)
     compl_of[base + chosen] = compl
-    for slot in range(2):
-        src = fanin[:n, slot]
-        sel = is_planted[src] & (rng.random(n) < 0.5)
-        neg = sel & compl_of[src]
-        tables[:n][neg] = ops.negate_input(tables[:n][neg], 2, slot)
-        fanin[:n, slot] = np.where(sel, twin_of[src], src)
-    sel = is_planted[outputs] & ~compl_of[outputs] & (rng.random(outputs.size) < 0.5)
-    outputs[sel] = twin_of[outputs[sel]]
+    # every reader of a planted gate is an occurrence: (node, slot) or an output
+    src = np.concatenate([fanin[:n].reshape(-1), outputs])
+    is_out = np.arange(src.size) >= 2 * n
+    live_reader = np.concatenate([np.repeat(live, 2), np.ones(outputs.size, bool)])
+    occ = np.flatnonzero(is_planted[src] & live_reader[: src.size])
+    u = rng.random(occ.size)
+    move = u < 0.5
+    movable = ~(is_out[occ] & compl_of[src[occ]])  # outputs cannot absorb a complement
+    by_gate = np.lexsort((u, src[occ]))
+    s_sorted = src[occ][by_gate]
+    first = np.concatenate([[True], s_sorted[1:] != s_sorted[:-1]])
+    last = np.concatenate([s_sorted[1:] != s_sorted[:-1], [True]])
+    move[by_gate[first]] = False                             # one reader keeps the gate
+    move[by_gate[last & ~first & movable[by_gate]]] = True   # one reader takes the twin
+    move &= movable
+    sel = occ[move]
+    for_nodes = sel[sel < 2 * n]
+    node, slot = for_nodes // 2, for_nodes % 2
+    neg = compl_of[fanin[node, slot]]
+    for sl in range(2):
+        m = neg & (slot == sl)
+        tables[node[m]] = ops.negate_input(tables[node[m]], 2, sl)
+    fanin[node, slot] = twin_of[fanin[node, slot]]
+    outs = sel[sel >= 2 * n] - 2 * n
+    outputs[outs] = twin_of[outputs[outs]]
     prov = dict(nl.provenance, planted=count, plant_fraction=fraction)
     return Netlist.build(nl.num_inputs, 2, tables[order], remap[fanin[order]], remap[outputs], nl.num_classes,
                          encoder=nl.encoder, tau=nl.tau, provenance=prov)

@@ -126,8 +126,7 @@ def rewrite(nl: Netlist, rules: Rules, rep: np.ndarray | None = None, inv: np.nd
     new_fi = nl.fanin.astype(np.int64)
     counts = dict(constants=0, wires=0, inverters=0, hashed=0, merged=int(preset[base:].sum()))
     table = _StrashTable() if rules.strash else None
-    # A node read only by outputs that is the complement of another (or an inverter of an
-    # input) would be re-created by _finish: leave those alone.
+    # An inverter of an input read only by outputs would be re-created by _finish: leave it.
     readers = np.bincount(nl.fanin.reshape(-1), minlength=nl.num_signals)
     output_only = (readers == 0) & np.isin(s_all, nl.outputs)
     full = ops.full_mask(k)
@@ -184,7 +183,6 @@ def rewrite(nl: Netlist, rules: Rules, rep: np.ndarray | None = None, inv: np.nd
             tgt_pol = (tgt_t & np.uint64(1)).astype(bool)
             tgt_tn = np.where(tgt_pol, tgt_t ^ full, tgt_t)
             same = (target != sig[idx]) & (tgt_tn == tn) & (tgt_f == ff).all(axis=1)
-            same &= ~(output_only[sig[idx]] & (pol != tgt_pol))
             rep[sig[idx[same]]] = target[same]
             inv[sig[idx[same]]] = pol[same] ^ tgt_pol[same]
             counts["hashed"] += int(same.sum())
@@ -240,7 +238,11 @@ def _finish(nl: Netlist, new_t, new_fi, rep, inv) -> Netlist:
     fanin = remap[np.concatenate([new_fi, extra_f])[order]]
     full = Netlist.build(nl.num_inputs, k, tables, fanin, remap[out], nl.num_classes, encoder=nl.encoder,
                          tau=nl.tau, provenance=nl.provenance)
-    return sweep(full)
+    out_nl = sweep(full)
+    # the rebuild renumbers nodes by level: sort fan-ins again so the output is canonical
+    t, f = out_nl.tables.copy(), out_nl.fanin.astype(np.int64)
+    sort_fanins(t, f, k)
+    return out_nl.replace(tables=t, fanin=f.astype(np.int32))
 
 
 def sweep(nl: Netlist) -> Netlist:

@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: MIT
+"""Exact passes: simulate -> pass -> exact gate count on hand-built nets -> simulate and compare,
+plus property tests on random netlists (exhaustive simulation and the z3 miter)."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from lgn2hw import ops
+from lgn2hw.equiv import check_equivalence
+from lgn2hw.passes import DEFAULT_PIPELINE, run_pipeline
+
+from _netgen import (AND, A, B, FALSE, NAND, NOR, NOT_A, NOT_A_AND_B, OR, TRUE, XNOR, XOR, A_AND_NOT_B,
+                     make, netlists, outputs_table)
+
+EXACT = ["dce", "const-fold", "wire-collapse", "strash", "sat-sweep"]
+
+
+def run(nl, pipeline):
+    before = outputs_table(nl)
+    out, reports = run_pipeline(nl, pipeline)
+    assert np.array_equal(outputs_table(out), before), pipeline
+    assert check_equivalence(nl, out).equal
+    return out, reports
+
+
+def test_dce_removes_dead_nodes():
+    # x0=2, x1=3; n4 = AND(x0,x1) live, n5 = OR dead, n6 = XOR(n4, x0) live, n7 = NOT(n5) dead
+    nl = make(2, [(AND, (2, 3)), (OR, (2, 3)), (XOR, (4, 2)), (NOT_A, (5, 0))], [6])
+    out, reps = run(nl, "dce")
+    assert out.num_nodes == 2
+    assert reps[0].counters["removed"] == 2
+
+
+def test_const_fold_propagates_constants():
+    # n5 = FALSE; n6 = AND(x0, n5) -> 0; n7 = OR(x1, n5) -> wire of x1; n8 = XOR(x0, x0) -> 0;
+    # n9 = NAND(n6, x2) -> 1; n10 = AND(n7, x2) -> AND(x1, x2)
+    nl = make(3, [(FALSE, (2, 3)), (AND, (2, 5)), (OR, (3, 5)), (XOR, (2, 2)), (NAND, (6, 4)), (AND, (7, 4))],
+              [6, 7, 8, 9, 10, 10])
+    out, reps = run(nl, "const-fold")
+    assert list(out.outputs[[0, 2, 3]]) == [0, 0, 1]
+    assert out.num_nodes == 2  # the wire of x1 and AND(x1, x2)
+    kinds = sorted(out.kinds().tolist())
+    assert kinds == [ops.WIRE, ops.LOGIC]
+    assert reps[0].counters["constants"] == 4
+
+
+def test_wire_collapse_absorbs_inversions():
+    # n5 = NOT x0, n6 = wire x1, n7 = AND(n5, n6) = ~x0 & x1, n8 = NOT x2 (read by an output)
+    nl = make(3, [(NOT_A, (2, 0)), (A, (3, 0)), (AND, (5, 6)), (NOT_A, (4, 0))], [7, 8])
+    out, _ = run(nl, "wire-collapse")
+    assert out.num_nodes == 2
+    logic = np.flatnonzero(out.kinds() == ops.LOGIC)
+    assert logic.size == 1 and int(out.tables[logic[0]]) == NOT_A_AND_B
+    assert list(out.fanin[logic[0]]) == [2, 3]
+    assert int((out.kinds() == ops.INVERTER).sum()) == 1  # outputs cannot absorb an inversion
+
+
+def test_wire_collapse_inverts_a_node_only_outputs_need_inverted():
+    # output reads NOT(AND(x0,x1)): the AND itself becomes NAND, no inverter remains
+    nl = make(2, [(AND, (2, 3)), (NOT_A, (4, 0))], [5])
+    out, _ = run(nl, "wire-collapse")
+    assert out.num_nodes == 1 and int(out.tables[0]) == NAND
+
+
+def test_strash_merges_commuted_and_complement():
+    # n5 = AND(x0,x1), n6 = AND(x1,x0), n7 = NAND(x0,x1), n8 = XOR(n5, n6), n9 = OR(n7, x2)
+    nl = make(3, [(AND, (2, 3)), (AND, (3, 2)), (NAND, (2, 3)), (XOR, (5, 6)), (OR, (7, 4))], [8, 9])
+    out, reps = run(nl, "strash")
+    assert out.num_nodes == 3
+    assert reps[0].counters["merged"] == 2
+
+
+def test_sat_sweep_merges_restructured_equivalents_and_constants():
+    # n5 = XOR(x0,x1); n6 = x0&~x1; n7 = ~x0&x1; n8 = OR(n6,n7) == n5; n9 = NOR(n6,n7) == ~n5
+    # n10 = AND(x0, n7) == 0; n11 = AND(n5, x2); n12 = AND(n9, x2); n13 = OR(n10, x2) == x2 (an input);
+    # n14 = XNOR(n8, x2). Merges: n8 -> n5, n9 -> ~n5, n10 -> 0, n13 -> x2.
+    nl = make(3, [(XOR, (2, 3)), (A_AND_NOT_B, (2, 3)), (NOT_A_AND_B, (2, 3)), (OR, (6, 7)), (NOR, (6, 7)),
+                  (AND, (2, 7)), (AND, (5, 4)), (AND, (9, 4)), (OR, (10, 4)), (XNOR, (8, 4))], [11, 12, 13, 14])
+    out, reps = run(nl, "sat-sweep")
+    c = reps[0].counters
+    assert c["merges"] == 4 and c["constants"] == 1 and c["unknowns"] == 0
+    assert out.num_nodes == 4  # XOR(x0,x1), n11, n12 (reading ~XOR), n14
+    assert out.outputs[2] == 4  # output 2 reads input x2 directly
+    assert c["sat_calls"] >= 1
+
+
+def test_sat_sweep_refines_false_candidates_with_counterexamples():
+    # with 1 random word and no data, deep ANDs look constant; SAT must refute, never merge
+    n_in = 16
+    nodes, prev = [], list(range(2, 2 + n_in))
+    for lvl in range(4):
+        nxt = []
+        for j in range(0, len(prev) - 1, 2):
+            nodes.append((AND, (prev[j], prev[j + 1])))
+            nxt.append(2 + n_in + len(nodes) - 1)
+        prev = nxt
+    nl = make(n_in, nodes, list(range(2 + n_in, 2 + n_in + len(nodes))))
+    out, reps = run_pipeline(nl, "sat-sweep{sim-words=1}")
+    assert out.num_nodes == nl.num_nodes  # nothing is equivalent
+    assert reps[0].counters["merges"] == 0
+    assert reps[0].counters["counterexamples"] >= 1
+    assert check_equivalence(nl, out).equal
+
+
+def test_sat_sweep_unknown_never_merges():
+    # conflict limit 1 on a pair that needs search: answer unknown -> no merge, still exact
+    nl = make(3, [(XOR, (2, 3)), (XOR, (5, 4)), (XNOR, (3, 4)), (XNOR, (2, 7))], [6, 8])
+    out, reps = run_pipeline(nl, "sat-sweep{conflict-limit=1}")
+    c = reps[0].counters
+    assert c["merges"] + c["unknowns"] >= 1
+    assert np.array_equal(outputs_table(out), outputs_table(nl))
+
+
+def test_lut_netlist_passes():
+    from lgn2hw.generate import random_layered
+    nl = random_layered(8, [30, 30, 10], 2, arity=4, op_mix="uniform", seed=3)
+    out, _ = run(nl, DEFAULT_PIPELINE)
+    assert out.num_nodes <= nl.num_nodes
+
+
+@pytest.mark.parametrize("pipeline", EXACT + [DEFAULT_PIPELINE])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(nl=netlists())
+def test_exact_passes_preserve_function(pipeline, nl):
+    out, _ = run_pipeline(nl, pipeline)
+    assert np.array_equal(outputs_table(out), outputs_table(nl))  # exhaustive: a proof
+    assert out.num_nodes <= nl.num_nodes
+    assert out.depth <= nl.depth
+
+
+@pytest.mark.parametrize("pipeline", ["strash", DEFAULT_PIPELINE])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(nl=netlists(max_inputs=6, max_nodes=30))
+def test_exact_passes_pass_the_z3_miter(pipeline, nl):
+    out, _ = run_pipeline(nl, pipeline)
+    assert check_equivalence(nl, out).equal
+
+
+@pytest.mark.parametrize("name", ["dce", "const-fold", "wire-collapse", "strash"])
+@settings(max_examples=40, deadline=None)
+@given(nl=netlists())
+def test_structural_passes_are_idempotent(name, nl):
+    once, _ = run_pipeline(nl, name)
+    twice, _ = run_pipeline(once, name)
+    assert twice.fingerprint() == once.fingerprint()
+
+
+@settings(max_examples=40, deadline=None)
+@given(nl=netlists())
+def test_default_pipeline_leaves_no_structural_redundancy(nl):
+    out, _ = run_pipeline(nl, DEFAULT_PIPELINE)
+    kinds = out.kinds()
+    assert not (kinds == ops.CONSTANT).any()
+    assert not (kinds == ops.WIRE).any()
+    # inverters survive only to drive outputs from primary inputs
+    inv = np.flatnonzero(kinds == ops.INVERTER)
+    readers = np.bincount(out.fanin.reshape(-1), minlength=out.num_signals)
+    assert all(readers[out.base + i] == 0 for i in inv)
+
+
+def test_planted_redundancy_is_removed_by_the_default_pipeline():
+    from lgn2hw import sim
+    from lgn2hw.generate import plant_redundancy, random_layered
+    nl = random_layered(24, [80, 80, 40], 4, seed=5)
+    planted = plant_redundancy(nl, 0.3, seed=6)
+    assert planted.provenance["planted"] > 10
+    assert check_equivalence(nl, planted).equal  # the generator keeps the function
+    a, _ = run_pipeline(nl, DEFAULT_PIPELINE)
+    b, _ = run_pipeline(planted, DEFAULT_PIPELINE)
+    assert check_equivalence(a, b).equal
+    # no two gates of the result compute the same function or complements (4096 patterns;
+    # a twin that survives would show up here), and nearly every planted gate is gone
+    pat = np.random.default_rng(0).integers(0, 1 << 63, size=(b.num_inputs, 64), dtype=np.uint64)
+    vals = sim.simulate_packed(b, pat)[b.base:]
+    vals = np.where((vals[:, :1] & np.uint64(1)).astype(bool), ~vals, vals)
+    assert np.unique(vals, axis=0).shape[0] == b.num_nodes
+    assert b.num_nodes == a.num_nodes
