@@ -229,3 +229,13 @@ def test_metadata_roundtrip_of_frame(tmp_path):
     f = FrameFormat.from_metadata(meta)
     assert f.in_width == 8 and f.classes == 3 and f.sum_width == 2 and f.class_width == 2
     assert ir.load(tmp_path / "netlist.npz").fingerprint() == meta["netlist_sha256"]
+
+
+def test_run_board_with_a_missing_port_is_one_line(tmp_path, capsys):
+    from lgn2hw.board.build import write_board_top
+    write_baseline_core(random_layered(8, [8, 4], 2, seed=1), tmp_path / "rtl")
+    info = write_board_top(tmp_path / "rtl", tmp_path / "rtl" / "board", load_board("icebreaker"))
+    assert info["core_dir"] == ".."  # relative: the build folder can move
+    assert main(["run-board", str(tmp_path / "rtl"), "--port", str(tmp_path / "no-such-tty")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "cannot open the serial port" in err and err.count("\n") == 1

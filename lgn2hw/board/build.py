@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 from .. import ir
@@ -45,9 +46,10 @@ def write_board_top(core_dir: str | Path, out_dir: str | Path, board: Board, bau
     _write(out / "board_top.v", board_top_verilog(bridge))
     info = {"board": board.name, "top": TOP, "core_top": meta["top"], "baud": baud,
             "clock_mhz": board.clock_mhz, "clocks_per_bit": divisor, "frame_timeout_cycles": timeout,
-            "frame": frame.as_dict(), "core_dir": str(core_dir), "core_latency": meta["latency"],
+            "frame": frame.as_dict(), "core_dir": os.path.relpath(core_dir, out), "core_latency": meta["latency"],
             "input_format": meta.get("input_format", {"kind": "bits"}),
-            "files": [str(core_dir / f) for f in meta["files"]] + ["board_top.v"],
+            # paths relative to this folder, so a build folder can be moved or copied whole
+            "files": [os.path.relpath(core_dir / f, out) for f in meta["files"]] + ["board_top.v"],
             "netlist_sha256": meta.get("netlist_sha256"), "program": board.program}
     if not simulation:
         name = "board.pcf" if board.target == "ice40" else "board.lpf"
@@ -66,7 +68,7 @@ def build_board(core_dir: str | Path, out_dir: str | Path, board: Board, config:
         raise LgnError(f"board {board.name} is {board.target} {board.device}; "
                        f"got --target {config.target} --device {config.device}")
     info = write_board_top(core_dir, out, board, baud=baud)
-    design = Design(files=tuple(Path(f) if Path(f).is_absolute() else out / f for f in info["files"]),
+    design = Design(files=tuple(out / f for f in info["files"]),
                     top=TOP, core_top=info["core_top"], constraints=out / info["constraints"], name=TOP,
                     extra={"uart": {"baud": info["baud"], "clocks_per_bit": info["clocks_per_bit"]}})
     cfg = dataclasses.replace(config, device=board.device, package=board.package, clock_mhz=board.clock_mhz,

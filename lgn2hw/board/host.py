@@ -48,8 +48,9 @@ class BoardClient:
 
         info = read_board_json(build_dir)
         try:
-            port = serial.Serial(device, baudrate=baud or info["baud"], timeout=0.05)
-        except serial.SerialException as e:
+            # serial_for_url: a device path, or a pyserial URL such as rfc2217://host:port
+            port = serial.serial_for_url(device, baudrate=baud or info["baud"], timeout=0.05)
+        except (serial.SerialException, ValueError) as e:
             raise LgnError(f"{device}: cannot open the serial port ({e})") from None
         port.reset_input_buffer()
         return cls(port, frame_from_info(info), timeout_s)

@@ -37,7 +37,7 @@ def simulate_board(core_dir: str | Path, work_dir: str | Path, in_bits: np.ndarr
     runner = get_runner(simulator)
     build = work / f"build_{simulator}"
     try:
-        runner.build(sources=[Path(f) if Path(f).is_absolute() else work / f for f in info["files"]],
+        runner.build(sources=[work / f for f in info["files"]],
                      hdl_toplevel=info["top"], build_dir=build, timescale=TIMESCALE,
                      log_file=build / "build.log", always=True)
     except (RuntimeError, SystemExit) as e:

@@ -66,7 +66,7 @@ async def stream(dut, frame: FrameFormat, src: UartSource, sink: UartSink, bits:
 
 def check(frame, info, bits, data) -> dict:
     classes, sums = frame.decode_responses(data)
-    ref_classes, ref_sums = reference(Path(info["core_dir"]), info, bits)
+    ref_classes, ref_sums = reference(Path(os.environ["LGN2HW_BOARD_JSON"]).parent / info["core_dir"], info, bits)
     bad = np.flatnonzero((classes != ref_classes) | np.any(sums != ref_sums, axis=1))
     first = None
     if bad.size:
