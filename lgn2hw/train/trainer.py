@@ -92,7 +92,7 @@ class TrainConfig:
 DEFAULTS: dict[str, dict] = {
     "digits": dict(layers=3, width=500, epochs=100, batch_size=64, lr=0.02, tau=3.0, thresholds=3,
                    encoding="uniform"),
-    "breast-cancer": dict(layers=2, width=200, epochs=100, batch_size=64, lr=0.02, tau=3.0, thresholds=4,
+    "breast-cancer": dict(layers=2, width=200, epochs=100, batch_size=32, lr=0.02, tau=3.0, thresholds=4,
                           encoding="distributive"),
     "yinyang": dict(layers=2, width=100, epochs=200, batch_size=64, lr=0.02, tau=3.0, thresholds=32,
                     encoding="uniform"),
