@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: MIT
+"""lgn2hw opt / equiv / report / sweep-prune from the command line."""
+import json
+
+import numpy as np
+import pytest
+
+from lgn2hw import ir
+from lgn2hw.cli import main
+from lgn2hw.generate import plant_redundancy, random_layered
+from lgn2hw.sim import simulate_bits
+
+
+@pytest.fixture
+def files(tmp_path):
+    nl = plant_redundancy(random_layered(16, [80, 80, 20], 4, seed=1), 0.2, seed=2)
+    ir.save(nl, tmp_path / "m.npz")
+    bits = np.random.default_rng(0).integers(0, 2, (400, 16), dtype=np.uint8)
+    np.savez(tmp_path / "d.npz", bits=bits, y=simulate_bits(nl, bits).classes)
+    return nl, tmp_path
+
+
+def test_opt_writes_netlist_and_report(files, capsys):
+    nl, d = files
+    assert main(["opt", str(d / "m.npz"), "-o", str(d / "o.npz"), "--report", str(d / "r.json"), "--verify"]) == 0
+    out = ir.load(d / "o.npz")
+    doc = json.loads((d / "r.json").read_text())
+    assert doc["final"]["gates"] == out.num_nodes
+    assert {"logic_gates", "gates", "depth", "inverters"} <= set(doc["final"])
+    assert [p["name"] for p in doc["passes"]][:4] == ["const-fold", "wire-collapse", "strash", "sat-sweep"]
+    assert out.num_nodes < nl.num_nodes
+    assert main(["equiv", str(d / "m.npz"), str(d / "o.npz")]) == 0
+    assert "equivalent" in capsys.readouterr().out
+    assert main(["report", str(d / "r.json"), "--plot", str(d / "g.png")]) == 0
+    assert (d / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_equiv_reports_a_difference(files, capsys):
+    nl, d = files
+    assert main(["opt", str(d / "m.npz"), "-o", str(d / "p.npz"), "--passes",
+                 "greedy-prune{threshold=0.8},dce", "--data", str(d / "d.npz")]) == 0
+    with pytest.raises(SystemExit) as e:
+        main(["equiv", str(d / "m.npz"), str(d / "p.npz")])
+    assert e.value.code == 2
+    assert "different" in capsys.readouterr().out
+
+
+def test_bad_pipeline_is_one_line_error(files, capsys):
+    _, d = files
+    assert main(["opt", str(d / "m.npz"), "-o", str(d / "x.npz"), "--passes", "strash{nope=1}"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: pass 'strash' has no option 'nope' (options: none)"]
+    assert not (d / "x.npz").exists()
+
+
+def test_report_rejects_other_json(files, capsys):
+    _, d = files
+    (d / "x.json").write_text("{}")
+    assert main(["report", str(d / "x.json")]) == 1
+    assert "not an lgn2hw pass report" in capsys.readouterr().err
+
+
+def test_sweep_prune_writes_csv_and_plot(files):
+    _, d = files
+    assert main(["sweep-prune", str(d / "m.npz"), "--data", str(d / "d.npz"), "--thresholds", "0.9,1.0",
+                 "--csv", str(d / "s.csv"), "--plot", str(d / "s.png")]) == 0
+    lines = (d / "s.csv").read_text().splitlines()
+    assert lines[0].startswith("pass,value,gates,logic_gates")
+    assert len(lines) == 1 + 4
+    assert (d / "s.png").read_bytes()[:4] == b"\x89PNG"
