@@ -179,7 +179,7 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
     script = render(fam.synth_template, device=dev, files=[_rel(f, work) for f in design.files], top=design.top,
                     core_top=design.core_top, opts=sopts, stat_json=stat_json.name, json_out=net_json.name)
     (work / "synth.ys").write_text(script)
-    times["yosys"] = _run(tools["yosys"], ["-q", "-s", "synth.ys"], work / "yosys.log", work, config.timeout_s)
+    times["yosys"] = _run(tools["yosys"], ["-s", "synth.ys"], work / "yosys.log", work, config.timeout_s)
     resources = rpt.parse_yosys_stat(stat_json, fam, design.top, design.core_top)
 
     rep = {"target": config.target, "board": board, "top": design.top, "core_top": design.core_top,
