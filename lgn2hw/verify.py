@@ -42,7 +42,9 @@ INSTALL_HINT = {
 # Verilator: the generated fabric is flat and huge, the C++ compiler's optimizer is the build
 # cost (TOOLCHAIN.md: -O0 cuts a 6,000-gate build several-fold for ~30% slower simulation).
 VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast", "--x-initial", "fast")
-VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O1"
+# The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty: multi-file designs fail to compile.
+VERILATOR_PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
+VERILATOR_FAST_BUILD = "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O1"
 
 MAX_ONE_HOT = 256  # one-hot corner vectors: every bit up to this width, evenly spaced beyond
 
@@ -275,8 +277,11 @@ class Core:
 
 
 # ---------------------------------------------------------------------- simulators
-def tool_env(simulator: str) -> dict:
-    """Environment for building/running on ``simulator``; ToolError with the install hint if missing."""
+def tool_env(simulator: str, fast_build: bool = True) -> dict:
+    """Environment for building/running on ``simulator``; ToolError with the install hint if missing.
+
+    ``fast_build=False`` keeps Verilator's default C++ optimization (-Os): minutes longer to
+    build a large design, faster to simulate."""
     if simulator not in SIMULATORS:
         raise LgnError(f"unknown simulator {simulator!r}; expected one of {', '.join(SIMULATORS)}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COCOTB_"))}
@@ -305,7 +310,8 @@ def tool_env(simulator: str) -> dict:
     env["PATH"] = os.pathsep.join([str(bindir), env.get("PATH", "")])
     # ccache (when installed) keeps Verilator's runtime library compiled between designs (~15 CPU-s)
     cache = "OBJCACHE=ccache" if shutil.which("ccache") else ""
-    env["MAKEFLAGS"] = " ".join(filter(None, [env.get("MAKEFLAGS", ""), VERILATOR_MAKEFLAGS, cache]))
+    flags = [env.get("MAKEFLAGS", ""), VERILATOR_PCH_FIX, VERILATOR_FAST_BUILD if fast_build else "", cache]
+    env["MAKEFLAGS"] = " ".join(filter(None, flags))
     return env
 
 
@@ -333,6 +339,7 @@ class VerifyResult:
     run_seconds: float            # the simulator run, start-up included
     vectors_per_second: float     # streaming rate inside the simulator
     composition: dict             # vectors per source: corner, dataset, random
+    build_cpu_seconds: float = 0.0  # CPU time of the build's processes (wall time varies with load)
     first_mismatch: dict | None = None
     protocol_errors: list = field(default_factory=list)  # X on out_valid, outputs with no input
     waves: str | None = None      # VCD of a re-run up to the first failing vector
@@ -350,7 +357,8 @@ class VerifyResult:
 
 def verify(out_dir, simulator: str = "icarus", vectors: int = 1000, data: dict | None = None,
            max_data: int = 1000, seed: int = 0, build_dir=None, bubble_vectors: int = 256,
-           bubble_prob: float = 0.3, waves_on_failure: bool = True, timeout: float = 3600) -> VerifyResult:
+           bubble_prob: float = 0.3, waves_on_failure: bool = True, timeout: float = 3600,
+           fast_build: bool = True) -> VerifyResult:
     """Check the core in ``out_dir`` bit-exactly against the reference simulator.
 
     Streams every vector at full throughput (one per clock), then the first ``bubble_vectors``
@@ -358,7 +366,7 @@ def verify(out_dir, simulator: str = "icarus", vectors: int = 1000, data: dict |
     first failing vector with waveforms on and returns the VCD path.
     """
     core = Core.load(out_dir)
-    env = tool_env(simulator)
+    env = tool_env(simulator, fast_build)
     build = Path(build_dir) if build_dir else core.out_dir / "sim_build" / simulator
     build.mkdir(parents=True, exist_ok=True)
     vecs = make_vectors(core.fmt, core.netlist, vectors, data, max_data, seed)
@@ -370,7 +378,7 @@ def verify(out_dir, simulator: str = "icarus", vectors: int = 1000, data: dict |
         latency=int(core.meta["latency"]), measured_latency=res["measured_latency"],
         build_seconds=res["build_seconds"], run_seconds=res["run_seconds"],
         vectors_per_second=res["vectors"] / res["stream_seconds"] if res["stream_seconds"] > 0 else 0.0,
-        composition=vecs.counts, first_mismatch=res["first_mismatch"], protocol_errors=res["protocol_errors"],
+        composition=vecs.counts, build_cpu_seconds=res.get("build_cpu_seconds", 0.0), first_mismatch=res["first_mismatch"], protocol_errors=res["protocol_errors"],
         build_dir=str(build), log=res["log"])
     if not out.ok and waves_on_failure and out.first_mismatch:
         first = out.first_mismatch
@@ -430,7 +438,7 @@ def describe(res: VerifyResult) -> list[str]:
              f"vectors checked: {res.vectors} ({comp}; full throughput and with bubbles)",
              f"mismatches: {res.mismatches}",
              f"latency: declared {res.latency}, measured {', '.join(map(str, res.measured_latency)) or 'none'}",
-             f"time: build {res.build_seconds:.1f} s, run {res.run_seconds:.1f} s, "
+             f"time: build {res.build_seconds:.1f} s ({res.build_cpu_seconds:.1f} s CPU), run {res.run_seconds:.1f} s, "
              f"{res.vectors_per_second:,.0f} vectors/s"]
     fm = res.first_mismatch
     for err in res.protocol_errors[:5]:
