@@ -48,8 +48,8 @@ def test_testbench_detects_wrong_reference(small_net, tmp_path, rng):
     assert tb.errors > 0
 
 
-@pytest.mark.parametrize("signed", [True, False])
-def test_onchip_encoder_matches_reference(signed, tmp_path, rng):
+@pytest.mark.parametrize("signed,fabric", [(True, "text"), (False, "text"), (True, "amaranth")])
+def test_onchip_encoder_matches_reference(signed, fabric, tmp_path, rng):
     """Fixed-point features through the on-chip encoder agree with the float encoder on the
     dequantized features, and the core agrees with the reference end to end."""
     require_tool("iverilog")
@@ -63,7 +63,7 @@ def test_onchip_encoder_matches_reference(signed, tmp_path, rng):
     if not signed:
         thr = np.abs(thr)
     nl = base.replace(encoder=Encoder(thr))
-    res = emit(nl, tmp_path / "rtl", EmitOptions(input_width=7, adder_stages=1))
+    res = emit(nl, tmp_path / "rtl", EmitOptions(input_width=7, adder_stages=1, fabric=fabric))
     fmt_meta = res.metadata["input_format"]
     assert fmt_meta["kind"] == "fixed" and fmt_meta["signed"] == signed and fmt_meta["width"] == 7
     fmt = FixedFormat(7, fmt_meta["frac_bits"], signed)

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Cat, ClockSignal, Elaboratable, Instance, Module, Signal
+from amaranth.hdl import Cat, ClockSignal, Const, Elaboratable, Instance, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..ir import Netlist
+from ..quantize import FixedFormat
 from .argmax import ArgmaxTree, class_width
-from .fabric import AmaranthStage, width
+from .encoder import comparisons
+from .fabric import AmaranthStage
 from .schedule import Schedule
 
 
@@ -34,8 +36,12 @@ class CoreSpec:
     sum_width: int
     popcount_latency: int
     adder_stages: int
-    fabric: str = "text"            # "text": instances of generated modules; "amaranth": inline
-    encoder_latency: int = 0        # 1 when the on-chip encoder module is instantiated
+    fabric: str = "text"            # "text": the generated {top}_fabric module; "amaranth": built here
+    encoder: FixedFormat | None = None  # on-chip encoder input format (adds one register)
+
+    @property
+    def encoder_latency(self) -> int:
+        return int(self.encoder is not None)
 
     def module(self, part: str) -> str:
         return f"{self.top}_{part}"
@@ -83,7 +89,7 @@ class LgnCore(wiring.Component):
 
 class AmaranthDatapath(Elaboratable):
     """The ``{top}_fabric`` module's behaviour with Amaranth stages (small nets): input
-    register, optional encoder instance, fabric stages, popcount instances."""
+    register, optional encoder, fabric stages, popcount instances."""
 
     def __init__(self, nl: Netlist, sched: Schedule, spec: CoreSpec):
         self.nl, self.sched, self.spec = nl, sched, spec
@@ -96,11 +102,16 @@ class AmaranthDatapath(Elaboratable):
         clk = ClockSignal("sync")
         x = Signal(spec.in_width, name="in_reg", reset_less=True)
         m.d.sync += x.eq(self.in_data)
-        if spec.encoder_latency:
-            enc = Signal(width(sched.vectors[0]), name="enc")
-            bits = Signal(enc.shape().width, name="t0", reset_less=True)
-            m.submodules.encoder = Instance(spec.module("encoder"), i_x=x, o_y=enc)
-            m.d.sync += bits.eq(enc)
+        if spec.encoder is not None:
+            fmt = spec.encoder
+            kind, thr = comparisons(nl.encoder, fmt)
+            bits = Signal(kind.size, name="t0", reset_less=True)
+            per, w = nl.encoder.bits_per_feature, fmt.width
+            for j in range(kind.size):
+                f = x[j // per * w:(j // per + 1) * w]
+                cmp = Const(int(kind[j]), 1) if kind[j] < 2 else \
+                    ((f.as_signed() if fmt.signed else f) > int(thr[j]))
+                m.d.sync += bits[j].eq(cmp)
             x = bits
         vec = x
         for s in range(1, sched.num_stages + 1):

@@ -17,7 +17,7 @@ from ..errors import LgnError
 from ..ir import Netlist
 from .argmax import class_width
 from .core import CoreSpec, LgnCore
-from .fabric import fabric_top_verilog, stage_verilog
+from .fabric import fabric_verilog
 from .options import EmitOptions
 from .popcount import popcount_verilog, sum_width
 from .schedule import schedule
@@ -59,26 +59,28 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
     input_format: dict = {"kind": "bits"}
     in_width = nl.num_inputs
     verilog: dict[str, str] = {}
+    enc_lines: list[str] = []
+    fmt = None
     if opts.input_width is not None:
         from ..quantize import FixedFormat
-        from .encoder import encoder_verilog
+        from .encoder import encoder_lines
         fmt = FixedFormat.for_encoder(nl.encoder, opts.input_width, opts.frac_bits, opts.signed)
         input_format = fmt.metadata(nl.encoder.num_features)
         in_width = nl.encoder.num_features * fmt.width
-        verilog[f"{top}_encoder.v"] = encoder_verilog(nl.encoder, fmt, f"{top}_encoder")
-    say(f"popcount: {nl.num_classes} x {nl.group_size} bits ({opts.popcount})")
-    pop_text, pop_latency = popcount_verilog(nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount)
-    verilog[f"{top}_popcount.v"] = pop_text
+        enc_lines = encoder_lines(nl.encoder, fmt)
     if opts.fabric == "text":
-        say(f"fabric: {nl.num_nodes} gates in {sched.num_stages} stage(s)")
-        verilog[f"{top}_fabric.v"] = "\n".join(
-            [stage_verilog(nl, sched, s, f"{top}_fabric_s{s}") for s in range(1, sched.num_stages + 1)]
-            + [fabric_top_verilog(nl, sched, top, in_width, sw, opts.input_width is not None, pop_latency > 0)])
+        say(f"fabric: {nl.num_nodes} gates in {sched.num_stages} stage(s), "
+            f"{nl.num_classes} x popcount({nl.group_size}) ({opts.popcount})")
+        verilog[f"{top}_fabric.v"], pop_latency = fabric_verilog(
+            nl, sched, top, in_width, enc_lines, opts.adder_stages, opts.popcount)
+    else:  # the Amaranth data path instantiates a stand-alone popcount module per class
+        verilog[f"{top}_popcount.v"], pop_latency = popcount_verilog(
+            nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount)
     seconds["fabric"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     spec = CoreSpec(top=top, in_width=in_width, sum_width=sw, popcount_latency=pop_latency,
                     adder_stages=opts.adder_stages, fabric=opts.fabric,
-                    encoder_latency=int(opts.input_width is not None))
+                    encoder=fmt)
     core = LgnCore(nl, sched, spec)
     say("elaborating the Amaranth core")
     from amaranth.back import verilog as amaranth_verilog

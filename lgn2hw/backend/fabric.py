@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: MIT
 """The gate fabric of each pipeline stage.
 
-Two emitters with the same module interface (``x`` = vector held at time s-1, ``y`` = vector
-at time s, see schedule.py): ``stage_verilog`` writes flat Verilog text, one wire per gate,
-from ``rtl_templates/fabric_stage.v.j2`` (fast for any size, and fast in Icarus);
-``AmaranthStage`` builds the same stage from Amaranth statements (about 0.5 ms per gate,
-for small nets and for cross-checking the text emitter).
+Two emitters of the same stages (see schedule.py for times and held vectors):
+``fabric_verilog`` writes the whole data path as one flat Verilog module from
+``rtl_templates/fabric.v.j2`` and ``fabric_stage.v.j2``: one wire per gate, one reg per held
+bit, no vectors (fast to write for 10^6 gates, and fast in Icarus, which re-evaluates a
+whole vector on every bit change). ``AmaranthStage`` builds one stage from Amaranth
+statements (about 0.5 ms per gate: small nets, and a cross-check of the text emitter).
 """
 from __future__ import annotations
 
@@ -44,14 +45,16 @@ def width(v: np.ndarray) -> int:
 
 
 class StageRefs:
-    """How stage s names each signal it reads: a gate wire, a bit of x, or a constant."""
+    """How stage s names each signal it reads: a constant, a gate wire of its own, or the
+    register holding it at time s-1."""
 
     def __init__(self, nl: Netlist, sched: Schedule, stage: int):
         self.nl, self.sched, self.stage = nl, sched, stage
         self.prev = sched.vectors[stage - 1]
 
     def classify(self, ids: np.ndarray):
-        """(kind, index) arrays: kind 0/1 constant, 2 local gate (index = signal id), 3 x bit."""
+        """(kind, index) arrays: kind 0/1 constant, 2 local gate (index = signal id), 3 held
+        at time s-1 (index = position in that vector)."""
         ids = np.asarray(ids, dtype=np.int64)
         kind = np.full(ids.shape, 3, dtype=np.int8)
         local = (ids >= self.nl.base) & (self.sched.sig_stage[ids] == self.stage)
@@ -66,9 +69,10 @@ class StageRefs:
         return kind, np.where(kind == 3, pos, ids)
 
     def names(self, ids: np.ndarray) -> list[str]:
-        kind, idx = self.classify(ids)
-        return [("1'b0", "1'b1", "g", "x[")[k] + ("" if k < 2 else f"{i}" if k == 2 else f"{i}]")
-                for k, i in zip(kind.tolist(), idx.tolist())]
+        ids = np.asarray(ids, dtype=np.int64)
+        kind, _ = self.classify(ids)
+        held = f"r{self.stage - 1}_"
+        return [("1'b0", "1'b1", "g", held)[k] + ("" if k < 2 else str(i)) for k, i in zip(kind.tolist(), ids.tolist())]
 
 
 def stage_nodes(sched: Schedule, stage: int) -> tuple[int, int]:
@@ -76,43 +80,63 @@ def stage_nodes(sched: Schedule, stage: int) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
-def fabric_top_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, sum_width: int,
-                       encoder: bool, popcount_clk: bool) -> str:
-    """The ``{top}_fabric`` module: input register, optional encoder, the stages, the popcounts."""
-    return templates().get_template("fabric_top.v.j2").render(
-        name=f"{top}_fabric", in_width=in_width, encoder=f"{top}_encoder" if encoder else "",
-        widths=[width(v) for v in sched.vectors], registered=sched.registered,
-        stages=[f"{top}_fabric_s{s}" for s in range(1, sched.num_stages + 1)],
-        classes=nl.num_classes, group_size=nl.group_size, sum_width=sum_width,
-        popcount=f"{top}_popcount", popcount_clk=popcount_clk)
-
-
-def stage_verilog(nl: Netlist, sched: Schedule, stage: int, name: str) -> str:
-    """Verilog text of fabric stage ``stage`` (1-based) as module ``name``."""
-    lo, hi = stage_nodes(sched, stage)
-    refs = StageRefs(nl, sched, stage)
+def gate_lines(nl: Netlist, lo: int, hi: int, fan: list[str]) -> list[str]:
+    """``wire g<id> = ...;`` for nodes lo..hi-1 given the names of their fan-ins."""
     k = nl.arity
-    fan = refs.names(nl.fanin[lo:hi].reshape(-1))
     ids = range(nl.base + lo, nl.base + hi)
     if k == 2:
-        tabs = nl.tables[lo:hi].tolist()
-        gate_lines = [f"wire g{s} = " + _OP2[t].format(a=fan[2 * j], b=fan[2 * j + 1]) + ";"
-                      for j, (s, t) in enumerate(zip(ids, tabs))]
+        return [f"wire g{s} = " + _OP2[t].format(a=fan[2 * j], b=fan[2 * j + 1]) + ";"
+                for j, (s, t) in enumerate(zip(ids, nl.tables[lo:hi].tolist()))]
+    n = 1 << k  # k-input LUT: a constant ROM indexed by the inputs (input 0 = address MSB)
+    return [f"wire [{n - 1}:0] t{s} = {n}'h{r:x};\nwire g{s} = t{s}[{{{', '.join(fan[k * j:k * j + k])}}}];"
+            for j, (s, r) in enumerate(zip(ids, lut_rom(nl.tables[lo:hi], k).tolist()))]
+
+
+def stage_verilog(nl: Netlist, sched: Schedule, stage: int) -> str:
+    """The section of fabric stage ``stage`` (1-based): its gates and the registers (or,
+    combinational, the wires) of the signals held at time ``stage``."""
+    lo, hi = stage_nodes(sched, stage)
+    refs = StageRefs(nl, sched, stage)
+    gates = gate_lines(nl, lo, hi, refs.names(nl.fanin[lo:hi].reshape(-1)))
+    held = sched.vectors[stage]
+    src = refs.names(held)
+    last = stage == sched.num_stages
+    dest = [f"o{j}" for j in range(held.size)] if last else [f"r{stage}_{s}" for s in held.tolist()]
+    if sched.registered:
+        decls = [f"reg {d};" for d in dest]
+        regs = [f"    {d} <= {v};" for d, v in zip(dest, src)]
     else:
-        rom = lut_rom(nl.tables[lo:hi], k).tolist()
-        n = 1 << k
-        gate_lines = [f"wire [{n - 1}:0] t{s} = {n}'h{r:x};\nwire g{s} = t{s}[{{{', '.join(fan[k * j:k * j + k])}}}];"
-                      for j, (s, r) in enumerate(zip(ids, rom))]
-    out = sched.vectors[stage]
-    src = refs.names(out) if out.size else ["1'b0"]
-    op = "<=" if sched.registered else "="
-    lead = "    " if sched.registered else "assign "
-    out_lines = [f"{lead}y[{j}] {op} {v};" for j, v in enumerate(src)]
+        decls, regs = [], [f"wire {d} = {v};" for d, v in zip(dest, src)]
     levels = f"{int(nl.level[lo])}..{int(nl.level[hi - 1])}" if hi > lo else "none"
     return templates().get_template("fabric_stage.v.j2").render(
-        name=name, stage=stage, stages=sched.num_stages, levels=levels, gates=hi - lo,
-        registered=sched.registered, in_width=width(refs.prev), out_width=width(out),
-        gate_lines="\n".join(gate_lines), out_lines="\n".join(out_lines))
+        stage=stage, stages=sched.num_stages, levels=levels, gates=hi - lo, held=held.size,
+        registered=sched.registered, gate_lines="\n".join(gates), reg_decls="\n".join(decls),
+        reg_lines="\n".join(regs))
+
+
+def fabric_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, encoder_lines: list[str],
+                   popcount_every: int, popcount_style: str) -> tuple[str, int]:
+    """(text, popcount registers) of the ``{top}_fabric`` module: input register, optional
+    encoder, every stage, the GroupSum popcounts. ``encoder_lines`` define ``e<j>`` from
+    ``in_reg``; without them input bit j is ``in_data[j]``."""
+    from .popcount import popcount_lines, sum_width
+    inputs = sched.vectors[0]
+    src = [f"e{j}" for j in range(inputs.size)] if encoder_lines else [f"in_data[{j}]" for j in range(inputs.size)]
+    g, sw = nl.group_size, sum_width(nl.group_size)
+    pop, pop_regs = [], 0
+    for c in range(nl.num_classes):
+        lines, pop_regs = popcount_lines([f"o{c * g + i}" for i in range(g)], f"p{c}_", f"p{c}_sum",
+                                         popcount_every, popcount_style)
+        pop += lines
+    text = templates().get_template("fabric.v.j2").render(
+        name=f"{top}_fabric", top=top, in_width=in_width, encoder_lines="\n".join(encoder_lines),
+        input_decls="\n".join(f"reg r0_{s};" for s in inputs.tolist()),
+        input_lines="\n".join(f"    r0_{s} <= {v};" for s, v in zip(inputs.tolist(), src)),
+        stages=[stage_verilog(nl, sched, s) for s in range(1, sched.num_stages + 1)],
+        registered=sched.registered, classes=nl.num_classes, group_size=g, sum_width=sw, popcount=popcount_style,
+        popcount_lines="\n".join(pop),
+        sums="{" + ", ".join(f"p{c}_sum" for c in reversed(range(nl.num_classes))) + "}")
+    return text, pop_regs
 
 
 class AmaranthStage(Elaboratable):

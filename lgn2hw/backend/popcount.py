@@ -88,22 +88,24 @@ def dadda_tree(group_size: int) -> Tree:
     return Tree(group_size, sw, tuple(rounds), tuple(tuple(c) for c in cols), next_id)
 
 
-def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "wallace") -> tuple[str, int]:
-    """(Verilog text, registers on the path) of a popcount module ``name``.
+def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
+                   style: str = "wallace") -> tuple[list[str], int]:
+    """Verilog lines summing the 1-bit signals ``inputs`` into ``out`` (declared here, a
+    ``sum_width``-bit wire or reg); returns (lines, registers on the path).
 
-    ``every`` > 0 registers the bits after every ``every`` levels, the final adder counting
-    as one level; 0 makes it combinational.
+    Every bit is its own wire or reg (``{prefix}w<id>``, ``{prefix}r<level>_<id>``): no
+    vectors, which Icarus would re-evaluate whole on every bit change. ``every`` > 0
+    registers the bits after every ``every`` levels, the final adder counting as one level.
     """
+    group_size = len(inputs)
     sw = sum_width(group_size)
     if style == "behavioural":
-        body = "assign s = " + " + ".join(f"x[{i}]" for i in range(group_size)) + ";"
-        return templates().get_template("popcount.v.j2").render(
-            name=name, group_size=group_size, sum_width=sw, style=style, uses_clk=False, out_reg=False,
-            description="Behavioural sum of bits (baseline for benchmarks).", body=body), 0
+        pad = f"{sw - 1}'d0, " if sw > 1 else ""  # operands at the sum's width (lint-clean)
+        return [f"wire [{sw - 1}:0] {out} = " + " + ".join(f"{{{pad}{x}}}" for x in inputs) + ";"], 0
     if style not in TREES:
         raise ValueError(f"popcount style {style!r}: expected one of {', '.join(STYLES)}")
     tree = TREES[style](group_size)
-    names = {i: f"x[{i}]" for i in range(group_size)}
+    names = dict(enumerate(inputs))
     lines: list[str] = []
     regs = 0
     level = 0
@@ -112,7 +114,7 @@ def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "w
         nonlocal regs
         stmts = []
         for b in ids:
-            r = f"r{regs}_{b}"
+            r = f"{prefix}r{regs}_{b}"
             lines.append(f"reg {r};")
             stmts.append(f"    {r} <= {names[b]};")
             names[b] = r
@@ -122,35 +124,38 @@ def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "w
     for cells in tree.rounds:
         for ins, s, c, col in cells:
             a = [names[i] for i in ins]
-            names[s] = f"w{s}"
+            ws, wc = f"{prefix}w{s}", f"{prefix}w{c}"
+            names[s] = ws
             if len(a) == 3:
-                lines.append(f"wire w{s} = {a[0]} ^ {a[1]} ^ {a[2]};")
+                lines.append(f"wire {ws} = {a[0]} ^ {a[1]} ^ {a[2]};")
                 if c >= 0:
-                    lines.append(f"wire w{c} = ({a[0]} & {a[1]}) | ({a[0]} & {a[2]}) | ({a[1]} & {a[2]});")
+                    lines.append(f"wire {wc} = ({a[0]} & {a[1]}) | ({a[0]} & {a[2]}) | ({a[1]} & {a[2]});")
             else:
-                lines.append(f"wire w{s} = {a[0]} ^ {a[1]};")
+                lines.append(f"wire {ws} = {a[0]} ^ {a[1]};")
                 if c >= 0:
-                    lines.append(f"wire w{c} = {a[0]} & {a[1]};")
+                    lines.append(f"wire {wc} = {a[0]} & {a[1]};")
             if c >= 0:
-                names[c] = f"w{c}"
+                names[c] = wc
         level += 1
         if every and level % every == 0:
             register(_alive_after(tree, level))
     rows = [[names[col[r]] if r < len(col) else "1'b0" for col in tree.columns] for r in (0, 1)]
-    ops = [("{" + ", ".join(reversed(row)) + "}") for row in rows]
-    level += 1
-    out_reg = bool(every) and level % every == 0
-    if out_reg:
-        lines.append(f"always @(posedge clk) s <= {ops[0]} + {ops[1]};")
+    a, b = (("{" + ", ".join(reversed(row)) + "}") for row in rows)
+    if every and (level + 1) % every == 0:
+        lines += [f"reg [{sw - 1}:0] {out};", f"always @(posedge clk) {out} <= {a} + {b};"]
         regs += 1
     else:
-        lines.append(f"assign s = {ops[0]} + {ops[1]};")
-    desc = (f"{style.capitalize()} tree: {sum(len(r) for r in tree.rounds)} adder cells in {len(tree.rounds)} rounds, "
-            f"final {sw}-bit adder; {regs} register levels.")
-    text = templates().get_template("popcount.v.j2").render(
-        name=name, group_size=group_size, sum_width=sw, style=style, uses_clk=regs > 0, out_reg=out_reg,
-        description=desc, body="\n".join(lines))
-    return text, regs
+        lines.append(f"wire [{sw - 1}:0] {out} = {a} + {b};")
+    return lines, regs
+
+
+def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "wallace") -> tuple[str, int]:
+    """(Verilog text, registers on the path) of a stand-alone popcount module ``name``
+    (ports ``clk`` when pipelined, ``x``, ``s``), for tests and benchmarks."""
+    lines, regs = popcount_lines([f"x[{i}]" for i in range(group_size)], "", "sum", every, style)
+    return templates().get_template("popcount.v.j2").render(
+        name=name, group_size=group_size, sum_width=sum_width(group_size), style=style, uses_clk=regs > 0,
+        registers=regs, body="\n".join(lines)), regs
 
 
 def _alive_after(tree: Tree, rounds_done: int) -> list[int]:
