@@ -61,8 +61,10 @@ def expected_mismatches(bits, good, bad):
 
 
 # ---------------------------------------------------------------------- hand-written core
-def test_tiny_core_passes(tmp_path, simulator):
-    res = run(write_tiny_core(tmp_path / "core"), simulator, tmp_path, vectors=100)
+def test_tiny_core_passes(tmp_path):
+    """(Verilator's passing runs are the emitted-core tests below.)"""
+    need("icarus")
+    res = run(write_tiny_core(tmp_path / "core"), "icarus", tmp_path, vectors=100)
     assert res.ok, verify.describe(res)
     assert res.composition == {"corner": 6, "dataset": 0, "random": 100}
     assert res.vectors == 106 + BUBBLES and res.measured_latency == [2]
@@ -135,6 +137,32 @@ def test_cli_verify_and_exit_codes(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "first mismatch: vector" in captured.out and "waves:" in captured.out
     assert captured.err.startswith("error: verification failed on icarus:")
+
+
+def small_checkpoint(path):
+    """A native checkpoint with a thermometer encoder and stored samples."""
+    import torch
+    from lgn2hw.frontends.native import make_checkpoint
+    rng = np.random.default_rng(5)
+    layers = [{"arity": 2, "indices": rng.integers(0, 12, (16, 2)), "ops": rng.integers(0, 16, 16)},
+              {"arity": 2, "indices": rng.integers(0, 16, (12, 2)), "ops": rng.integers(0, 16, 12)}]
+    thr = np.sort(rng.normal(size=(4, 3)), axis=1)
+    torch.save(make_checkpoint(12, layers, 3, thresholds=thr, data={"X": rng.normal(size=(30, 4))}), path)
+    return path
+
+
+def test_cli_checkpoint_is_compiled_then_verified(tmp_path, capsys):
+    need("icarus")
+    from lgn2hw.cli import main
+    ckpt = small_checkpoint(tmp_path / "small.pt")
+    assert main(["verify", str(ckpt), "--out", str(tmp_path / "a"), "--vectors", "30"]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "a" / "metadata.json").is_file()
+    assert "PASS" in out and "30 dataset" in out and "mismatches: 0" in out
+    assert main(["compile", str(ckpt), "--out", str(tmp_path / "b"), "--pipeline-every", "2",
+                 "--onchip-encoder", "--verify"]) == 0
+    out = capsys.readouterr().out
+    assert "simulator: icarus" in out and "30 dataset" in out and "mismatches: 0" in out
 
 
 # ---------------------------------------------------------------------- emitted designs
