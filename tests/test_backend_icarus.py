@@ -7,6 +7,7 @@ from conftest import require_tool
 from lgn2hw.backend import EmitOptions, emit
 from lgn2hw.backend.testbench import run_icarus
 from lgn2hw.generate import random_layered
+from lgn2hw.ir import Netlist
 from lgn2hw.sim import simulate_bits
 
 pytestmark = pytest.mark.sim
@@ -74,3 +75,22 @@ def test_onchip_encoder_matches_reference(signed, fabric, tmp_path, rng):
     assert np.array_equal(bits, nl.encoder.encode(fmt.dequantize(q)))
     tb = run_icarus(tmp_path / "rtl", tmp_path / "work", field_bits(q, 7), simulate_bits(nl, bits))
     assert tb.received == 300 and tb.passed, tb.log
+
+
+EDGE_NETS = {
+    "one-class": lambda: random_layered(6, [8, 6], 1, seed=3),
+    "one-bit-groups": lambda: random_layered(6, [8, 3], 3, seed=4),
+    "no-gates": lambda: Netlist.build(3, 2, np.zeros(0, np.uint64), np.zeros((0, 2), np.int64), [2, 0, 1, 4], 2),
+    "lut3": lambda: random_layered(9, [12, 12, 9], 3, arity=3, seed=5, op_mix="uniform", skip_prob=0.3),
+}
+
+
+@pytest.mark.parametrize("net", EDGE_NETS)
+@pytest.mark.parametrize("every", [0, 1])
+def test_edge_cases(net, every, tmp_path, rng):
+    require_tool("iverilog")
+    nl = EDGE_NETS[net]()
+    bits = rng.integers(0, 2, (64, nl.num_inputs), dtype=np.uint8)
+    emit(nl, tmp_path / "rtl", EmitOptions(pipeline_every=every, adder_stages=every))
+    tb = run_icarus(tmp_path / "rtl", tmp_path / "work", bits, simulate_bits(nl, bits))
+    assert tb.received == 64 and tb.passed, tb.log
