@@ -128,13 +128,18 @@ def run_case(inputs: int, widths: list[int], planted: float, seed: int, tmp: Pat
     print(f"{'ABC on the original':<28}{a['strash']:>12,}{a['fraig']:>12,}{a['gfraig']:>12,}{a['fraig_s']:>9.2f}{a['gfraig_s']:>9.2f}")
     print(f"{'ABC on our result':<28}{b['strash']:>12,}{b['fraig']:>12,}{b['gfraig']:>12,}{b['fraig_s']:>9.2f}{b['gfraig_s']:>9.2f}")
     go, gu = abc_gate_classes(nl, tmp, "orig"), abc_gate_classes(out, tmp, "ours")
+    # the same oracle on the netlist sat-sweep receives (functionally dead readers removed)
+    pre, _ = run_pipeline(nl, "const-fold,wire-collapse,strash")
+    gp = abc_gate_classes(pre, tmp, "pre")
     print(f"gate-level oracle (&fraig -x on every gate as an output):")
     print(f"  original: {go['gates']:,} live gates in {go['classes']:,} classes ({go['seconds']:.2f} s)")
     print(f"  ours:     {gu['gates']:,} gates in {gu['classes']:,} classes; {gu['extra']} extra gates, "
           f"{'all' if gu['extra_output_only'] else 'NOT all'} complemented-output nodes (outputs cannot be inverted)")
-    ok = gu["merged_gates"] == gu["gates"] and go["merged_gates"] == gu["gates"]
-    print(f"  original with ABC's merges applied (+ structural passes): {go['merged_gates']:,} gates; "
-          f"ours {gu['gates']:,}; ours with ABC's merges applied: {gu['merged_gates']:,}")
+    ok = gu["merged_gates"] == gu["gates"] and gp["merged_gates"] == gu["gates"]
+    print(f"  ABC's merges applied (+ structural passes) to: the sat-sweep input {gp['merged_gates']:,} gates, "
+          f"the raw original {go['merged_gates']:,}; to ours {gu['merged_gates']:,}; ours {gu['gates']:,}")
+    print("  (on the raw original, gates whose readers ignore them are still 'live' and can serve as a")
+    print("   cheaper representative; after const-fold they are gone, so the sat-sweep input is the fair one)")
     print(f"  every equivalent/complementary pair merged: {'PASS' if ok else 'FAIL'}")
     left = b["strash"] - min(b["fraig"], b["gfraig"])
     ratio = sweep_s / max(a["fraig_s"], 0.01)

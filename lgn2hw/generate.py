@@ -82,10 +82,12 @@ def plant_redundancy(nl: Netlist, fraction: float = 0.1, seed: int = 0,
         raise ValueError("plant_redundancy supports 2-input netlists")
     rng = np.random.default_rng(seed)
     base, n = nl.base, nl.num_nodes
-    # live gates read at least twice by live nodes or outputs, so the gate and its twin both stay live
+    # live gates read at least twice (by live nodes or outputs), so the gate and its twin both stay live
     from .ir import live_nodes
     live = live_nodes(nl)
-    readers = np.bincount(nl.fanin[live].reshape(-1), minlength=nl.num_signals)
+    # a slot counts as a reader only when the table depends on it
+    dep = np.stack([ops.depends_on(nl.tables, 2, i) for i in range(2)], axis=1) & live[:, None]
+    readers = np.bincount(nl.fanin[dep], minlength=nl.num_signals)
     readers += np.bincount(nl.outputs, minlength=nl.num_signals)
     logic = np.flatnonzero((nl.kinds() == ops.LOGIC) & (readers[base:] >= 2) & live)
     count = min(logic.size, int(round(fraction * n)))
@@ -161,7 +163,7 @@ def plant_redundancy(nl: Netlist, fraction: float = 0.1, seed: int = 0,
     # every reader of a planted gate is an occurrence: (node, slot) or an output
     src = np.concatenate([fanin[:n].reshape(-1), outputs])
     is_out = np.arange(src.size) >= 2 * n
-    live_reader = np.concatenate([np.repeat(live, 2), np.ones(outputs.size, bool)])
+    live_reader = np.concatenate([dep.reshape(-1), np.ones(outputs.size, bool)])
     occ = np.flatnonzero(is_planted[src] & live_reader[: src.size])
     u = rng.random(occ.size)
     move = u < 0.5
