@@ -32,7 +32,6 @@ from ..ir import Netlist
 from . import Pass, PassData
 from ._rewrite import Rules, clear_unused, rewrite, sort_fanins, substitute
 
-_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
