@@ -132,3 +132,11 @@ def test_cli_compile_emits_rtl(tmp_path):
                           str(tmp_path / "o2"), "--onchip-encoder"], capture_output=True, text=True)
     assert bad.returncode == 1
     assert bad.stderr.startswith("error: ") and "encoder" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_too_many_input_bits_is_a_clear_error(tmp_path):
+    from lgn2hw.backend.emit import MAX_INPUT_BITS
+    nl = Netlist.build(MAX_INPUT_BITS + 1, 2, [1], [[2, 3]], [2 + MAX_INPUT_BITS + 1], 1)
+    with pytest.raises(LgnError, match=f"at most {MAX_INPUT_BITS}"):
+        emit(nl, tmp_path / "out", EmitOptions())
+    assert not (tmp_path / "out").exists()

@@ -22,6 +22,9 @@ from .options import EmitOptions
 from .popcount import popcount_verilog, sum_width
 from .schedule import schedule
 
+# Amaranth numbers the bits of a cell (the top's inputs are one) with 16 bits; 65,500 is checked to convert.
+MAX_INPUT_BITS = 65500
+
 
 @dataclass(frozen=True)
 class EmitResult:
@@ -78,6 +81,9 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
             nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount)
     seconds["fabric"] = time.perf_counter() - t0
     t1 = time.perf_counter()
+    if in_width > MAX_INPUT_BITS:  # Amaranth numbers a module's port bits with 16 bits
+        raise LgnError(f"in_data would be {in_width} bits wide; the Amaranth core takes at most "
+                       f"{MAX_INPUT_BITS} (fewer thermometer bits, or --onchip-encoder, narrow the port)")
     spec = CoreSpec(top=top, in_width=in_width, sum_width=sw, popcount_latency=pop_latency,
                     adder_stages=opts.adder_stages, fabric=opts.fabric,
                     encoder=fmt)
