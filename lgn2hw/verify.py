@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -160,7 +159,9 @@ def corner_vectors(fmt: PortFormat, nl: Netlist) -> Vectors:
     just above each quantized threshold column (where an off-by-one comparator differs)."""
     w = fmt.in_width
     pos = np.arange(w) if w <= MAX_ONE_HOT else np.unique(np.linspace(0, w - 1, MAX_ONE_HOT).astype(np.int64))
-    rows = [np.zeros((1, w), np.uint8), np.ones((1, w), np.uint8), np.eye(w, dtype=np.uint8)[pos]]
+    hot = np.zeros((pos.size, w), np.uint8)
+    hot[np.arange(pos.size), pos] = 1
+    rows = [np.zeros((1, w), np.uint8), np.ones((1, w), np.uint8), hot]
     labels = ["zeros", "ones", *(f"one-hot[{p}]" for p in pos)]
     if fmt.fixed is not None:
         lo, hi = fmt.fixed.lo, fmt.fixed.hi

@@ -2,7 +2,9 @@
 """`lgn2hw verify`: run the cocotb bench on an emitted core (compiling a checkpoint first)."""
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -82,7 +84,9 @@ def verify_cmd(ctx, target, simulator, vectors, data_path, seed, out_dir, build_
         from .compile import compile_cmd
 
         core = Path(out_dir) if out_dir else Path("build") / path.stem
-        ctx.invoke(compile_cmd, model=str(path), out_dir=str(core))
+        # with --json, stdout carries only the result: the compile report goes to stderr
+        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+            ctx.invoke(compile_cmd, model=str(path), out_dir=str(core))
         if data is None:
             data = checkpoint_data(load_model(path).data)
     if not (core / "metadata.json").is_file():

@@ -26,6 +26,7 @@ from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from lgn_model import LgnModel
+from lgn2hw.ir import atomic_write
 from lgn2hw.verify import load_vectors
 
 PERIOD_NS = 10
@@ -192,7 +193,7 @@ async def run_stream(dut, test: str, bubble_prob: float, limit: int | None = Non
               "latencies": sorted(checker.latencies), "declared_latency": model.latency,
               "first_mismatch": checker.first, "errors": checker.errors[:20], "stream_seconds": stream_s}
     out = Path(os.environ["LGN2HW_RESULT_DIR"]) / f"{test}.json"
-    out.write_text(json.dumps(result, indent=1))
+    atomic_write(out, lambda tmp: Path(tmp).write_text(json.dumps(result, indent=1)))
     dut._log.info("%s: %d vectors, %d mismatches, latency %s (declared %d), %.0f vectors/s", test,
                   len(words), checker.mismatches, sorted(checker.latencies), model.latency,
                   len(words) / stream_s if stream_s else 0.0)

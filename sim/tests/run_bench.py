@@ -48,6 +48,11 @@ def tail(path: Path, lines: int = 3) -> str:
     return " | ".join((errs or text)[-lines:])[:600]
 
 
+def write_json(path: Path, obj) -> None:
+    from lgn2hw.ir import atomic_write  # a killed run never leaves half a report
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(obj, indent=1)))
+
+
 def _children_cpu() -> float:
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
@@ -82,7 +87,7 @@ def main(argv=None) -> int:
 
     def finish(**more) -> int:
         report.update(more)
-        args.result.write_text(json.dumps(report, indent=1))
+        write_json(args.result, report)
         return 0 if not report.get("error") and report.get("mismatches") == 0 else 1
 
     runner = get_runner(args.sim)
