@@ -14,7 +14,7 @@ pytestmark = pytest.mark.sim
 
 CASES = {
     "pipelined": EmitOptions(pipeline_every=1, adder_stages=1),
-    "pipelined-every-2": EmitOptions(pipeline_every=2, adder_stages=2),
+    "pipelined-every-2": EmitOptions(pipeline_every=2, adder_stages=3),  # argmax every 2 levels
     "combinational": EmitOptions(pipeline_every=0, adder_stages=0),
     "amaranth-fabric": EmitOptions(pipeline_every=1, adder_stages=0, fabric="amaranth"),
 }

@@ -50,7 +50,8 @@ class CoreSpec:
 class LgnCore(wiring.Component):
     def __init__(self, nl: Netlist, sched: Schedule, spec: CoreSpec):
         self.nl, self.sched, self.spec = nl, sched, spec
-        self.argmax = ArgmaxTree(nl.num_classes, spec.sum_width, spec.adder_stages)
+        # a comparator level (carry-chain compare, then a select) counts as two adder levels
+        self.argmax = ArgmaxTree(nl.num_classes, spec.sum_width, -(-spec.adder_stages // 2))
         self.latency = (1 + spec.encoder_latency + sched.fabric_latency + spec.popcount_latency
                         + self.argmax.latency + 1)
         super().__init__({

@@ -18,7 +18,7 @@ FABRICS = ("text", "amaranth")
 class EmitOptions:
     top: str = "lgn_core"
     pipeline_every: int = 1       # logic levels per register stage; 0: combinational core
-    adder_stages: int = 1         # popcount/argmax levels per register; 0: combinational
+    adder_stages: int = 2         # popcount levels per register (a comparator counts 2); 0: combinational
     popcount: str = "wallace"     # compressor tree ("wallace", "dadda") or "behavioural" (baseline)
     fabric: str = "text"          # "text" (generated Verilog) or "amaranth" (small nets)
     input_width: int | None = None  # on-chip encoder: fixed-point bits per feature (None: input bits)
@@ -39,8 +39,9 @@ class EmitOptions:
 _RTL_OPTIONS = [
     click.option("--pipeline-every", type=click.IntRange(min=0), default=1, show_default=True,
                  help="Register stage every K logic levels (0: combinational core, registered at the ports)."),
-    click.option("--adder-stages", type=click.IntRange(min=0), default=1, show_default=True,
-                 help="Register the popcount and argmax trees every M levels (0: combinational)."),
+    click.option("--adder-stages", type=click.IntRange(min=0), default=2, show_default=True,
+                 help="Register the popcount tree every M adder levels and the argmax tree every M/2 "
+                      "comparator levels, rounded up (0: combinational)."),
     click.option("--onchip-encoder/--no-onchip-encoder", default=False,
                  help="Take fixed-point features and compare them with the thermometer thresholds on chip."),
     click.option("--input-width", type=click.IntRange(1, 48), default=8, show_default=True,

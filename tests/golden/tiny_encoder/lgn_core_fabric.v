@@ -63,23 +63,11 @@ end
 // ---- GroupSum
 wire p0_w3 = o0 ^ o1 ^ o2;
 wire p0_w4 = (o0 & o1) | (o0 & o2) | (o1 & o2);
-reg p0_r0_3;
-reg p0_r0_4;
-always @(posedge clk) begin
-    p0_r0_3 <= p0_w3;
-    p0_r0_4 <= p0_w4;
-end
 reg [1:0] p0_sum;
-always @(posedge clk) p0_sum <= {p0_r0_4, p0_r0_3} + {1'b0, 1'b0};
+always @(posedge clk) p0_sum <= {p0_w4, p0_w3} + {1'b0, 1'b0};
 wire p1_w3 = o3 ^ o4 ^ o5;
 wire p1_w4 = (o3 & o4) | (o3 & o5) | (o4 & o5);
-reg p1_r0_3;
-reg p1_r0_4;
-always @(posedge clk) begin
-    p1_r0_3 <= p1_w3;
-    p1_r0_4 <= p1_w4;
-end
 reg [1:0] p1_sum;
-always @(posedge clk) p1_sum <= {p1_r0_4, p1_r0_3} + {1'b0, 1'b0};
+always @(posedge clk) p1_sum <= {p1_w4, p1_w3} + {1'b0, 1'b0};
 assign sums = {p1_sum, p0_sum};
 endmodule
