@@ -12,6 +12,7 @@ The naive design (lgn2hw.synth.baseline) is what one writes by hand: one assign 
 
     .venv/bin/python bench/bench_synth.py                 # both models, UP5K and HX8K
     .venv/bin/python bench/bench_synth.py --quick         # the example on HX8K only
+    .venv/bin/python bench/bench_synth.py --models random --devices hx8k --pipeline-every 1,2,3
 """
 from __future__ import annotations
 
@@ -34,12 +35,12 @@ from lgn2hw.synth import DoesNotFit, SynthConfig, ooc_design, synthesize  # noqa
 from lgn2hw.synth.baseline import write_baseline_core  # noqa: E402
 
 
-def models(quick: bool):
+def models(names: list[str]):
     from lgn2hw.frontends import load_model
     example = REPO / "examples" / "digits.pt"
-    if example.is_file():
+    if "example" in names and example.is_file():
         yield "digits.pt (example)", load_model(example).netlist
-    if not quick:
+    if "random" in names:
         yield "random 256 -> 3 x 1500", random_layered(256, [1500, 1500, 1500], 10, seed=0)
 
 
@@ -67,7 +68,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="only the shipped example, on HX8K")
     ap.add_argument("--devices", default=None, help="comma-separated iCE40 devices (default up5k,hx8k)")
     ap.add_argument("--clock", type=float, default=100.0, help="requested clock, MHz")
-    ap.add_argument("--pipeline-every", type=int, default=1)
+    ap.add_argument("--models", default="example,random", help="comma-separated: example, random")
+    ap.add_argument("--pipeline-every", default="1", help="comma-separated settings, one lgn2hw design each")
     ap.add_argument("--adder-stages", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per tool run")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -77,21 +79,23 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_synth_") as tmp:
         tmp = Path(tmp)
-        for mi, (name, nl) in enumerate(models(args.quick)):
+        for mi, (name, nl) in enumerate(models(["example"] if args.quick else args.models.split(","))):
             counts = analysis.gate_counts(nl)
             console.print(f"[bold]{name}[/bold]: {counts['gates']} gates ({counts['logic_gates']} logic), "
                           f"{nl.num_inputs} inputs, {nl.num_classes} classes")
-            naive, piped = tmp / f"m{mi}_naive", tmp / f"m{mi}_lgn2hw"
-            write_baseline_core(nl, naive)
-            emit_pipelined(nl, piped, args.pipeline_every, args.adder_stages)
+            cores = {"naive": tmp / f"m{mi}_naive"}
+            write_baseline_core(nl, cores["naive"])
+            for every in (int(e) for e in args.pipeline_every.split(",")):
+                cores[f"lgn2hw/p{every}"] = tmp / f"m{mi}_p{every}"
+                emit_pipelined(nl, cores[f"lgn2hw/p{every}"], every, args.adder_stages)
             for dev in devices:
-                for design, core in (("naive", naive), ("lgn2hw", piped)):
+                for design, core in cores.items():
                     console.print(f"  {dev} {design} ...", end="")
-                    r = run_one(core, tmp / f"m{mi}_{design}_{dev}", dev, args.clock, args.timeout)
+                    r = run_one(core, tmp / f"m{mi}_{design.replace('/', '_')}_{dev}", dev, args.clock, args.timeout)
                     console.print(f" {r['wall_s']:.0f} s")
                     rows.append({"model": name, "device": dev, "design": design, **r})
     table = Table(title=f"iCE40 out-of-context builds, requested {args.clock:g} MHz "
-                        f"(lgn2hw: pipeline every {args.pipeline_every} level, {args.adder_stages} adder levels/stage)")
+                        f"(lgn2hw/pK: register every K logic levels, {args.adder_stages} adder levels/stage)")
     for col in ("model", "device", "design", "LUT4", "carry", "FF", "logic %", "Fmax MHz", "yosys s", "nextpnr s"):
         table.add_column(col, justify="left" if col in ("model", "device", "design") else "right")
     for r in rows:
@@ -103,10 +107,12 @@ def main() -> int:
     console.print(table)
     for (m, d) in dict.fromkeys((r["model"], r["device"]) for r in rows):
         by = {r["design"]: r for r in rows if r["model"] == m and r["device"] == d}
-        a, b = by.get("naive"), by.get("lgn2hw")
-        if a and b and a["fits"] and b["fits"]:
-            console.print(f"{m} on {d}: lgn2hw/naive LUT4 {b['lut'] / a['lut']:.2f}x, FF {b['ff'] / max(1, a['ff']):.2f}x, "
-                          f"Fmax {b['fmax'] / a['fmax']:.2f}x ({a['fmax']:.1f} -> {b['fmax']:.1f} MHz)")
+        a = by.get("naive")
+        for design, b in by.items():
+            if design != "naive" and a and a["fits"] and b["fits"]:
+                console.print(f"{m} on {d}: {design}/naive LUT4 {b['lut'] / a['lut']:.2f}x, "
+                              f"FF {b['ff'] / max(1, a['ff']):.2f}x, Fmax {b['fmax'] / a['fmax']:.2f}x "
+                              f"({a['fmax']:.1f} -> {b['fmax']:.1f} MHz)")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

@@ -166,6 +166,7 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
     """Run the flow in ``work_dir``; returns the report, also written to ``work_dir/synth.json``."""
     work = Path(work_dir).resolve()
     work.mkdir(parents=True, exist_ok=True)
+    (work / "synth.json").unlink(missing_ok=True)  # a failed rerun must not leave the old figures
     dev, sopts, popts = config.resolve()
     fam = FAMILIES[config.target]
     tools = {"yosys": find_tool("yosys")}
@@ -221,7 +222,7 @@ def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
             raise DoesNotFit(f"design does not fit {dev.part} (nextpnr could not place it): {d['lut']:,} LUT4, "
                              f"{d['ff']:,} FF, {d['carry']:,} carry on a device of {dev.logic:,} "
                              f"{'logic cells' if fam.name == 'ice40' else 'LUT4 slots'}; see {log}") from None
-        raise e
+        raise
     rep["files"].update(pnr_log=log.name, pnr_report=pnr_report.name, placed=placed.name)
     rep["pnr"] = rpt.parse_nextpnr_report(pnr_report, fam, config.clock_mhz)
     if config.bitstream:
