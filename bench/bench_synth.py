@@ -71,6 +71,8 @@ def main() -> int:
     ap.add_argument("--models", default="example,random", help="comma-separated: example, random")
     ap.add_argument("--pipeline-every", default="1", help="comma-separated settings, one lgn2hw design each")
     ap.add_argument("--adder-stages", type=int, default=2)
+    ap.add_argument("--passes", default="", help='exact pass pipeline applied first to both designs ("default": '
+                                                 "lgn2hw compile's); empty: the raw netlist")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per tool run")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
@@ -80,6 +82,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_synth_") as tmp:
         tmp = Path(tmp)
         for mi, (name, nl) in enumerate(models(["example"] if args.quick else args.models.split(","))):
+            if args.passes:
+                from lgn2hw.passes import DEFAULT_PIPELINE, run_pipeline
+                nl, _ = run_pipeline(nl, DEFAULT_PIPELINE if args.passes == "default" else args.passes)
             counts = analysis.gate_counts(nl)
             console.print(f"[bold]{name}[/bold]: {counts['gates']} gates ({counts['logic_gates']} logic), "
                           f"{nl.num_inputs} inputs, {nl.num_classes} classes")
@@ -95,7 +100,8 @@ def main() -> int:
                     console.print(f" {r['wall_s']:.0f} s")
                     rows.append({"model": name, "device": dev, "design": design, **r})
     table = Table(title=f"iCE40 out-of-context builds, requested {args.clock:g} MHz "
-                        f"(lgn2hw/pK: register every K logic levels, {args.adder_stages} adder levels/stage)")
+                        f"(lgn2hw/pK: register every K logic levels, {args.adder_stages} adder levels/stage; "
+                        f"passes: {args.passes or 'none'})")
     for col in ("model", "device", "design", "LUT4", "carry", "FF", "logic %", "Fmax MHz", "yosys s", "nextpnr s"):
         table.add_column(col, justify="left" if col in ("model", "device", "design") else "right")
     for r in rows:
