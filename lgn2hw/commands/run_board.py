@@ -41,7 +41,7 @@ def run_board(build_dir, port, inputs_path, num_random, baud, check, out_path):
     bdir = Path(build_dir)
     bdir = bdir / "board" if (bdir / "board" / "board.json").is_file() else bdir
     info = read_board_json(bdir)
-    nl = ir.load(Path(info["core_dir"]) / "netlist.npz")
+    nl = ir.load(bdir / info["core_dir"] / "netlist.npz")
     fmt = info["input_format"]
     if inputs_path:
         try:
