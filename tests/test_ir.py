@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: MIT
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -112,3 +114,10 @@ def test_compact_and_live_nodes():
     assert small.num_nodes == 1 and small.outputs.tolist() == [4]
     with pytest.raises(NetlistError, match="reads a removed node"):
         ir.compact(nl, np.array([True, False, True]))
+
+
+def test_atomic_write_gives_normal_permissions(tmp_path):
+    ir.atomic_write(tmp_path / "f.txt", lambda tmp: open(tmp, "w").write("x"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o666 & ~mask
