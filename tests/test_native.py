@@ -143,7 +143,7 @@ def test_pickle_needing_code_execution_is_refused(tmp_path):
     if os.path.exists(EVIL_MARKER):
         os.remove(EVIL_MARKER)
     path = tmp_path / "evil.pt"
-    torch.save({"format": "lgn2hw", "payload": Evil()}, path)
+    torch.save({"format": "lgn2hw", "payload": Evil()}, path, pickle_protocol=2)
     with pytest.raises(CheckpointError, match="evil.pt"):
         load_model(path)
     assert not os.path.exists(EVIL_MARKER), "the pickle's code ran"
