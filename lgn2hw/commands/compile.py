@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: MIT
-"""`lgn2hw compile`: import -> passes -> RTL -> (verify) -> (synthesis). Stages land one by one."""
+"""`lgn2hw compile`: import -> passes -> RTL -> (verify) -> (synthesis).
+
+Each stage lives in its own module and is imported when reached (z3, amaranth and cocotb load slowly).
+"""
 from __future__ import annotations
 
 from pathlib import Path
