@@ -48,7 +48,7 @@ def unpack_bits(words: np.ndarray, n: int) -> np.ndarray:
     return np.ascontiguousarray(bits.T)
 
 
-class _Plan:
+class SimPlan:
     """Per-level evaluation order, precomputed once per netlist: gates grouped by table."""
 
     def __init__(self, nl: Netlist):
@@ -119,9 +119,9 @@ def _apply_lut(tables: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
     return np.broadcast_to(t[:, 0, :], (g, x.shape[2]))
 
 
-def simulate_packed(nl: Netlist, packed_inputs: np.ndarray, plan: _Plan | None = None) -> np.ndarray:
+def simulate_packed(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None = None) -> np.ndarray:
     """Evaluate on packed inputs uint64 [I, W]; returns packed values of every signal [S, W]."""
-    plan = plan or _Plan(nl)
+    plan = plan or SimPlan(nl)
     w = packed_inputs.shape[1]
     vals = np.empty((nl.num_signals, w), dtype=np.uint64)
     vals[0] = 0
@@ -160,7 +160,7 @@ def simulate_bits(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True
             raise NetlistError("input bits must be 0 or 1")
         bits = bits.astype(np.uint8)
     n = bits.shape[0]
-    plan = _Plan(nl)
+    plan = SimPlan(nl)
     words_per_chunk = max(1, _CHUNK_BYTES // (8 * max(1, nl.num_signals)))
     samples_per_chunk = 64 * words_per_chunk
     out_bits = np.empty((n, nl.num_outputs), dtype=np.uint8) if return_output_bits else None

@@ -86,7 +86,7 @@ class _Sweeper:
         self.settled = np.zeros(s, bool)  # excluded from candidates (unknown, or output twin)
         self.stats = dict(candidates=0, sat_calls=0, counterexamples=0, merges=0, constants=0,
                           unknowns=0, patterns=0, sim_seconds=0.0, sat_seconds=0.0)
-        self.plan = sim._Plan(nl)
+        self.plan = sim.SimPlan(nl)
         readers = np.bincount(nl.fanin.reshape(-1), minlength=s)
         self.output_only = (readers == 0) & np.isin(np.arange(s), nl.outputs)
         self.ctx = SatContext(opts.conflict_limit)
