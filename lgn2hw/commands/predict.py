@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 import numpy as np
 
+from ..datafile import load_arrays
 from ..errors import LgnError
 from ..frontends import load_model
 from ..ir import atomic_write
@@ -13,13 +14,7 @@ from .inspect import FORMAT_CHOICE, import_options
 
 def read_inputs(path, nl) -> tuple[np.ndarray, np.ndarray | None]:
     """Input bits (through the encoder for 'X') and optional labels from an .npz file."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise LgnError(f"{path}: no such file") from None
-    except Exception as e:
-        raise LgnError(f"{path}: not an .npz file ({type(e).__name__})") from None
+    arrays = load_arrays(path)
     y = arrays.get("y")
     if "bits" in arrays:
         bits = arrays["bits"]

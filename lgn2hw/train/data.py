@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..datafile import load_arrays
 from ..errors import LgnError
 
 BUILTIN = ("digits", "breast-cancer", "yinyang")
@@ -75,13 +76,7 @@ def yinyang(size: int, seed: int, r_small: float = 0.1, r_big: float = 0.5) -> t
 
 def read_npz(path) -> tuple[np.ndarray, np.ndarray]:
     """User data: ``X`` float [N, F] and ``y`` int [N] with labels 0..C-1."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise LgnError(f"{path}: no such file") from None
-    except Exception as e:
-        raise LgnError(f"{path}: not a readable .npz file ({type(e).__name__})") from None
+    arrays = load_arrays(path)
     missing = [k for k in ("X", "y") if k not in arrays]
     if missing:
         raise LgnError(f"{path}: missing array {' and '.join(repr(m) for m in missing)}; "
