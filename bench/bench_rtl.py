@@ -13,6 +13,7 @@
     .venv/bin/python bench/bench_rtl.py                 # everything (about 20-30 minutes)
     .venv/bin/python bench/bench_rtl.py --only emit     # emission only (seconds)
     .venv/bin/python bench/bench_rtl.py --only luts,fmax --configs 1:1,2:1
+    .venv/bin/python bench/bench_rtl.py --only luts --passes --no-naive --configs 0:0,3:2:f --styles wallace,carry
 """
 from __future__ import annotations
 
@@ -73,30 +74,41 @@ def yosys_figures(core_dir: Path, work: Path, pnr: bool, timeout: float) -> dict
     if pnr:
         out["fmax"] = rep["pnr"]["timing"]["fmax_mhz"]
         out["logic_pct"] = rep["pnr"]["utilization"]["logic"]["percent"]
+        out["logic_cells"] = rep["pnr"]["utilization"]["logic"].get("used")
     return out
 
 
-def bench_luts(tmp: Path, configs: list[tuple[int, int]], fmax: bool, timeout: float) -> None:
+def bench_luts(tmp: Path, configs: list[tuple[int, int]], fmax: bool, timeout: float, styles: list[str],
+               passes: bool, naive: bool) -> None:
     from lgn2hw.backend import EmitOptions, emit
     from lgn2hw.generate import random_layered
     from lgn2hw.synth.baseline import write_baseline_core
     nl = random_layered(256, [1500, 1500, 1500], 10, seed=0)
-    print("== iCE40 (synth_ice40 -abc9 -dff, native yosys): 256 inputs -> 3 x 1,500 gates -> 10 classes")
-    write_baseline_core(nl, tmp / "naive")
-    base = yosys_figures(tmp / "naive", tmp / "naive_syn", False, timeout)
-    print(f"naive behavioural core (latency 2): {base}", flush=True)
-    for every, m in configs:
-        d = tmp / f"core_{every}_{m}"
-        res = emit(nl, d, EmitOptions(pipeline_every=every, adder_stages=m))
-        r = yosys_figures(d, tmp / f"syn_{every}_{m}", fmax and every > 0, timeout)
-        ratio = f", LUT4 ratio naive/lgn2hw {base['lut'] / r['lut']:.2f}" if "lut" in r and "lut" in base else ""
-        print(f"lgn2hw --pipeline-every {every} --adder-stages {m} (latency {res.latency}): {r}{ratio}", flush=True)
+    if passes:
+        from lgn2hw.passes import DEFAULT_PIPELINE, run_pipeline
+        nl = run_pipeline(nl, DEFAULT_PIPELINE)[0]
+    print(f"== iCE40 (synth_ice40 -abc9 -dff, native yosys): 256 inputs -> 3 x 1,500 gates -> 10 classes"
+          f"{', default passes: ' + str(nl.num_nodes) + ' gates' if passes else ''}")
+    base = None
+    if naive:
+        write_baseline_core(nl, tmp / "naive")
+        base = yosys_figures(tmp / "naive", tmp / "naive_syn", False, timeout)
+        print(f"naive behavioural core (latency 2): {base}", flush=True)
+    for every, m, fuse in configs:
+        for style in styles:
+            d = tmp / f"core_{every}_{m}_{fuse}_{style}"
+            res = emit(nl, d, EmitOptions(pipeline_every=every, adder_stages=m, popcount=style, fuse_popcount=fuse))
+            r = yosys_figures(d, tmp / f"syn_{every}_{m}_{fuse}_{style}", fmax and every > 0, timeout)
+            ratio = f", LUT4 ratio naive/lgn2hw {base['lut'] / r['lut']:.2f}" if base and "lut" in r and "lut" in base else ""
+            print(f"lgn2hw --pipeline-every {every} --adder-stages {m} --popcount {style}"
+                  f"{' --fuse-popcount' if fuse else ''} (latency {res.latency}): "
+                  f"{r}{ratio}", flush=True)
 
 
 def bench_popcount(tmp: Path, timeout: float) -> None:
     print("== one 150-bit popcount module (plain synth_ice40), by style")
     from lgn2hw.backend.popcount import popcount_verilog
-    for style in ("wallace", "dadda", "behavioural"):
+    for style in ("wallace", "dadda", "carry", "behavioural"):
         text, _ = popcount_verilog(150, "pc", 0, style)
         (tmp / f"pc_{style}.v").write_text(text)
         stat = tmp / f"pc_{style}.txt"
@@ -113,11 +125,14 @@ def main() -> int:
     ap.add_argument("--only", default="emit,popcount,luts,fmax",
                     help="comma-separated: emit, popcount, luts, fmax (fmax: place and route the pipelined configs)")
     ap.add_argument("--configs", default="0:0,1:1,2:1",
-                    help="pipeline-every:adder-stages pairs for the LUT/Fmax runs")
+                    help="pipeline-every:adder-stages[:f] for the LUT/Fmax runs (f: --fuse-popcount)")
+    ap.add_argument("--styles", default="wallace", help="comma-separated popcount styles for the LUT/Fmax runs")
+    ap.add_argument("--passes", action="store_true", help="apply the default exact passes to the net first")
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive behavioural baseline")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per tool run")
     args = ap.parse_args()
     parts = set(args.only.split(","))
-    configs = [tuple(int(v) for v in c.split(":")) for c in args.configs.split(",")]
+    configs = [(int(c.split(":")[0]), int(c.split(":")[1]), c.endswith(":f")) for c in args.configs.split(",")]
     with tempfile.TemporaryDirectory(prefix="bench_rtl_") as tmp:
         tmp = Path(tmp)
         if "emit" in parts:
@@ -125,7 +140,8 @@ def main() -> int:
         if "popcount" in parts:
             bench_popcount(tmp, args.timeout)
         if parts & {"luts", "fmax"}:
-            bench_luts(tmp, configs, "fmax" in parts, args.timeout)
+            bench_luts(tmp, configs, "fmax" in parts, args.timeout, args.styles.split(","), args.passes,
+                       not args.no_naive)
     return 0
 
 

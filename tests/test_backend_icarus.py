@@ -17,6 +17,9 @@ CASES = {
     "pipelined-every-2": EmitOptions(pipeline_every=2, adder_stages=3),  # argmax every 2 levels
     "combinational": EmitOptions(pipeline_every=0, adder_stages=0),
     "amaranth-fabric": EmitOptions(pipeline_every=1, adder_stages=0, fabric="amaranth"),
+    "carry-fused": EmitOptions(pipeline_every=2, adder_stages=2, popcount="carry", fuse_popcount=True),
+    "carry-fused-amaranth": EmitOptions(pipeline_every=1, adder_stages=1, popcount="carry", fuse_popcount=True,
+                                        fabric="amaranth"),
 }
 
 
@@ -94,3 +97,16 @@ def test_edge_cases(net, every, tmp_path, rng):
     emit(nl, tmp_path / "rtl", EmitOptions(pipeline_every=every, adder_stages=every))
     tb = run_icarus(tmp_path / "rtl", tmp_path / "work", bits, simulate_bits(nl, bits))
     assert tb.received == 64 and tb.passed, tb.log
+
+
+@pytest.mark.parametrize("style", ["wallace", "carry"])
+def test_constant_output_bits(style, tmp_path, rng):
+    # after the exact passes some output bits are constants: the popcount takes them as literals
+    from lgn2hw.passes import DEFAULT_PIPELINE, run_pipeline
+    require_tool("iverilog")
+    nl = run_pipeline(random_layered(24, [40, 40, 30, 45], 5, seed=0, skip_prob=0.3), DEFAULT_PIPELINE)[0]
+    assert (nl.outputs == 0).any() and (nl.outputs == 1).any()
+    bits = rng.integers(0, 2, (200, nl.num_inputs), dtype=np.uint8)
+    emit(nl, tmp_path / "rtl", EmitOptions(pipeline_every=1, adder_stages=1, popcount=style, fuse_popcount=True))
+    tb = run_icarus(tmp_path / "rtl", tmp_path / "work", bits, simulate_bits(nl, bits))
+    assert tb.received == 200 and tb.errors == 0 and tb.latency_errors == 0, tb.log

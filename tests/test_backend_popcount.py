@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import require_tool
-from lgn2hw.backend.popcount import TREES, popcount_verilog, sum_width
+from lgn2hw.backend.popcount import ONE, TREES, carry_tree, popcount_verilog, sum_width
 
 
 def eval_tree(tree, bits: np.ndarray) -> np.ndarray:
@@ -41,10 +41,36 @@ def test_tree_is_linear_in_size_and_logarithmic_in_depth(style):
         assert len(tree.rounds) <= np.log(g) / np.log(1.5) + 2
 
 
+@pytest.mark.parametrize("g,ones", [(1, 0), (2, 0), (3, 0), (4, 0), (5, 0), (7, 0), (8, 0), (15, 0), (16, 0),
+                                    (50, 0), (127, 0), (150, 0), (300, 0), (0, 3), (1, 1), (2, 5), (140, 10),
+                                    (20, 30)])
+def test_carry_tree_counts(g, ones, rng):
+    adders, extra = carry_tree(g, ones)
+    bits = rng.integers(0, 2, (300, g), dtype=np.uint8)
+    if g:
+        bits[0] = 1
+    val = {i: bits[:, i].astype(np.int64) for i in range(g)}
+    cins = 0
+    for ad in adders:
+        cin = 1 if ad.cin == ONE else (val[ad.cin] if ad.cin >= 0 else 0)
+        cins += ad.cin == ONE
+        total = val[ad.a] + val[ad.b] + cin
+        assert total.max() < 1 << ad.width  # the declared width holds the partial count
+        val[ad.out] = total
+    root = val[adders[-1].out] if adders else (val[0] if g else np.zeros(len(bits), dtype=np.int64))
+    assert cins + extra == ones
+    assert np.array_equal(root + extra, bits.sum(axis=1) + ones)
+    # every variable input is read once; a balanced tree: depth ~ log2(g)
+    reads = [v for ad in adders for v in (ad.a, ad.b, ad.cin) if v >= 0 and v < g]
+    assert sorted(reads) == (list(range(g)) if g > 1 else [])
+    assert (adders[-1].level if adders else 0) <= int(np.ceil(np.log2(max(g + ones, 2)))) + 1
+
+
 @pytest.mark.sim
 @pytest.mark.parametrize("g,every,style", [(1, 0, "wallace"), (3, 1, "wallace"), (13, 2, "dadda"),
                                            (50, 0, "wallace"), (150, 3, "wallace"), (150, 1, "dadda"),
-                                           (20, 0, "behavioural")])
+                                           (20, 0, "behavioural"), (150, 0, "carry"), (150, 2, "carry"), (9, 1, "carry"),
+                                           (1, 0, "carry"), (2, 1, "carry")])
 def test_popcount_module_in_icarus(g, every, style, tmp_path, rng):
     require_tool("iverilog")
     text, latency = popcount_verilog(g, "pc", every, style)

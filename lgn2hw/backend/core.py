@@ -38,6 +38,7 @@ class CoreSpec:
     adder_stages: int
     fabric: str = "text"            # "text": the generated {top}_fabric module; "amaranth": built here
     encoder: FixedFormat | None = None  # on-chip encoder input format (adds one register)
+    fuse_popcount: bool = False     # no register between the last gate stage and the popcount
 
     @property
     def encoder_latency(self) -> int:
@@ -52,7 +53,8 @@ class LgnCore(wiring.Component):
         self.nl, self.sched, self.spec = nl, sched, spec
         # a comparator level (carry-chain compare, then a select) counts as two adder levels
         self.argmax = ArgmaxTree(nl.num_classes, spec.sum_width, -(-spec.adder_stages // 2))
-        self.latency = (1 + spec.encoder_latency + sched.fabric_latency + spec.popcount_latency
+        fabric_latency = sched.fabric_latency - int(spec.fuse_popcount and sched.registered)
+        self.latency = (1 + spec.encoder_latency + fabric_latency + spec.popcount_latency
                         + self.argmax.latency + 1)
         super().__init__({
             "in_valid": In(1),
@@ -116,7 +118,7 @@ class AmaranthDatapath(Elaboratable):
             x = bits
         vec = x
         for s in range(1, sched.num_stages + 1):
-            m.submodules[f"stage{s}"] = st = AmaranthStage(nl, sched, s)
+            m.submodules[f"stage{s}"] = st = AmaranthStage(nl, sched, s, spec.fuse_popcount)
             m.d.comb += st.x.eq(vec)
             vec = st.y
         g, sw = nl.group_size, spec.sum_width

@@ -75,7 +75,7 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
         say(f"fabric: {nl.num_nodes} gates in {sched.num_stages} stage(s), "
             f"{nl.num_classes} x popcount({nl.group_size}) ({opts.popcount})")
         verilog[f"{top}_fabric.v"], pop_latency = fabric_verilog(
-            nl, sched, top, in_width, enc_lines, opts.adder_stages, opts.popcount)
+            nl, sched, top, in_width, enc_lines, opts.adder_stages, opts.popcount, opts.fuse_popcount)
     else:  # the Amaranth data path instantiates a stand-alone popcount module per class
         verilog[f"{top}_popcount.v"], pop_latency = popcount_verilog(
             nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount)
@@ -86,7 +86,7 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
                        f"{MAX_INPUT_BITS} (fewer thermometer bits, or --onchip-encoder, narrow the port)")
     spec = CoreSpec(top=top, in_width=in_width, sum_width=sw, popcount_latency=pop_latency,
                     adder_stages=opts.adder_stages, fabric=opts.fabric,
-                    encoder=fmt)
+                    encoder=fmt, fuse_popcount=opts.fuse_popcount)
     core = LgnCore(nl, sched, spec)
     say("elaborating the Amaranth core")
     from amaranth.back import verilog as amaranth_verilog
@@ -106,7 +106,8 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
         "pipeline": {"pipeline_every": opts.pipeline_every, "adder_stages": opts.adder_stages,
                      "fabric_stages": sched.num_stages, "fabric_registers": sched.register_bits(),
                      "popcount": opts.popcount, "popcount_latency": pop_latency,
-                     "argmax_latency": core.argmax.latency, "fabric": opts.fabric},
+                     "argmax_latency": core.argmax.latency, "fabric": opts.fabric,
+                     "fuse_popcount": opts.fuse_popcount},
         "netlist_sha256": nl.fingerprint(),
         "source": nl.provenance,
     }

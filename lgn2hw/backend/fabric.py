@@ -92,9 +92,10 @@ def gate_lines(nl: Netlist, lo: int, hi: int, fan: list[str]) -> list[str]:
             for j, (s, r) in enumerate(zip(ids, lut_rom(nl.tables[lo:hi], k).tolist()))]
 
 
-def stage_verilog(nl: Netlist, sched: Schedule, stage: int) -> str:
+def stage_verilog(nl: Netlist, sched: Schedule, stage: int, fuse: bool = False) -> str:
     """The section of fabric stage ``stage`` (1-based): its gates and the registers (or,
-    combinational, the wires) of the signals held at time ``stage``."""
+    combinational, the wires) of the signals held at time ``stage``. ``fuse``: the last
+    stage's outputs are wires, so it shares a clock cycle with the popcount's first levels."""
     lo, hi = stage_nodes(sched, stage)
     refs = StageRefs(nl, sched, stage)
     gates = gate_lines(nl, lo, hi, refs.names(nl.fanin[lo:hi].reshape(-1)))
@@ -102,7 +103,8 @@ def stage_verilog(nl: Netlist, sched: Schedule, stage: int) -> str:
     src = refs.names(held)
     last = stage == sched.num_stages
     dest = [f"o{j}" for j in range(held.size)] if last else [f"r{stage}_{s}" for s in held.tolist()]
-    if sched.registered:
+    registered = sched.registered and not (last and fuse)
+    if registered:
         decls = [f"reg {d};" for d in dest]
         regs = [f"    {d} <= {v};" for d, v in zip(dest, src)]
     else:
@@ -110,12 +112,12 @@ def stage_verilog(nl: Netlist, sched: Schedule, stage: int) -> str:
     levels = f"{int(nl.level[lo])}..{int(nl.level[hi - 1])}" if hi > lo else "none"
     return templates().get_template("fabric_stage.v.j2").render(
         stage=stage, stages=sched.num_stages, levels=levels, gates=hi - lo, held=held.size,
-        registered=sched.registered, gate_lines="\n".join(gates), reg_decls="\n".join(decls),
+        registered=registered, gate_lines="\n".join(gates), reg_decls="\n".join(decls),
         reg_lines="\n".join(regs))
 
 
 def fabric_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, encoder_lines: list[str],
-                   popcount_every: int, popcount_style: str) -> tuple[str, int]:
+                   popcount_every: int, popcount_style: str, fuse: bool = False) -> tuple[str, int]:
     """(text, popcount registers) of the ``{top}_fabric`` module: input register, optional
     encoder, every stage, the GroupSum popcounts. ``encoder_lines`` define ``e<j>`` from
     ``in_reg``; without them input bit j is ``in_data[j]``."""
@@ -124,15 +126,17 @@ def fabric_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, encode
     src = [f"e{j}" for j in range(inputs.size)] if encoder_lines else [f"in_data[{j}]" for j in range(inputs.size)]
     g, sw = nl.group_size, sum_width(nl.group_size)
     pop, pop_regs = [], 0
+    # constant output bits go in as literals: the carry tree drops zeros and uses ones as carry-ins
+    bits = [("1'b0", "1'b1")[s] if s < 2 else f"o{j}" for j, s in enumerate(nl.outputs.tolist())]
     for c in range(nl.num_classes):
-        lines, pop_regs = popcount_lines([f"o{c * g + i}" for i in range(g)], f"p{c}_", f"p{c}_sum",
+        lines, pop_regs = popcount_lines(bits[c * g:(c + 1) * g], f"p{c}_", f"p{c}_sum",
                                          popcount_every, popcount_style)
         pop += lines
     text = templates().get_template("fabric.v.j2").render(
         name=f"{top}_fabric", top=top, in_width=in_width, encoder_lines="\n".join(encoder_lines),
         input_decls="\n".join(f"reg r0_{s};" for s in inputs.tolist()),
         input_lines="\n".join(f"    r0_{s} <= {v};" for s, v in zip(inputs.tolist(), src)),
-        stages=[stage_verilog(nl, sched, s) for s in range(1, sched.num_stages + 1)],
+        stages=[stage_verilog(nl, sched, s, fuse) for s in range(1, sched.num_stages + 1)],
         registered=sched.registered, classes=nl.num_classes, group_size=g, sum_width=sw, popcount=popcount_style,
         popcount_lines="\n".join(pop),
         sums="{" + ", ".join(f"p{c}_sum" for c in reversed(range(nl.num_classes))) + "}")
@@ -142,8 +146,9 @@ def fabric_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, encode
 class AmaranthStage(Elaboratable):
     """The same stage as Amaranth statements (small nets only: ~0.5 ms per gate)."""
 
-    def __init__(self, nl: Netlist, sched: Schedule, stage: int):
+    def __init__(self, nl: Netlist, sched: Schedule, stage: int, fuse: bool = False):
         self.nl, self.sched, self.stage = nl, sched, stage
+        self.registered = sched.registered and not (fuse and stage == sched.num_stages)
         self.x = Signal(width(sched.vectors[stage - 1]))
         self.y = Signal(width(sched.vectors[stage]), reset_less=True)
 
@@ -169,7 +174,7 @@ class AmaranthStage(Elaboratable):
             gates[nl.base + lo + j] = g
         out = self.sched.vectors[self.stage]
         kind, idx = refs.classify(out)
-        domain = m.d.sync if self.sched.registered else m.d.comb
+        domain = m.d.sync if self.registered else m.d.comb
         for j in range(out.size):
             domain += self.y[j].eq(value(kind[j], int(idx[j])))
         return m

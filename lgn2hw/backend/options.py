@@ -10,7 +10,7 @@ import click
 
 from ..errors import LgnError
 
-POPCOUNT_STYLES = ("wallace", "dadda", "behavioural")
+POPCOUNT_STYLES = ("wallace", "dadda", "carry", "behavioural")
 FABRICS = ("text", "amaranth")
 
 
@@ -21,6 +21,7 @@ class EmitOptions:
     adder_stages: int = 2         # popcount levels per register (a comparator counts 2); 0: combinational
     popcount: str = "wallace"     # compressor tree ("wallace", "dadda") or "behavioural" (baseline)
     fabric: str = "text"          # "text" (generated Verilog) or "amaranth" (small nets)
+    fuse_popcount: bool = False   # last gate stage and first popcount levels in one cycle (fewer LUTs/FFs)
     input_width: int | None = None  # on-chip encoder: fixed-point bits per feature (None: input bits)
     frac_bits: int | None = None    # on-chip encoder: fractional bits (None: chosen from thresholds)
     signed: bool | None = None      # on-chip encoder: signed features (None: if a threshold is < 0)
@@ -42,6 +43,12 @@ _RTL_OPTIONS = [
     click.option("--adder-stages", type=click.IntRange(min=0), default=2, show_default=True,
                  help="Register the popcount tree every M adder levels and the argmax tree every M/2 "
                       "comparator levels, rounded up (0: combinational)."),
+    click.option("--popcount", type=click.Choice(POPCOUNT_STYLES), default=EmitOptions.popcount, show_default=True,
+                 help="GroupSum adder: carry-chain adder tree (carry), LUT compressor tree (wallace, dadda), "
+                      "or one behavioural '+' (behavioural)."),
+    click.option("--fuse-popcount/--no-fuse-popcount", default=EmitOptions.fuse_popcount, show_default=True,
+                 help="No register between the last gate stage and the popcount: synthesis can merge them "
+                      "(fewer LUTs and flip-flops, one cycle less latency, a longer path in that cycle)."),
     click.option("--onchip-encoder/--no-onchip-encoder", default=False,
                  help="Take fixed-point features and compare them with the thermometer thresholds on chip."),
     click.option("--input-width", type=click.IntRange(1, 48), default=8, show_default=True,
@@ -55,8 +62,10 @@ _RTL_OPTIONS = [
 def rtl_options(command):
     """Add the RTL options; the command receives them as ``rtl_opts`` (an EmitOptions)."""
     @functools.wraps(command)
-    def wrapper(*args, pipeline_every, adder_stages, onchip_encoder, input_width, input_frac_bits, top, **kwargs):
-        opts = EmitOptions(top=top, pipeline_every=pipeline_every, adder_stages=adder_stages,
+    def wrapper(*args, pipeline_every, adder_stages, popcount, fuse_popcount, onchip_encoder, input_width,
+                input_frac_bits, top, **kwargs):
+        opts = EmitOptions(top=top, pipeline_every=pipeline_every, adder_stages=adder_stages, popcount=popcount,
+                           fuse_popcount=fuse_popcount,
                            input_width=input_width if onchip_encoder else None, frac_bits=input_frac_bits)
         return command(*args, rtl_opts=opts, **kwargs)
     for option in reversed(_RTL_OPTIONS):

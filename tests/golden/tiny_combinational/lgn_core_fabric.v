@@ -33,8 +33,8 @@ wire o4 = g6;
 wire o5 = r0_5;
 
 // ---- GroupSum
-wire p0_w3 = o0 ^ o1 ^ o2;
-wire p0_w4 = (o0 & o1) | (o0 & o2) | (o1 & o2);
+wire p0_w3 = o0 ^ o1 ^ 1'b1;
+wire p0_w4 = (o0 & o1) | (o0 & 1'b1) | (o1 & 1'b1);
 wire [1:0] p0_sum = {p0_w4, p0_w3} + {1'b0, 1'b0};
 wire p1_w3 = o3 ^ o4 ^ o5;
 wire p1_w4 = (o3 & o4) | (o3 & o5) | (o4 & o5);

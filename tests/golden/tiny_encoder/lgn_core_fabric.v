@@ -61,8 +61,8 @@ always @(posedge clk) begin
 end
 
 // ---- GroupSum
-wire p0_w3 = o0 ^ o1 ^ o2;
-wire p0_w4 = (o0 & o1) | (o0 & o2) | (o1 & o2);
+wire p0_w3 = o0 ^ o1 ^ 1'b1;
+wire p0_w4 = (o0 & o1) | (o0 & 1'b1) | (o1 & 1'b1);
 reg [1:0] p0_sum;
 always @(posedge clk) p0_sum <= {p0_w4, p0_w3} + {1'b0, 1'b0};
 wire p1_w3 = o3 ^ o4 ^ o5;

@@ -69,8 +69,8 @@ always @(posedge clk) begin
 end
 
 // ---- GroupSum
-wire p0_w3 = o0 ^ o1 ^ o2;
-wire p0_w4 = (o0 & o1) | (o0 & o2) | (o1 & o2);
+wire p0_w3 = o0 ^ o1 ^ 1'b1;
+wire p0_w4 = (o0 & o1) | (o0 & 1'b1) | (o1 & 1'b1);
 reg p0_r0_3;
 reg p0_r0_4;
 always @(posedge clk) begin
