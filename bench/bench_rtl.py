@@ -7,13 +7,14 @@
 2. yosys ``synth_ice40`` (Debian's native yosys, through lgn2hw.synth's flow, -abc9 -dff) on
    256 inputs -> 3 x 1,500 gates -> 10 classes: the naive behavioural core
    (lgn2hw.synth.baseline) vs lgn2hw cores at several pipeline settings, with ratios; and
-   one 150-bit popcount module per style (Wallace, Dadda, behavioural ``+``).
+   one 150-bit popcount module per style (Wallace, Dadda, carry-chain tree, behavioural ``+``).
+   ``--passes``: the net after the default exact passes (the issue-6 LUT4 figure).
 3. nextpnr-ice40 --hx8k Fmax of the pipelined core (bounded by --timeout).
 
     .venv/bin/python bench/bench_rtl.py                 # everything (about 20-30 minutes)
     .venv/bin/python bench/bench_rtl.py --only emit     # emission only (seconds)
     .venv/bin/python bench/bench_rtl.py --only luts,fmax --configs 1:1,2:1
-    .venv/bin/python bench/bench_rtl.py --only luts --passes --no-naive --configs 0:0,3:2:f --styles wallace,carry
+    .venv/bin/python bench/bench_rtl.py --only luts,fmax --passes --no-naive --configs 0:0,1:2,3:2,1:2:u --styles carry,wallace
 """
 from __future__ import annotations
 
@@ -98,6 +99,7 @@ def bench_luts(tmp: Path, configs: list[tuple[int, int]], fmax: bool, timeout: f
         for style in styles:
             d = tmp / f"core_{every}_{m}_{fuse}_{style}"
             res = emit(nl, d, EmitOptions(pipeline_every=every, adder_stages=m, popcount=style, fuse_popcount=fuse))
+            fuse = res.metadata["pipeline"]["fuse_popcount"]
             r = yosys_figures(d, tmp / f"syn_{every}_{m}_{fuse}_{style}", fmax and every > 0, timeout)
             ratio = f", LUT4 ratio naive/lgn2hw {base['lut'] / r['lut']:.2f}" if base and "lut" in r and "lut" in base else ""
             print(f"lgn2hw --pipeline-every {every} --adder-stages {m} --popcount {style}"
@@ -125,14 +127,18 @@ def main() -> int:
     ap.add_argument("--only", default="emit,popcount,luts,fmax",
                     help="comma-separated: emit, popcount, luts, fmax (fmax: place and route the pipelined configs)")
     ap.add_argument("--configs", default="0:0,1:1,2:1",
-                    help="pipeline-every:adder-stages[:f] for the LUT/Fmax runs (f: --fuse-popcount)")
-    ap.add_argument("--styles", default="wallace", help="comma-separated popcount styles for the LUT/Fmax runs")
+                    help="pipeline-every:adder-stages[:f|:u] for the LUT/Fmax runs (f/u: --fuse-popcount / "
+                         "--no-fuse-popcount; default: the backend's)")
+    ap.add_argument("--styles", default="carry,wallace", help="comma-separated popcount styles for the LUT/Fmax runs")
     ap.add_argument("--passes", action="store_true", help="apply the default exact passes to the net first")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive behavioural baseline")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per tool run")
     args = ap.parse_args()
+    from lgn2hw.backend.options import EmitOptions
     parts = set(args.only.split(","))
-    configs = [(int(c.split(":")[0]), int(c.split(":")[1]), c.endswith(":f")) for c in args.configs.split(",")]
+    configs = [(int(c.split(":")[0]), int(c.split(":")[1]),
+                c.endswith(":f") if c.endswith((":f", ":u")) else EmitOptions.fuse_popcount)
+               for c in args.configs.split(",")]
     with tempfile.TemporaryDirectory(prefix="bench_rtl_") as tmp:
         tmp = Path(tmp)
         if "emit" in parts:

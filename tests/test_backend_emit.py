@@ -69,7 +69,8 @@ def test_metadata_contract(tmp_path):
     assert meta["source"] == nl.provenance
     pipe = meta["pipeline"]
     assert pipe["fabric_stages"] == 2  # depth 3 in stages of 2 levels
-    assert meta["latency"] == 1 + pipe["fabric_stages"] + pipe["popcount_latency"] + pipe["argmax_latency"] + 1
+    assert pipe["fuse_popcount"]  # the default: no register between the last gate stage and the popcount
+    assert meta["latency"] == 1 + pipe["fabric_stages"] - 1 + pipe["popcount_latency"] + pipe["argmax_latency"] + 1
     top = (tmp_path / "my_core.v").read_text()
     ports = re.search(r"module my_core\((.*?)\);", top, re.S)[1]
     assert sorted(p.strip() for p in ports.split(",")) == sorted(

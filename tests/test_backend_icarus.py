@@ -18,6 +18,10 @@ CASES = {
     "combinational": EmitOptions(pipeline_every=0, adder_stages=0),
     "amaranth-fabric": EmitOptions(pipeline_every=1, adder_stages=0, fabric="amaranth"),
     "carry-fused": EmitOptions(pipeline_every=2, adder_stages=2, popcount="carry", fuse_popcount=True),
+    "wallace-fused": EmitOptions(pipeline_every=1, adder_stages=3, popcount="wallace", fuse_popcount=True),
+    "wallace-unfused": EmitOptions(pipeline_every=1, adder_stages=2, popcount="wallace", fuse_popcount=False),
+    "carry-unfused": EmitOptions(pipeline_every=3, adder_stages=2, popcount="carry", fuse_popcount=False),
+    "carry-fused-every-3": EmitOptions(pipeline_every=3, adder_stages=2, popcount="carry", fuse_popcount=True),
     "carry-fused-amaranth": EmitOptions(pipeline_every=1, adder_stages=1, popcount="carry", fuse_popcount=True,
                                         fabric="amaranth"),
 }
@@ -110,3 +114,19 @@ def test_constant_output_bits(style, tmp_path, rng):
     emit(nl, tmp_path / "rtl", EmitOptions(pipeline_every=1, adder_stages=1, popcount=style, fuse_popcount=True))
     tb = run_icarus(tmp_path / "rtl", tmp_path / "work", bits, simulate_bits(nl, bits))
     assert tb.received == 200 and tb.errors == 0 and tb.latency_errors == 0, tb.log
+
+
+@pytest.mark.parametrize("opts", [dict(pipeline_every=1, adder_stages=1), dict(pipeline_every=2, adder_stages=2),
+                                  dict(pipeline_every=1, adder_stages=2, fuse_popcount=False)], ids=str)
+def test_groups_with_different_tree_depths(small_net, opts, tmp_path, rng):
+    # constant bits shrink a group's carry tree; every group must still have the same latency
+    require_tool("iverilog")
+    outs = small_net.outputs.copy()
+    g = small_net.group_size
+    outs[:g - 2] = np.arange(g - 2) % 2   # class 0: two variable bits, the rest constants
+    outs[g:2 * g] = 1                     # class 1: all constant
+    nl = small_net.replace(outputs=outs)
+    bits = rng.integers(0, 2, (150, nl.num_inputs), dtype=np.uint8)
+    emit(nl, tmp_path / "rtl", EmitOptions(popcount="carry", **opts))
+    tb = run_icarus(tmp_path / "rtl", tmp_path / "work", bits, simulate_bits(nl, bits))
+    assert tb.received == 150 and tb.errors == 0 and tb.latency_errors == 0, tb.log

@@ -72,8 +72,18 @@ def test_carry_tree_counts(g, ones, rng):
                                            (20, 0, "behavioural"), (150, 0, "carry"), (150, 2, "carry"), (9, 1, "carry"),
                                            (1, 0, "carry"), (2, 1, "carry")])
 def test_popcount_module_in_icarus(g, every, style, tmp_path, rng):
+    check_popcount_module(g, every, style, 0, tmp_path, rng)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("g,every,style,first", [(150, 2, "carry", 1), (150, 3, "wallace", 1), (40, 3, "carry", 2)])
+def test_popcount_first_register(g, every, style, first, tmp_path, rng):
+    check_popcount_module(g, every, style, first, tmp_path, rng)
+
+
+def check_popcount_module(g, every, style, first, tmp_path, rng):
     require_tool("iverilog")
-    text, latency = popcount_verilog(g, "pc", every, style)
+    text, latency = popcount_verilog(g, "pc", every, style, first)
     assert (latency > 0) == (every > 0 and style != "behavioural")
     n = 200
     bits = rng.integers(0, 2, (n, g), dtype=np.uint8)

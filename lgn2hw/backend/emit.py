@@ -71,14 +71,17 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
         input_format = fmt.metadata(nl.encoder.num_features)
         in_width = nl.encoder.num_features * fmt.width
         enc_lines = encoder_lines(nl.encoder, fmt)
+    # fused, the last gate stage's cycle also takes the popcount's first levels: each gate
+    # level beyond the first counts as one adder level there (at least one adder level)
+    first = max(1, opts.adder_stages - opts.pipeline_every + 1) if opts.fuse_popcount and sched.registered else 0
     if opts.fabric == "text":
         say(f"fabric: {nl.num_nodes} gates in {sched.num_stages} stage(s), "
             f"{nl.num_classes} x popcount({nl.group_size}) ({opts.popcount})")
         verilog[f"{top}_fabric.v"], pop_latency = fabric_verilog(
-            nl, sched, top, in_width, enc_lines, opts.adder_stages, opts.popcount, opts.fuse_popcount)
+            nl, sched, top, in_width, enc_lines, opts.adder_stages, opts.popcount, opts.fuse_popcount, first)
     else:  # the Amaranth data path instantiates a stand-alone popcount module per class
         verilog[f"{top}_popcount.v"], pop_latency = popcount_verilog(
-            nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount)
+            nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount, first)
     seconds["fabric"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     if in_width > MAX_INPUT_BITS:  # Amaranth numbers a module's port bits with 16 bits

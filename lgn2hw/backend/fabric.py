@@ -117,20 +117,24 @@ def stage_verilog(nl: Netlist, sched: Schedule, stage: int, fuse: bool = False) 
 
 
 def fabric_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, encoder_lines: list[str],
-                   popcount_every: int, popcount_style: str, fuse: bool = False) -> tuple[str, int]:
+                   popcount_every: int, popcount_style: str, fuse: bool = False,
+                   popcount_first: int = 0) -> tuple[str, int]:
     """(text, popcount registers) of the ``{top}_fabric`` module: input register, optional
     encoder, every stage, the GroupSum popcounts. ``encoder_lines`` define ``e<j>`` from
     ``in_reg``; without them input bit j is ``in_data[j]``."""
-    from .popcount import popcount_lines, sum_width
+    from .popcount import carry_depth, popcount_lines, sum_width
     inputs = sched.vectors[0]
     src = [f"e{j}" for j in range(inputs.size)] if encoder_lines else [f"in_data[{j}]" for j in range(inputs.size)]
     g, sw = nl.group_size, sum_width(nl.group_size)
     pop, pop_regs = [], 0
     # constant output bits go in as literals: the carry tree drops zeros and uses ones as carry-ins
     bits = [("1'b0", "1'b1")[s] if s < 2 else f"o{j}" for j, s in enumerate(nl.outputs.tolist())]
-    for c in range(nl.num_classes):
-        lines, pop_regs = popcount_lines(bits[c * g:(c + 1) * g], f"p{c}_", f"p{c}_sum",
-                                         popcount_every, popcount_style)
+    groups = [bits[c * g:(c + 1) * g] for c in range(nl.num_classes)]
+    # constants shrink some carry trees: pipeline all of them to the deepest one's latency
+    depth = max(map(carry_depth, groups)) if popcount_style == "carry" else 0
+    for c, group in enumerate(groups):
+        lines, pop_regs = popcount_lines(group, f"p{c}_", f"p{c}_sum", popcount_every, popcount_style,
+                                         popcount_first, depth)
         pop += lines
     text = templates().get_template("fabric.v.j2").render(
         name=f"{top}_fabric", top=top, in_width=in_width, encoder_lines="\n".join(encoder_lines),

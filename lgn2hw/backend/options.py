@@ -19,9 +19,9 @@ class EmitOptions:
     top: str = "lgn_core"
     pipeline_every: int = 1       # logic levels per register stage; 0: combinational core
     adder_stages: int = 2         # popcount levels per register (a comparator counts 2); 0: combinational
-    popcount: str = "wallace"     # compressor tree ("wallace", "dadda") or "behavioural" (baseline)
+    popcount: str = "carry"       # carry-chain adder tree, LUT compressor tree ("wallace", "dadda"), "behavioural"
     fabric: str = "text"          # "text" (generated Verilog) or "amaranth" (small nets)
-    fuse_popcount: bool = False   # last gate stage and first popcount levels in one cycle (fewer LUTs/FFs)
+    fuse_popcount: bool = True    # last gate stage and first popcount level(s) in one cycle (fewer LUTs/FFs)
     input_width: int | None = None  # on-chip encoder: fixed-point bits per feature (None: input bits)
     frac_bits: int | None = None    # on-chip encoder: fractional bits (None: chosen from thresholds)
     signed: bool | None = None      # on-chip encoder: signed features (None: if a threshold is < 0)

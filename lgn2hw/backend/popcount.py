@@ -5,12 +5,12 @@ Full adders (3 bits of a column -> sum bit, carry into the next column) reduce t
 until at most two rows are left; a final two-operand adder (``+``, which synthesis maps onto
 the carry chain) adds them. Two reduction orders:
 
-- ``wallace`` (default): every round puts a full adder on every three bits of every column,
+- ``wallace``: every round puts a full adder on every three bits of every column,
   so the bit count falls by a third per round; when pipelined, few bits are registered.
 - ``dadda``: full and half adders only where needed to meet Dadda's height sequence
   2, 3, 4, 6, 9, 13, ...; the fewest cells, but the early rounds carry nearly all bits.
 
-``carry``: a tree of ``a + b + cin`` adders of multi-bit partial counts, each taking one
+``carry`` (default): a tree of ``a + b + cin`` adders of multi-bit partial counts, each taking one
 input bit as its carry-in (a leaf adds three bits). Synthesis maps every adder onto the
 carry chain (iCE40 SB_CARRY, ECP5 CCU2), where one LUT per result bit removes about one
 bit, against half a bit per LUT for a full adder built from LUTs.
@@ -94,21 +94,25 @@ def dadda_tree(group_size: int) -> Tree:
 
 
 def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
-                   style: str = "wallace") -> tuple[list[str], int]:
+                   style: str = "wallace", first: int = 0, depth: int = 0) -> tuple[list[str], int]:
     """Verilog lines summing the 1-bit signals ``inputs`` into ``out`` (declared here, a
     ``sum_width``-bit wire or reg); returns (lines, registers on the path).
 
     Every bit is its own wire or reg (``{prefix}w<id>``, ``{prefix}r<level>_<id>``): no
     vectors, which Icarus would re-evaluate whole on every bit change. ``every`` > 0
-    registers the bits after every ``every`` levels, the final adder counting as one level.
+    registers the bits after every ``every`` levels, the final adder counting as one level;
+    ``first`` > 0 puts the first register after ``first`` levels instead (then every ``every``).
+    ``depth`` (``carry``): pipeline as if the tree had at least this many levels, so that
+    groups whose constant bits shrank their tree keep the latency of the others.
     """
+    shift = (every - first) % every if every and first else 0
     group_size = len(inputs)
     sw = sum_width(group_size)
     if style == "behavioural":
         pad = f"{sw - 1}'d0, " if sw > 1 else ""  # operands at the sum's width (lint-clean)
         return [f"wire [{sw - 1}:0] {out} = " + " + ".join(f"{{{pad}{x}}}" for x in inputs) + ";"], 0
     if style == "carry":
-        return _carry_lines(inputs, prefix, out, every)
+        return _carry_lines(inputs, prefix, out, every, shift, depth)
     if style not in TREES:
         raise ValueError(f"popcount style {style!r}: expected one of {', '.join(STYLES)}")
     tree = TREES[style](group_size)
@@ -144,11 +148,11 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
             if c >= 0:
                 names[c] = wc
         level += 1
-        if every and level % every == 0:
+        if every and (level + shift) % every == 0:
             register(_alive_after(tree, level))
     rows = [[names[col[r]] if r < len(col) else "1'b0" for col in tree.columns] for r in (0, 1)]
     a, b = (("{" + ", ".join(reversed(row)) + "}") for row in rows)
-    if every and (level + 1) % every == 0:
+    if every and (level + 1 + shift) % every == 0:
         lines += [f"reg [{sw - 1}:0] {out};", f"always @(posedge clk) {out} <= {a} + {b};"]
         regs += 1
     else:
@@ -156,10 +160,11 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
     return lines, regs
 
 
-def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "wallace") -> tuple[str, int]:
+def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "wallace",
+                     first: int = 0) -> tuple[str, int]:
     """(Verilog text, registers on the path) of a stand-alone popcount module ``name``
     (ports ``clk`` when pipelined, ``x``, ``s``), for tests and benchmarks."""
-    lines, regs = popcount_lines([f"x[{i}]" for i in range(group_size)], "", "sum", every, style)
+    lines, regs = popcount_lines([f"x[{i}]" for i in range(group_size)], "", "sum", every, style, first)
     return templates().get_template("popcount.v.j2").render(
         name=name, group_size=group_size, sum_width=sum_width(group_size), style=style, uses_clk=regs > 0,
         registers=regs, body="\n".join(lines)), regs
@@ -215,7 +220,15 @@ def carry_tree(num_bits: int, ones: int = 0) -> tuple[list[Adder], int]:
     return adders, pool
 
 
-def _carry_lines(inputs: list[str], prefix: str, out: str, every: int) -> tuple[list[str], int]:
+def carry_depth(inputs: list[str]) -> int:
+    """Adder levels of the ``carry`` tree of these inputs (constants ``1'b0``/``1'b1`` dropped)."""
+    var = sum(x not in ("1'b0", "1'b1") for x in inputs)
+    adders, _ = carry_tree(var, inputs.count("1'b1"))
+    return adders[-1].level if adders else 0
+
+
+def _carry_lines(inputs: list[str], prefix: str, out: str, every: int, shift: int = 0,
+                 min_depth: int = 0) -> tuple[list[str], int]:
     """The ``carry`` style: constant inputs (``1'b0``/``1'b1``) are dropped or ride as
     carry-ins; the variable bits are summed by the adders of ``carry_tree``."""
     sw = sum_width(len(inputs))
@@ -231,7 +244,7 @@ def _carry_lines(inputs: list[str], prefix: str, out: str, every: int) -> tuple[
                 last[v] = max(last.get(v, 0), ad.level)
         widths[ad.out], made[ad.out] = ad.width, ad.level
     root = adders[-1].out if adders else (0 if var else None)
-    depth = adders[-1].level if adders else 0
+    depth = max(adders[-1].level if adders else 0, min_depth)
     lines: list[str] = []
     regs = 0
     for lv in range(1, depth + 1):
@@ -248,8 +261,10 @@ def _carry_lines(inputs: list[str], prefix: str, out: str, every: int) -> tuple[
                 lines.append(f"wire [{w}:0] {name}_x = {{{a}, 1'b1}} + {{{b}, {c or '1' + chr(39) + 'b0'}}};")
                 lines.append(f"wire [{w - 1}:0] {name} = {name}_x[{w}:1];")
             names[ad.out] = name
-        if every and lv % every == 0:
+        if every and (lv + shift) % every == 0:
             alive = [v for v in names if v >= 0 and made[v] <= lv and (last.get(v, 0) > lv or v == root)]
+            if root is None:  # an all-constant group still delays by the same registers
+                alive, names[0], made[0], widths[0], root = [0], "1'b0", 0, 1, 0
             stmts = []
             for v in alive:
                 w, r = widths[v], f"{prefix}r{regs}_{v}"

@@ -1,6 +1,6 @@
 module lgn_core(in_data, clk, rst, out_valid, out_class, out_sums, in_valid);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
-  reg [6:0] \$1 ;
+  reg [5:0] \$1 ;
   (* init = 1'h0 *)
   wire class_reg;
   input clk;
@@ -23,7 +23,7 @@ module lgn_core(in_data, clk, rst, out_valid, out_class, out_sums, in_valid);
   reg [3:0] sums_d1 = 4'h0;
   (* init = 4'h0 *)
   wire [3:0] sums_reg;
-  reg [6:0] valid = 7'h00;
+  reg [5:0] valid = 6'h00;
   always @(posedge clk)
     sums_d1 <= sums;
   always @(posedge clk)
@@ -45,15 +45,15 @@ module lgn_core(in_data, clk, rst, out_valid, out_class, out_sums, in_valid);
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1  = { valid[5:0], in_valid };
+    \$1  = { valid[4:0], in_valid };
     if (rst) begin
-      \$1  = 7'h00;
+      \$1  = 6'h00;
     end
   end
   assign \sums$8  = sums;
   assign class_reg = out_class;
   assign sums_reg = out_sums;
-  assign out_valid = valid[6];
+  assign out_valid = valid[5];
 endmodule
 
 module \lgn_core.argmax (rst, sums, i1_0, clk);
