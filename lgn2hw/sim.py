@@ -49,23 +49,33 @@ def unpack_bits(words: np.ndarray, n: int) -> np.ndarray:
 
 
 class SimPlan:
-    """Per-level evaluation order, precomputed once per netlist: gates grouped by table."""
+    """Evaluation order, precomputed once per netlist.
+
+    Within each level the nodes are grouped by truth table, and the plan numbers signals in
+    that grouped order ("slots"), so every group's result is written in place into one
+    contiguous block of rows: no scatter per level. ``slot[signal]`` maps ids to slots.
+    """
 
     def __init__(self, nl: Netlist):
         self.levels = []
         ptr = nl.level_ptr
+        slot = np.arange(nl.num_signals, dtype=np.int64)
+        orders = []
         for lvl in range(1, nl.depth + 1):
             lo, hi = int(ptr[lvl - 1]), int(ptr[lvl])
-            tabs = nl.tables[lo:hi]
-            order = np.argsort(tabs, kind="stable")
-            stab = tabs[order]
+            order = np.argsort(nl.tables[lo:hi], kind="stable")
+            slot[nl.base + lo + order] = nl.base + lo + np.arange(hi - lo)
+            orders.append(order)
+        for lvl, order in enumerate(orders, start=1):
+            lo, hi = int(ptr[lvl - 1]), int(ptr[lvl])
+            stab = nl.tables[lo:hi][order]
             cuts = np.flatnonzero(np.diff(stab)) + 1
-            starts = np.concatenate([[0], cuts]).astype(np.int64)
-            ends = np.concatenate([cuts, [hi - lo]]).astype(np.int64)
-            groups = [(int(s), int(e), int(stab[s])) for s, e in zip(starts, ends)]
-            dest = nl.base + lo + order
-            contiguous = bool(np.all(order == np.arange(hi - lo)))
-            self.levels.append((nl.fanin[lo:hi][order].T.copy(), groups, dest, nl.base + lo, hi - lo, contiguous))
+            bounds = np.concatenate([[0], cuts, [hi - lo]]).astype(np.int64)
+            groups = [(int(s), int(e), int(stab[s])) for s, e in zip(bounds[:-1], bounds[1:])]
+            self.levels.append((slot[nl.fanin[lo:hi][order]].T.copy(), groups, nl.base + lo, hi - lo))
+        self.slot = slot
+        self.identity = bool(np.array_equal(slot, np.arange(nl.num_signals)))
+        self.output_slots = slot[nl.outputs]
 
 
 def _apply_op2(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
@@ -119,31 +129,32 @@ def _apply_lut(tables: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
     return np.broadcast_to(t[:, 0, :], (g, x.shape[2]))
 
 
-def simulate_packed(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None = None) -> np.ndarray:
-    """Evaluate on packed inputs uint64 [I, W]; returns packed values of every signal [S, W]."""
-    plan = plan or SimPlan(nl)
+def _run(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan) -> np.ndarray:
+    """Values of every signal, in the plan's slot order [S, W]."""
     w = packed_inputs.shape[1]
     vals = np.empty((nl.num_signals, w), dtype=np.uint64)
     vals[0] = 0
     vals[1] = _ONES
     vals[2:nl.base] = packed_inputs
     k = nl.arity
-    for fan_t, groups, dest, start, count, contiguous in plan.levels:
-        out = np.empty((count, w), dtype=np.uint64)
+    for fan_t, groups, start, count in plan.levels:
+        out = vals[start:start + count]
         if k == 2:
             a = vals[fan_t[0]]
             b = vals[fan_t[1]]
             for s, e, op in groups:
                 _apply_op2(op, a[s:e], b[s:e], out[s:e])
         else:
-            x = vals[fan_t]  # [k, G, W]
             tabs = np.concatenate([np.full(e - s, op, dtype=np.uint64) for s, e, op in groups])
-            out[...] = _apply_lut(tabs, k, x)
-        if contiguous:
-            vals[start:start + count] = out
-        else:
-            vals[dest] = out
+            out[...] = _apply_lut(tabs, k, vals[fan_t])
     return vals
+
+
+def simulate_packed(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None = None) -> np.ndarray:
+    """Evaluate on packed inputs uint64 [I, W]; returns packed values of every signal [S, W]."""
+    plan = plan or SimPlan(nl)
+    vals = _run(nl, packed_inputs, plan)
+    return vals if plan.identity else vals[plan.slot]
 
 
 def simulate_bits(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True) -> SimResult:
@@ -167,7 +178,7 @@ def simulate_bits(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True
     sums = np.empty((n, nl.num_classes), dtype=np.int32)
     for lo in range(0, n, samples_per_chunk):
         hi = min(n, lo + samples_per_chunk)
-        outs = simulate_packed(nl, pack_bits(bits[lo:hi]), plan)[nl.outputs]
+        outs = _run(nl, pack_bits(bits[lo:hi]), plan)[plan.output_slots]
         sums[lo:hi] = packed_group_sums(outs, nl.num_classes, hi - lo)
         if return_output_bits:
             out_bits[lo:hi] = unpack_bits(outs, hi - lo)
