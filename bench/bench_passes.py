@@ -131,7 +131,7 @@ def run_case(inputs: int, widths: list[int], planted: float, seed: int, tmp: Pat
     # the same oracle on the netlist sat-sweep receives (functionally dead readers removed)
     pre, _ = run_pipeline(nl, "const-fold,wire-collapse,strash")
     gp = abc_gate_classes(pre, tmp, "pre")
-    print(f"gate-level oracle (&fraig -x on every gate as an output):")
+    print("gate-level oracle (&fraig -x on every gate as an output):")
     print(f"  original: {go['gates']:,} live gates in {go['classes']:,} classes ({go['seconds']:.2f} s)")
     print(f"  ours:     {gu['gates']:,} gates in {gu['classes']:,} classes; {gu['extra']} extra gates, "
           f"{'all' if gu['extra_output_only'] else 'NOT all'} complemented-output nodes (outputs cannot be inverted)")

@@ -9,7 +9,7 @@ from lgn2hw import ops
 from lgn2hw.equiv import check_equivalence
 from lgn2hw.passes import DEFAULT_PIPELINE, run_pipeline
 
-from _netgen import (AND, A, B, FALSE, NAND, NOR, NOT_A, NOT_A_AND_B, OR, TRUE, XNOR, XOR, A_AND_NOT_B,
+from _netgen import (AND, A, FALSE, NAND, NOR, NOT_A, NOT_A_AND_B, OR, XNOR, XOR, A_AND_NOT_B,
                      make, netlists, outputs_table)
 
 EXACT = ["dce", "const-fold", "wire-collapse", "strash", "sat-sweep"]

@@ -2,7 +2,6 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from lgn2hw import ops
 from lgn2hw.generate import random_layered
 from lgn2hw.ir import Encoder
 from lgn2hw.sim import pack_bits, simulate, simulate_bits, unpack_bits

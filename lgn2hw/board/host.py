@@ -10,25 +10,21 @@ response is lost however the host and the UART rates compare.
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import LgnError
+from ..datafile import load_json
 from .protocol import FrameFormat
 
 
 def read_board_json(build_dir: str | Path) -> dict:
     path = Path(build_dir)
     path = path / "board.json" if path.is_dir() else path
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise LgnError(f"{path}: no such file (build the board first: lgn2hw compile MODEL --board NAME)") from None
-    except (OSError, ValueError) as e:
-        raise LgnError(f"{path}: not a board.json ({e})") from None
+    return load_json(path, "a board.json",
+                     "no such file (build the board first: lgn2hw compile MODEL --board NAME)")
 
 
 def frame_from_info(info: dict) -> FrameFormat:

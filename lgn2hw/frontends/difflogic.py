@@ -98,8 +98,7 @@ def _from_model(root, path, classes, tau) -> Imported:
         elif kind in NO_OPS:
             continue
         else:
-            raise CheckpointError(path, f"module {name!r} is a {rec.qualname}, which lgn2hw cannot compile "
-                                        f"(expected difflogic LogicLayer, GroupSum, Flatten)")
+            raise layered.unsupported_module(path, name, rec, "expected difflogic LogicLayer, GroupSum, Flatten")
     if not layers:
         raise CheckpointError(path, "no difflogic LogicLayer in the model")
     num_inputs = in_dims[0][1]

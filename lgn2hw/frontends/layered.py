@@ -33,6 +33,11 @@ class Layer:
         return int(self.wiring.shape[1])
 
 
+def unsupported_module(path, name: str, rec, supported: str) -> CheckpointError:
+    """The error for a module in a model that lgn2hw cannot compile."""
+    return CheckpointError(path, f"module {name!r} is a {rec.qualname}, which lgn2hw cannot compile ({supported})")
+
+
 def finite(arr: np.ndarray, path, key: str) -> np.ndarray:
     if arr.size and not np.all(np.isfinite(arr)):
         raise CheckpointError(path, f"{key}: contains NaN or infinity")

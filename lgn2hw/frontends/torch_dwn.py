@@ -134,8 +134,7 @@ def _from_model(root, path):
         elif kind in NO_OPS:
             continue
         else:
-            raise CheckpointError(path, f"module {name!r} is a {rec.qualname}, which lgn2hw cannot compile "
-                                        f"(supported: LUTLayer, GroupSum, Flatten)")
+            raise layered.unsupported_module(path, name, rec, "supported: LUTLayer, GroupSum, Flatten")
     return layers, num_inputs, group
 
 

@@ -219,8 +219,7 @@ def _from_model(root, path, classes, tau, option) -> Imported:
         elif kind in NO_OPS:
             continue
         else:
-            raise CheckpointError(path, f"module {name!r} is a {rec.qualname}, which lgn2hw cannot compile "
-                                        f"(supported: LogicDense, binarization, Flatten, GroupSum)")
+            raise layered.unsupported_module(path, name, rec, "supported: LogicDense, binarization, Flatten, GroupSum")
     if classes is None and group is not None:
         classes = group.get("k")
     if tau is None and group is not None:

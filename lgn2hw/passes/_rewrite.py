@@ -117,7 +117,7 @@ def rewrite(nl: Netlist, rules: Rules, rep: np.ndarray | None = None, inv: np.nd
             tables: np.ndarray | None = None) -> tuple[Netlist, dict]:
     """Apply the substitution (pre-set ``rep``/``inv`` entries are merges decided by the caller,
     each onto an earlier signal) plus ``rules``; return the swept netlist and counters."""
-    k, base, n = nl.arity, nl.base, nl.num_nodes
+    k, base = nl.arity, nl.base
     s_all = np.arange(nl.num_signals, dtype=np.int64)
     rep = s_all.copy() if rep is None else np.asarray(rep, np.int64).copy()
     inv = np.zeros(nl.num_signals, bool) if inv is None else np.asarray(inv, bool).copy()

@@ -118,7 +118,6 @@ class _Sweeper:
 
     def _refine(self, cex: np.ndarray, support: np.ndarray) -> None:
         """Simulate the counterexample and 63 neighbours (one or two support bits flipped)."""
-        nl = self.nl
         lanes = np.repeat(cex[None, :], 64, axis=0)
         if support.size:
             for _ in range(2):

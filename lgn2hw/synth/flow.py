@@ -20,6 +20,7 @@ from pathlib import Path
 import jinja2
 
 from .. import ir
+from ..datafile import load_json
 from ..errors import LgnError, ToolError
 from . import report as rpt
 from .devices import FAMILIES, Device, get_device, parse_options
@@ -215,7 +216,7 @@ def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
     log = work / "nextpnr.log"
     try:
         rep["times_s"]["nextpnr"] = _run(tools["nextpnr"], args, log, work, config.timeout_s)
-    except ToolError as e:
+    except ToolError:
         text = log.read_text(errors="replace") if log.exists() else ""
         if _NOT_FIT.search(text):
             d = rep["resources"]["design"]
@@ -246,9 +247,4 @@ def load_report(path: str | Path) -> dict:
     path = Path(path)
     if path.is_dir():
         path = path / "synth.json"
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise LgnError(f"{path}: no such synthesis report") from None
-    except (OSError, ValueError) as e:
-        raise LgnError(f"{path}: not a synthesis report ({e})") from None
+    return load_json(path, "a synthesis report", "no such synthesis report")

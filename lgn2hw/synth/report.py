@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.table import Table
 
 from ..errors import LgnError
-from .devices import Device, Family
+from .devices import Family
 
 
 def cell_counts(cells_by_type: dict, family: Family) -> dict:
