@@ -79,17 +79,51 @@ def yosys_figures(core_dir: Path, work: Path, pnr: bool, timeout: float) -> dict
     return out
 
 
+def counted_bits(nl) -> tuple[int, int]:
+    """(variable bits the GroupSums count, bits left after counting: the sum widths)."""
+    from lgn2hw.backend.popcount import sum_width
+    groups = nl.outputs.reshape(nl.num_classes, -1)
+    return int((groups >= 2).sum()), nl.num_classes * sum_width(nl.group_size)
+
+
+def fabric_luts(nl, tmp: Path, timeout: float) -> int | None:
+    """LUT4 of the gate fabric alone: the net's outputs as module ports (yosys synth_ice40)."""
+    from lgn2hw.export import to_blif
+    src = tmp / "fabric_only.blif"
+    src.write_text(to_blif(nl))
+    stat = tmp / "fabric_only.txt"
+    subprocess.run(["timeout", str(int(timeout)), "yosys", "-q", "-p",
+                    f"read_blif {src}; synth_ice40 -abc9; tee -q -o {stat} stat"], capture_output=True, text=True)
+    for ln in stat.read_text().splitlines() if stat.exists() else []:
+        if ln.strip().startswith("SB_LUT4"):
+            return int(ln.split()[1])
+    return None
+
+
 def bench_luts(tmp: Path, configs: list[tuple[int, int]], fmax: bool, timeout: float, styles: list[str],
-               passes: bool, naive: bool) -> None:
+               passes: bool, naive: bool, model: str | None = None) -> None:
     from lgn2hw.backend import EmitOptions, emit
     from lgn2hw.generate import random_layered
     from lgn2hw.synth.baseline import write_baseline_core
-    nl = random_layered(256, [1500, 1500, 1500], 10, seed=0)
+    if model:
+        from lgn2hw.frontends import load_model
+        nl = load_model(model).netlist
+        name = f"{model}: {nl.num_inputs} inputs -> {nl.num_nodes} gates -> {nl.num_classes} classes"
+    else:
+        nl = random_layered(256, [1500, 1500, 1500], 10, seed=0)
+        name = "256 inputs -> 3 x 1,500 random gates -> 10 classes"
     if passes:
         from lgn2hw.passes import DEFAULT_PIPELINE, run_pipeline
         nl = run_pipeline(nl, DEFAULT_PIPELINE)[0]
-    print(f"== iCE40 (synth_ice40 -abc9 -dff, native yosys): 256 inputs -> 3 x 1,500 gates -> 10 classes"
+    print(f"== iCE40 (synth_ice40 -abc9 -dff, native yosys): {name}"
           f"{', default passes: ' + str(nl.num_nodes) + ' gates' if passes else ''}")
+    # A floor for any exact design built from LUT4s and carry chains: the fabric's LUTs plus one
+    # logic cell per bit the GroupSums remove (a carry-chain adder cell, the cheapest known
+    # counter on iCE40, removes one bit; a LUT full adder removes half a bit per LUT).
+    bits, left = counted_bits(nl)
+    fab = fabric_luts(nl, tmp, timeout)
+    print(f"gate fabric alone: {fab} LUT4; GroupSums count {bits} variable bits into {left}: "
+          f"estimated floor {fab} + {bits - left} = {(fab or 0) + bits - left} LUT4", flush=True)
     base = None
     if naive:
         write_baseline_core(nl, tmp / "naive")
@@ -133,6 +167,7 @@ def main() -> int:
     ap.add_argument("--passes", action="store_true", help="apply the default exact passes to the net first")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive behavioural baseline")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per tool run")
+    ap.add_argument("--model", help="a checkpoint or netlist to measure instead of the random 3 x 1,500 net")
     args = ap.parse_args()
     from lgn2hw.backend.options import EmitOptions
     parts = set(args.only.split(","))
@@ -147,7 +182,7 @@ def main() -> int:
             bench_popcount(tmp, args.timeout)
         if parts & {"luts", "fmax"}:
             bench_luts(tmp, configs, "fmax" in parts, args.timeout, args.styles.split(","), args.passes,
-                       not args.no_naive)
+                       not args.no_naive, args.model)
     return 0
 
 

@@ -116,6 +116,62 @@ def stage_verilog(nl: Netlist, sched: Schedule, stage: int, fuse: bool = False) 
         reg_lines="\n".join(regs))
 
 
+def output_literals(nl: Netlist) -> tuple[np.ndarray, np.ndarray]:
+    """(signal, negated) of every output bit with constant, wire and inverter nodes looked through."""
+    sig = nl.outputs.astype(np.int64)
+    neg = np.zeros(sig.shape, dtype=bool)
+    kinds = nl.kinds()
+    for _ in range(nl.depth):
+        node = sig - nl.base
+        through = node >= 0
+        through[through] = kinds[node[through]] != ops.LOGIC
+        if not through.any():
+            break
+        n = node[through]
+        kind = kinds[n]
+        support = ops.support_mask(nl.tables[n], nl.arity).astype(np.int64)
+        slot = np.log2(np.maximum(support, 1)).astype(np.int64)  # the one input a wire or inverter reads
+        neg[through] ^= kind == ops.INVERTER
+        sig[through] = np.where(kind == ops.CONSTANT, (nl.tables[n] & np.uint64(1)).astype(np.int64),
+                                nl.fanin[n, slot])
+    const = sig < 2
+    sig[const] ^= neg[const]
+    neg[const] = False
+    return sig, neg
+
+
+def popcount_inputs(nl: Netlist) -> list[list[str]]:
+    """Per class, the names of the bits its popcount adds (``o<j>``: output bit j as the
+    fabric's last stage holds it). Exact rewrites of the sum: constants become literals
+    (the carry tree drops zeros and takes ones as carry-ins); a bit and its complement in one
+    group add up to one (``1'b1``, ``1'b0``); copies of one bit share one name (the carry tree
+    counts a bit read m times as m times it, in the columns where m has a 1)."""
+    sig, neg = output_literals(nl)
+    g = nl.group_size
+    groups = []
+    for c in range(nl.num_classes):
+        names = [""] * g
+        first: dict[tuple[int, bool], str] = {}
+        count: dict[int, list[int]] = {}
+        for j in range(c * g, (c + 1) * g):
+            s, n = int(sig[j]), bool(neg[j])
+            if s < 2:
+                names[j - c * g] = ("1'b0", "1'b1")[s]
+                continue
+            first.setdefault((s, n), f"o{j}")
+            count.setdefault(s, [0, 0])[n] += 1
+        pos = 0
+        for s, (p, q) in count.items():
+            pairs = min(p, q)
+            rest = [first[(s, p < q)]] * abs(p - q)
+            for name in ["1'b1"] * pairs + ["1'b0"] * pairs + rest:
+                while names[pos]:
+                    pos += 1
+                names[pos] = name
+        groups.append(names)
+    return groups
+
+
 def fabric_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, encoder_lines: list[str],
                    popcount_every: int, popcount_style: str, fuse: bool = False,
                    popcount_first: int = 0) -> tuple[str, int]:
@@ -127,9 +183,7 @@ def fabric_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, encode
     src = [f"e{j}" for j in range(inputs.size)] if encoder_lines else [f"in_data[{j}]" for j in range(inputs.size)]
     g, sw = nl.group_size, sum_width(nl.group_size)
     pop, pop_regs = [], 0
-    # constant output bits go in as literals: the carry tree drops zeros and uses ones as carry-ins
-    bits = [("1'b0", "1'b1")[s] if s < 2 else f"o{j}" for j, s in enumerate(nl.outputs.tolist())]
-    groups = [bits[c * g:(c + 1) * g] for c in range(nl.num_classes)]
+    groups = popcount_inputs(nl)
     # constants shrink some carry trees: pipeline all of them to the deepest one's latency
     depth = max(map(carry_depth, groups)) if popcount_style == "carry" else 0
     for c, group in enumerate(groups):

@@ -175,8 +175,9 @@ ONE = -2  # value id of a constant-1 input bit (a free carry-in)
 
 @dataclass(frozen=True)
 class Adder:
-    """``out = a + b + cin`` (cin: a value id, ``ONE`` or -1 for none) on ``width`` bits at
-    tree ``level``; ids 0..n-1 are the variable input bits, adders number on from n."""
+    """``out = a + (b << shift) + cin`` (cin: a value id, ``ONE`` or -1 for none) on ``width``
+    bits at tree ``level``; ids 0..n-1 are the variable input bits, adders number on from n.
+    ``shift`` > 0 only where a column of heavier bits joins (``weighted_carry_tree``)."""
 
     out: int
     a: int
@@ -184,67 +185,116 @@ class Adder:
     cin: int
     width: int
     level: int
+    shift: int = 0
 
 
 def carry_tree(num_bits: int, ones: int = 0) -> tuple[list[Adder], int]:
     """Adders (children first) summing ``num_bits`` variable bits and ``ones`` constant 1s;
     returns (adders, constant ones left over for the caller to add). The constants ride as
     carry-ins, which cost nothing; the root is the last adder (value 0 when num_bits == 1)."""
-    adders: list[Adder] = []
-    level = [0] * num_bits
-    count = [1] * num_bits
-    pool = ones
-
-    def build(lo: int, hi: int) -> int:  # sums variable bits lo..hi-1 (+ ones), returns the value id
-        nonlocal pool
-        n = hi - lo
-        if n == 1:
-            return lo
-        if pool:
-            cin, rest, pool = ONE, lo, pool - 1
-        else:
-            cin, rest = (lo, lo + 1) if n >= 3 else (-1, lo)
-        # split off a full 2**k - 1 subtree: its count fills its width exactly, so no
-        # adder carries a wasted bit (150 bits: 184 LUTs against 229 for halving)
-        mid = rest + (1 << ((hi - rest).bit_length() - 1)) - 1
-        a, b = build(rest, mid), build(mid, hi)
-        out = num_bits + len(adders)
-        total = count[a] + count[b] + (cin != -1)
-        level.append(1 + max(level[a], level[b]))
-        count.append(total)
-        adders.append(Adder(out, a, b, cin, sum_width(total), level[-1]))
-        return out
-
-    if num_bits:
-        build(0, num_bits)
+    adders, pool, _, _ = weighted_carry_tree([num_bits], ones)
     return adders, pool
 
 
+def weighted_carry_tree(columns, ones: int = 0) -> tuple[list[Adder], int, int | None, int]:
+    """Adders summing ``columns[j]`` variable bits of weight ``2**j`` each (ids numbered column
+    by column, lightest first) and ``ones`` constant 1s. Each column is a carry tree; the column
+    sums are then joined from the heaviest down, ``P_j + (T << shift)``. Returns (adders,
+    leftover ones, root id or None, root shift): the total is ``root << shift`` + leftover."""
+    n = sum(columns)
+    adders: list[Adder] = []
+    level = [0] * n
+    maxval = [1] * n
+    pool = ones
+
+    def add(a: int, b: int, cin: int, shift: int = 0) -> int:
+        total = maxval[a] + (maxval[b] << shift) + (cin != -1)
+        level.append(1 + max(level[a], level[b]))
+        maxval.append(total)
+        adders.append(Adder(n + len(adders), a, b, cin, total.bit_length(), level[-1], shift))
+        return adders[-1].out
+
+    def build(lo: int, hi: int, use_pool: bool) -> int:  # sums bits lo..hi-1 (+ ones), returns the value id
+        nonlocal pool
+        if hi - lo == 1:
+            return lo
+        if use_pool and pool:
+            cin, rest, pool = ONE, lo, pool - 1
+        else:
+            cin, rest = (lo, lo + 1) if hi - lo >= 3 else (-1, lo)
+        # split off a full 2**k - 1 subtree: its count fills its width exactly, so no
+        # adder carries a wasted bit (150 bits: 184 LUTs against 229 for halving)
+        mid = rest + (1 << ((hi - rest).bit_length() - 1)) - 1
+        a, b = build(rest, mid, use_pool), build(mid, hi, use_pool)
+        return add(a, b, cin)
+
+    sums, lo = [], 0
+    for j, count in enumerate(columns):
+        if count:
+            sums.append((j, build(lo, lo + count, j == 0)))  # the ones weigh 1: column 0 only
+            lo += count
+    if not sums:
+        return adders, pool, None, 0
+    col, root = sums[-1]
+    for j, value in reversed(sums[:-1]):
+        root, col = add(value, root, -1, col - j), j
+    return adders, pool, root, col
+
+
+@dataclass(frozen=True)
+class CarryPlan:
+    """The ``carry`` popcount of a list of bit names: repeated names count with their
+    multiplicity (a bit read m times enters the columns where m has a 1), ``1'b1`` literals
+    ride as carry-ins, ``1'b0`` literals are dropped."""
+
+    names: tuple          # value id -> bit name, for the variable input bits
+    adders: tuple
+    extra: int            # constant ones added after the root
+    root: int | None
+    shift: int
+
+    @classmethod
+    def of(cls, inputs) -> "CarryPlan":
+        weight: dict[str, int] = {}
+        for x in inputs:
+            if x not in ("1'b0", "1'b1"):
+                weight[x] = weight.get(x, 0) + 1
+        columns = [[] for _ in range(max(weight.values(), default=0).bit_length())]
+        for x, w in weight.items():
+            for j, col in enumerate(columns):
+                if w >> j & 1:
+                    col.append(x)
+        adders, extra, root, shift = weighted_carry_tree([len(c) for c in columns], list(inputs).count("1'b1"))
+        return cls(tuple(x for col in columns for x in col), tuple(adders), extra, root, shift)
+
+    @property
+    def depth(self) -> int:
+        return self.adders[-1].level if self.adders else 0
+
+
 def carry_depth(inputs: list[str]) -> int:
-    """Adder levels of the ``carry`` tree of these inputs (constants ``1'b0``/``1'b1`` dropped)."""
-    var = sum(x not in ("1'b0", "1'b1") for x in inputs)
-    adders, _ = carry_tree(var, inputs.count("1'b1"))
-    return adders[-1].level if adders else 0
+    """Adder levels of the ``carry`` popcount of these inputs."""
+    return CarryPlan.of(inputs).depth
 
 
 def _carry_lines(inputs: list[str], prefix: str, out: str, every: int, shift: int = 0,
                  min_depth: int = 0) -> tuple[list[str], int]:
-    """The ``carry`` style: constant inputs (``1'b0``/``1'b1``) are dropped or ride as
-    carry-ins; the variable bits are summed by the adders of ``carry_tree``."""
+    """The ``carry`` style: the adders of ``CarryPlan.of(inputs)``, registered after every
+    ``every`` levels (``shift``: the first register comes ``shift`` levels early)."""
     sw = sum_width(len(inputs))
-    var = [x for x in inputs if x not in ("1'b0", "1'b1")]
-    adders, extra = carry_tree(len(var), inputs.count("1'b1"))
-    names = {ONE: "1'b1", **dict(enumerate(var))}
-    widths = {i: 1 for i in range(len(var))}
-    made = {i: 0 for i in range(len(var))}   # tree level that produced each value
-    last = {}                                 # last tree level that reads each value
+    plan = CarryPlan.of(inputs)
+    adders = plan.adders
+    names = {ONE: "1'b1", **dict(enumerate(plan.names))}
+    widths = {i: 1 for i in range(len(plan.names))}
+    made = {i: 0 for i in range(len(plan.names))}   # tree level that produced each value
+    last = {}                                        # last tree level that reads each value
     for ad in adders:
         for v in (ad.a, ad.b, ad.cin):
             if v >= 0:
                 last[v] = max(last.get(v, 0), ad.level)
         widths[ad.out], made[ad.out] = ad.width, ad.level
-    root = adders[-1].out if adders else (0 if var else None)
-    depth = max(adders[-1].level if adders else 0, min_depth)
+    root = plan.root
+    depth = max(plan.depth, min_depth)
     lines: list[str] = []
     regs = 0
     for lv in range(1, depth + 1):
@@ -252,12 +302,13 @@ def _carry_lines(inputs: list[str], prefix: str, out: str, every: int, shift: in
             w, name = ad.width, f"{prefix}a{ad.out}"
             a, b = names[ad.a], names[ad.b]
             c = names[ad.cin] if ad.cin != -1 else None
-            if widths[ad.a] == 1 and widths[ad.b] == 1:  # leaf: a full (or half) adder in LUTs
+            if widths[ad.a] == 1 and widths[ad.b] == 1 and not ad.shift:  # leaf: a full (or half) adder in LUTs
                 carry = f"({a} & {b}) | ({a} & {c}) | ({b} & {c})" if c else f"{a} & {b}"
                 lines.append(f"wire [1:0] {name} = {{{carry}, {a} ^ {b}{' ^ ' + c if c else ''}}};")
             else:
                 # {a,1} + {b,cin}: bit 0 carries cin into a two-operand adder, which synthesis keeps
                 # as one carry chain (a three-operand sum becomes a LUT compressor instead)
+                b = f"{b}, {ad.shift}'b0" if ad.shift else b
                 lines.append(f"wire [{w}:0] {name}_x = {{{a}, 1'b1}} + {{{b}, {c or '1' + chr(39) + 'b0'}}};")
                 lines.append(f"wire [{w - 1}:0] {name} = {name}_x[{w}:1];")
             names[ad.out] = name
@@ -273,8 +324,12 @@ def _carry_lines(inputs: list[str], prefix: str, out: str, every: int, shift: in
                 names[v] = r
             lines.append("always @(posedge clk) begin\n" + "\n".join(stmts) + "\nend")
             regs += 1
-    total = " + ".join(([names[root]] if root is not None else []) + ([f"{sw}'d{extra}"] if extra else [])) or f"{sw}'d0"
-    lines.append(f"wire [{sw - 1}:0] {out} = {total};")
+    terms = []
+    if root is not None:
+        terms.append(f"{{{names[root]}, {plan.shift}'b0}}" if plan.shift else names[root])
+    if plan.extra:
+        terms.append(f"{sw}'d{plan.extra}")
+    lines.append(f"wire [{sw - 1}:0] {out} = {' + '.join(terms) or f'{sw}' + chr(39) + 'd0'};")
     return lines, regs
 
 
