@@ -54,10 +54,22 @@ def vectors_used(res):
     return verify.load_vectors(verify.Path(res.build_dir) / "vectors.npz")[0]
 
 
-def expected_mismatches(bits, good, bad):
-    """Mismatching vectors over both streams (all vectors, then the first BUBBLES again)."""
+RESET_VECTORS, RESET_PULSE = 48, 3  # sim/tests/lgn_core_tb.py: reset_mid_stream's defaults
+
+
+def reset_checked(num_vectors, latency):
+    """Indices of the vectors reset_mid_stream checks: the first vectors repeated to its stream
+    length, without those in flight while rst is high (rst rises after latency + 2 vectors)."""
+    n = max(RESET_VECTORS, latency + 2 + RESET_PULSE + 8)
+    lost = range(3, latency + 2 + RESET_PULSE)   # captured, and not yet out, at a reset edge
+    return np.resize(np.arange(num_vectors), n)[[j for j in range(n) if j not in lost]]
+
+
+def expected_mismatches(bits, good, bad, latency=2):
+    """Mismatching vectors over the three streams (all vectors, the first BUBBLES again, the reset stream)."""
     diff = (good[0] != bad[0]).any(axis=1) | (good[1] != bad[1])
-    return int(diff.sum() + diff[:BUBBLES].sum()), int(np.flatnonzero(diff)[0])
+    return (int(diff.sum() + diff[:BUBBLES].sum() + diff[reset_checked(len(bits), latency)].sum()),
+            int(np.flatnonzero(diff)[0]))
 
 
 # ---------------------------------------------------------------------- hand-written core
@@ -67,7 +79,7 @@ def test_tiny_core_passes(tmp_path):
     res = run(write_tiny_core(tmp_path / "core"), "icarus", tmp_path, vectors=100)
     assert res.ok, verify.describe(res)
     assert res.composition == {"corner": 6, "dataset": 0, "random": 100}
-    assert res.vectors == 106 + BUBBLES and res.measured_latency == [2]
+    assert res.vectors == 106 + BUBBLES + len(reset_checked(106, 2)) and res.measured_latency == [2]
     assert res.vectors_per_second > 0 and res.waves is None
 
 
@@ -104,7 +116,8 @@ def test_argmax_tie_bug_is_caught(tmp_path):
 def test_wrong_declared_latency_is_caught(tmp_path):
     need("icarus")
     res = run(write_tiny_core(tmp_path / "core", latency=3), "icarus", tmp_path, vectors=20)
-    assert not res.ok and res.measured_latency == [2] and res.latency == 3
+    # (reset_mid_stream expects the wrong vectors to be lost, so it pairs some outputs off by one)
+    assert not res.ok and 2 in res.measured_latency and 3 not in res.measured_latency and res.latency == 3
 
 
 def test_missing_output_is_caught(tmp_path):
@@ -112,7 +125,7 @@ def test_missing_output_is_caught(tmp_path):
     bad_v = TINY_V.read_text().replace("else     out_valid <= v1;", "else     out_valid <= 1'b0;")
     res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), "icarus", tmp_path, vectors=10,
               waves_on_failure=False)
-    assert res.mismatches == res.vectors == 16 + min(16, BUBBLES)
+    assert res.mismatches == res.vectors == 16 + min(16, BUBBLES) + len(reset_checked(16, 2))
     assert res.first_mismatch["problem"].startswith("no output")
 
 
@@ -122,6 +135,42 @@ def test_extra_output_is_caught(tmp_path):
     res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), "icarus", tmp_path, vectors=10,
               waves_on_failure=False)
     assert not res.ok and any("no vector in flight" in e for e in res.protocol_errors)
+
+
+@pytest.mark.parametrize("stage", ["first", "both"])
+def test_valid_ignoring_rst_is_caught(tmp_path, simulator, stage):
+    """A valid pipeline that ignores rst passes the streams without a reset in the middle, and
+    fails reset_mid_stream: vectors in flight during the pulse come out."""
+    bad_v = TINY_V.read_text().replace("if (rst) v1 <= 1'b0;\n        else     v1 <= in_valid;",
+                                       "v1 <= in_valid;")
+    if stage == "both":  # out_valid keeps only the reset at power-up (an initial value)
+        bad_v = bad_v.replace("output reg        out_valid,", "output reg        out_valid = 1'b0,") \
+            .replace("if (rst) out_valid <= 1'b0;\n        else     out_valid <= v1;", "out_valid <= v1;") \
+            .replace("reg v1, n0, n1, i3_d;", "reg v1 = 1'b0, n0, n1, i3_d;")
+    assert bad_v.count("rst") == 1 + (stage == "first")  # the port (and out_valid's reset) left
+    res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), simulator, tmp_path, vectors=30,
+              waves_on_failure=False)
+    assert not res.ok
+    assert all(e.startswith("reset_mid_stream: ") for e in res.protocol_errors)
+    assert res.first_mismatch is None or res.first_mismatch["test"] == "reset_mid_stream"
+    assert res.protocol_errors or res.mismatches
+
+
+def test_emitted_valid_ignoring_rst_is_caught(tmp_path, emitted):
+    need("icarus")
+    _, out = emitted("every2", False)
+    core = tmp_path / "core"
+    core.mkdir()
+    for f in out.iterdir():
+        if f.is_file():
+            (core / f.name).write_bytes(f.read_bytes())
+    text = (core / "lgn_core.v").read_text()
+    assert text.count("if (rst)") == 1  # the valid pipeline's reset, the only one
+    (core / "lgn_core.v").write_text(text.replace("if (rst)", "if (1'b0)"))
+    res = run(core, "icarus", tmp_path, vectors=40, waves_on_failure=False)
+    assert not res.ok and res.measured_latency[:1] == [res.latency]
+    assert any(e.startswith("reset_mid_stream: ") for e in res.protocol_errors) or \
+        res.first_mismatch["test"] == "reset_mid_stream"
 
 
 def test_cli_verify_and_exit_codes(tmp_path, capsys):

@@ -10,7 +10,7 @@ vector's latency against ``metadata.json``.
 Configuration comes from the environment (``run_bench.py`` sets it):
 ``LGN2HW_CORE_DIR`` (metadata.json, netlist.npz), ``LGN2HW_VECTORS`` (vectors .npz),
 ``LGN2HW_RESULT_DIR`` (one JSON per test is written there), ``LGN2HW_BUBBLE_VECTORS``,
-``LGN2HW_BUBBLE_PROB``, ``LGN2HW_SEED``.
+``LGN2HW_BUBBLE_PROB``, ``LGN2HW_RESET_VECTORS``, ``LGN2HW_SEED``.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from lgn2hw.verify import load_vectors
 
 PERIOD_NS = 10
 RESET_CYCLES = 2
+RESET_PULSE = 3    # cycles of rst in the middle of reset_mid_stream
 DRAIN_MARGIN = 16  # cycles past the declared latency before missing outputs are reported
 
 
@@ -150,18 +151,21 @@ class InOrderChecker:
                           "sim_time_ns": None if edge is None else edge * PERIOD_NS}
 
 
-async def run_stream(dut, test: str, bubble_prob: float, limit: int | None = None) -> None:
-    model = LgnModel(os.environ["LGN2HW_CORE_DIR"])
+def load_stream(model: LgnModel, limit: int | None = None, length: int | None = None):
+    """(port bits, labels) of the first ``limit`` vectors, repeated up to ``length`` if given."""
     port_bits, labels = load_vectors(os.environ["LGN2HW_VECTORS"])
     if limit is not None:
         port_bits, labels = port_bits[:limit], labels[:limit]
+    if length is not None:
+        idx = np.resize(np.arange(len(labels)), length)
+        port_bits, labels = port_bits[idx], [labels[i] for i in idx]
     assert port_bits.shape[1] == model.in_width, \
         f"vectors are {port_bits.shape[1]} bits wide, in_data is {model.in_width}"
-    words = model.words(port_bits)
-    expected = model.predict(port_bits)
-    rng = np.random.default_rng(int(os.environ.get("LGN2HW_SEED", "0")))
-    checker = InOrderChecker(model, words, labels, expected, test, dut._log)
+    return port_bits, labels
 
+
+async def start_after_reset(dut, checker: InOrderChecker) -> None:
+    """Start the clock, hold rst for RESET_CYCLES and check that out_valid is low."""
     Clock(dut.clk, PERIOD_NS, unit="ns").start()
     dut.rst.value = 1
     dut.in_valid.value = 0
@@ -175,32 +179,98 @@ async def run_stream(dut, test: str, bubble_prob: float, limit: int | None = Non
     await RisingEdge(dut.clk)
     dut.rst.value = 0
 
-    monitor = ValidMonitor(dut.clk, dut.out_valid, {"out_class": dut.out_class, "out_sums": dut.out_sums},
-                           checker.on_output)
-    monitor.start()
-    driver = ValidDriver(dut.clk, dut.in_valid, dut.in_data, checker.issue)
-    t0 = time.perf_counter()
-    await driver.stream(words, bubble_prob, rng, (1 << model.in_width) - 1)
+
+async def finish_stream(dut, model: LgnModel, checker: InOrderChecker, monitor: ValidMonitor, test: str,
+                        t0: float, count: int) -> None:
+    """Drain the pipeline, write the test's JSON and assert it passed."""
     last = edge_index()
-    while checker.received < len(words) and edge_index() - last <= model.latency + DRAIN_MARGIN:
+    while checker.received < count and edge_index() - last <= model.latency + DRAIN_MARGIN:
         await RisingEdge(dut.clk)
     await ClockCycles(dut.clk, 2)  # a stray extra out_valid shows up here
     stream_s = time.perf_counter() - t0
     monitor.stop()
     checker.finish()
 
-    result = {"test": test, "vectors": len(words), "mismatches": checker.mismatches,
+    result = {"test": test, "vectors": count, "mismatches": checker.mismatches,
               "latencies": sorted(checker.latencies), "declared_latency": model.latency,
               "first_mismatch": checker.first, "errors": checker.errors[:20], "stream_seconds": stream_s}
     out = Path(os.environ["LGN2HW_RESULT_DIR"]) / f"{test}.json"
     atomic_write(out, lambda tmp: Path(tmp).write_text(json.dumps(result, indent=1)))
     dut._log.info("%s: %d vectors, %d mismatches, latency %s (declared %d), %.0f vectors/s", test,
-                  len(words), checker.mismatches, sorted(checker.latencies), model.latency,
-                  len(words) / stream_s if stream_s else 0.0)
+                  count, checker.mismatches, sorted(checker.latencies), model.latency,
+                  count / stream_s if stream_s else 0.0)
     assert not checker.errors, "; ".join(checker.errors[:3])
-    assert checker.mismatches == 0, f"{checker.mismatches} of {len(words)} vectors mismatched; first: {checker.first}"
+    assert checker.mismatches == 0, f"{checker.mismatches} of {count} vectors mismatched; first: {checker.first}"
     assert checker.latencies <= {model.latency}, \
         f"measured latency {sorted(checker.latencies)}, metadata.json declares {model.latency}"
+
+
+async def run_stream(dut, test: str, bubble_prob: float, limit: int | None = None) -> None:
+    model = LgnModel(os.environ["LGN2HW_CORE_DIR"])
+    port_bits, labels = load_stream(model, limit)
+    words = model.words(port_bits)
+    expected = model.predict(port_bits)
+    rng = np.random.default_rng(int(os.environ.get("LGN2HW_SEED", "0")))
+    checker = InOrderChecker(model, words, labels, expected, test, dut._log)
+    await start_after_reset(dut, checker)
+
+    monitor = ValidMonitor(dut.clk, dut.out_valid, {"out_class": dut.out_class, "out_sums": dut.out_sums},
+                           checker.on_output)
+    monitor.start()
+    driver = ValidDriver(dut.clk, dut.in_valid, dut.in_data, checker.issue)
+    t0 = time.perf_counter()
+    await driver.stream(words, bubble_prob, rng, (1 << model.in_width) - 1)
+    await finish_stream(dut, model, checker, monitor, test, t0, len(words))
+
+
+def reset_plan(latency: int, count: int) -> tuple[int, list[int]]:
+    """(vectors streamed before rst rises, indices of the vectors that must come out) for
+    ``count`` vectors streamed back to back, the vector at index ``before + k`` driven with
+    rst high for k < RESET_PULSE. rst clears the valid pipeline: vector j is captured at the
+    edge after it is driven and leaves ``latency`` edges later, so it is lost if a reset edge
+    falls in between, i.e. for before + 1 - latency <= j < before + RESET_PULSE."""
+    before = latency + 2  # the pipeline is full of vectors when rst rises
+    lost = range(max(0, before + 1 - latency), before + RESET_PULSE)
+    return before, [j for j in range(count) if j not in lost]
+
+
+async def run_reset(dut, test: str, count: int) -> None:
+    model = LgnModel(os.environ["LGN2HW_CORE_DIR"])
+    lat = model.latency
+    count = max(count, lat + 2 + RESET_PULSE + 8)  # vectors before, during and after the pulse
+    port_bits, labels = load_stream(model, length=count)
+    words = model.words(port_bits)
+    before, keep = reset_plan(lat, count)
+    expected = model.predict(port_bits[keep])
+    checker = InOrderChecker(model, [words[j] for j in keep], [labels[j] for j in keep], expected, test, dut._log)
+    if lat < 1:
+        checker.errors.append("latency 0: no valid pipeline for rst to clear")
+    await start_after_reset(dut, checker)
+    reset_edges = set()
+
+    def on_output(edge, sample, problem):
+        if edge in reset_edges:
+            checker.errors.append(f"edge {edge}: out_valid high right after a clock edge with rst high")
+        checker.on_output(edge, sample, problem)
+
+    monitor = ValidMonitor(dut.clk, dut.out_valid, {"out_class": dut.out_class, "out_sums": dut.out_sums},
+                           on_output)
+    monitor.start()
+    t0 = time.perf_counter()
+    kept = set(keep)
+    for j, word in enumerate(words):  # back to back; rst high while vectors before+0..PULSE-1 are driven
+        pulse = before <= j < before + RESET_PULSE
+        dut.rst.value = int(pulse)
+        dut.in_valid.value = 1
+        dut.in_data.value = word
+        if pulse:
+            reset_edges.add(edge_index() + 1)
+        if j in kept:
+            checker.issue(edge_index())
+        await RisingEdge(dut.clk)
+    dut.rst.value = 0
+    dut.in_valid.value = 0
+    await finish_stream(dut, model, checker, monitor, test, t0, len(keep))
 
 
 @cocotb.test()
@@ -214,3 +284,10 @@ async def stream_with_bubbles(dut):
     """The first vectors again with random idle cycles (in_valid low, garbage on in_data)."""
     await run_stream(dut, "stream_with_bubbles", float(os.environ.get("LGN2HW_BUBBLE_PROB", "0.3")),
                      int(os.environ.get("LGN2HW_BUBBLE_VECTORS", "256")))
+
+
+@cocotb.test()
+async def reset_mid_stream(dut):
+    """rst raised for a few cycles while the pipeline is full (in_valid stays high): the vectors
+    in flight are dropped, out_valid stays low, and the vectors after it come out exactly."""
+    await run_reset(dut, "reset_mid_stream", int(os.environ.get("LGN2HW_RESET_VECTORS", "48")))

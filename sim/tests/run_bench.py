@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cocotb_tools.runner import VerilatorControlFile, get_runner
 
-TESTS = ("stream_full_throughput", "stream_with_bubbles")
+TESTS = ("stream_full_throughput", "stream_with_bubbles", "reset_mid_stream")
 TIMESCALE = ("1ns", "1ps")  # Amaranth emits no `timescale; cocotb's 10 ns clock needs ps precision
 PORTS = ("clk", "rst", "in_valid", "in_data", "out_valid", "out_class", "out_sums")
 
