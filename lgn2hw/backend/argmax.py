@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from amaranth.hdl import Elaboratable, Module, Mux, Signal
 
+# adder levels one comparator level counts for in a cycle's budget (a carry-chain compare, then a select)
+COMPARATOR_LEVELS = 2
+
 
 def class_width(num_classes: int) -> int:
     return max(1, (num_classes - 1).bit_length())
@@ -13,38 +16,68 @@ def tree_levels(num_classes: int) -> int:
     return max(0, (num_classes - 1).bit_length())
 
 
+def register_levels(num_classes: int, budget: int, used: int = 0) -> tuple[int, ...]:
+    """Comparator levels (1-based) that start a new clock cycle: a register sits before each.
+
+    The cycle the tree starts in already holds ``used`` adder levels (the popcount's levels
+    after its last register); a level joins the current cycle while the cycle stays within
+    ``budget`` adder levels, a comparator level counting ``COMPARATOR_LEVELS``. A cycle takes
+    at least one level, so ``budget`` 1 still gives one comparator level per cycle. The last
+    level feeds the core's output register, so no register follows it. ``budget`` 0: none.
+    """
+    if budget <= 0:
+        return ()
+    starts = []
+    for level in range(1, tree_levels(num_classes) + 1):
+        if used and used + COMPARATOR_LEVELS > budget:
+            starts.append(level)
+            used = 0
+        used += COMPARATOR_LEVELS
+    return tuple(starts)
+
+
 class ArgmaxTree(Elaboratable):
-    """``sums`` (C lanes of ``sum_width`` bits) -> ``index`` of the largest, registered after
-    every ``every`` comparison levels (0: combinational). ``latency`` = registers on the path.
+    """``sums`` (C lanes of ``sum_width`` bits) -> ``index`` of the largest (combinational
+    output), with a register before each comparator level in ``breaks`` (see
+    ``register_levels``). ``latency`` = registers on the path.
     """
 
-    def __init__(self, num_classes: int, sum_width: int, every: int = 0):
-        self.num_classes, self.sum_width, self.every = num_classes, sum_width, every
+    def __init__(self, num_classes: int, sum_width: int, breaks: tuple[int, ...] = ()):
+        self.num_classes, self.sum_width, self.breaks = num_classes, sum_width, tuple(breaks)
+        if not set(self.breaks) <= set(range(1, tree_levels(num_classes) + 1)):
+            raise ValueError(f"argmax of {num_classes} classes: no comparator level among {self.breaks}")
         self.sums = Signal(num_classes * sum_width)
         self.index = Signal(class_width(num_classes))
-        levels = tree_levels(num_classes)
-        self.latency = levels // every if every else 0
+        self.latency = len(self.breaks)
 
     def elaborate(self, platform):
         m = Module()
         sw, cw = self.sum_width, class_width(self.num_classes)
-        lanes = [(self.sums[c * sw:(c + 1) * sw], c) for c in range(self.num_classes)]
+        lanes = [(self.sums[c * sw:(c + 1) * sw], c) for c in range(self.num_classes)]  # (value, index)
         level = 0
         while len(lanes) > 1:
             level += 1
-            reg = self.every and level % self.every == 0
+            if level in self.breaks:  # register the lanes this level reads
+                held = []
+                for j, (v, i) in enumerate(lanes):
+                    rv = Signal(sw, name=f"q{level}_v{j}", reset_less=True)
+                    m.d.sync += rv.eq(v)
+                    if not isinstance(i, int):  # a level-0 index is a constant: nothing to hold
+                        ri = Signal(cw, name=f"q{level}_i{j}", reset_less=True)
+                        m.d.sync += ri.eq(i)
+                        i = ri
+                    held.append((rv, i))
+                lanes = held
             nxt = []
             for j in range(0, len(lanes), 2):
                 pair = lanes[j:j + 2]
-                v, i = Signal(sw, name=f"v{level}_{j // 2}", reset_less=True), \
-                    Signal(cw, name=f"i{level}_{j // 2}", reset_less=True)
-                dom = m.d.sync if reg else m.d.comb
-                if len(pair) == 1:
-                    dom += [v.eq(pair[0][0]), i.eq(pair[0][1])]
-                else:
-                    (lv, li), (rv, ri) = pair
-                    right = rv > lv  # strictly greater: a tie keeps the lower (left) index
-                    dom += [v.eq(Mux(right, rv, lv)), i.eq(Mux(right, ri, li))]
+                if len(pair) == 1:  # odd lane out: passes to the next level unchanged
+                    nxt.append(pair[0])
+                    continue
+                (lv, li), (rv, ri) = pair
+                v, i = Signal(sw, name=f"v{level}_{j // 2}"), Signal(cw, name=f"i{level}_{j // 2}")
+                right = rv > lv  # strictly greater: a tie keeps the lower (left) index
+                m.d.comb += [v.eq(Mux(right, rv, lv)), i.eq(Mux(right, ri, li))]
                 nxt.append((v, i))
             lanes = nxt
         m.d.comb += self.index.eq(lanes[0][1])

@@ -21,7 +21,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..ir import Netlist
 from ..quantize import FixedFormat
-from .argmax import ArgmaxTree, class_width
+from .argmax import ArgmaxTree, class_width, register_levels
 from .encoder import comparisons
 from .fabric import AmaranthStage
 from .schedule import Schedule
@@ -35,7 +35,8 @@ class CoreSpec:
     in_width: int
     sum_width: int
     popcount_latency: int
-    adder_stages: int
+    adder_stages: int               # adder levels per clock cycle (a comparator level counts two); 0: none
+    popcount_tail: int = 0          # adder levels the popcount leaves in the cycle the argmax starts in
     fabric: str = "text"            # "text": the generated {top}_fabric module; "amaranth": built here
     encoder: FixedFormat | None = None  # on-chip encoder input format (adds one register)
     fuse_popcount: bool = False     # no register between the last gate stage and the popcount
@@ -51,8 +52,10 @@ class CoreSpec:
 class LgnCore(wiring.Component):
     def __init__(self, nl: Netlist, sched: Schedule, spec: CoreSpec):
         self.nl, self.sched, self.spec = nl, sched, spec
-        # a comparator level (carry-chain compare, then a select) counts as two adder levels
-        self.argmax = ArgmaxTree(nl.num_classes, spec.sum_width, -(-spec.adder_stages // 2))
+        # one sequence of register boundaries: the argmax's first levels share a cycle with the
+        # popcount's last ones, within the same budget of adder levels per cycle
+        self.argmax = ArgmaxTree(nl.num_classes, spec.sum_width,
+                                 register_levels(nl.num_classes, spec.adder_stages, spec.popcount_tail))
         fabric_latency = sched.fabric_latency - int(spec.fuse_popcount and sched.registered)
         self.latency = (1 + spec.encoder_latency + fabric_latency + spec.popcount_latency
                         + self.argmax.latency + 1)

@@ -17,9 +17,9 @@ from ..errors import LgnError
 from ..ir import Netlist
 from .argmax import class_width
 from .core import CoreSpec, LgnCore
-from .fabric import fabric_verilog
+from .fabric import fabric_verilog, popcount_inputs
 from .options import EmitOptions
-from .popcount import popcount_verilog, sum_width
+from .popcount import TREES, CarryPlan, popcount_verilog, sum_width
 from .schedule import schedule
 
 # Amaranth numbers the bits of a cell (the top's inputs are one) with 16 bits; 65,500 is checked to convert.
@@ -36,6 +36,35 @@ class EmitResult:
     @property
     def latency(self) -> int:
         return self.metadata["latency"]
+
+
+def popcount_groups(nl: Netlist, fabric: str) -> list[list[str]]:
+    """The bit names each class's popcount adds, as the data path builds them: the text
+    fabric's (``popcount_inputs``), or the Amaranth fabric's one module with a port per bit."""
+    if fabric != "text":
+        return [[f"x[{i}]" for i in range(nl.group_size)]]
+    return popcount_inputs(nl)
+
+
+def popcount_levels(groups: list[list[str]], style: str) -> tuple[int, int]:
+    """(adder levels the popcount pipelines, as ``popcount_lines`` counts them; 1 where a
+    ``carry`` group then adds its leftover constant ones after the root, else 0), of the
+    deepest group."""
+    if style in TREES:  # one tree shape for every group; the final adder counts as a level
+        return len(TREES[style](len(groups[0])).rounds) + 1, 0
+    plans = [CarryPlan.of(g) for g in groups]
+    return max(p.depth for p in plans), int(any(p.extra for p in plans))
+
+
+def popcount_registers(levels: int, every: int, first: int) -> tuple[int, int]:
+    """(registers, levels after the last one) of a popcount of ``levels`` adder levels with a
+    register after levels ``first``, ``first + every``, ... (``first`` 0: ``every``, ...).
+    Without a register, the cycle the sum comes out in also holds the ``every - first`` levels
+    before the popcount (the fused gate stage's share)."""
+    if not every:
+        return 0, 0
+    before = (every - first) % every
+    return (levels + before) // every, (levels + before) % every
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -83,12 +112,22 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
         verilog[f"{top}_popcount.v"], pop_latency = popcount_verilog(
             nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount, first)
     seconds["fabric"] = time.perf_counter() - t0
+    # the argmax's first levels share the popcount's last cycle (one budget of adder levels)
+    m = opts.adder_stages
+    if opts.popcount == "behavioural":
+        tail = m  # one unpipelined adder: its cycle is full
+    else:
+        levels, extra = popcount_levels(popcount_groups(nl, opts.fabric), opts.popcount)
+        regs, tail = popcount_registers(levels, m, first)
+        tail += extra if m else 0
+        if regs != pop_latency:
+            raise AssertionError(f"popcount: {pop_latency} register levels emitted, {regs} expected")
     t1 = time.perf_counter()
     if in_width > MAX_INPUT_BITS:  # Amaranth numbers a module's port bits with 16 bits
         raise LgnError(f"in_data would be {in_width} bits wide; the Amaranth core takes at most "
                        f"{MAX_INPUT_BITS} (fewer thermometer bits, or --onchip-encoder, narrow the port)")
     spec = CoreSpec(top=top, in_width=in_width, sum_width=sw, popcount_latency=pop_latency,
-                    adder_stages=opts.adder_stages, fabric=opts.fabric,
+                    adder_stages=opts.adder_stages, popcount_tail=tail, fabric=opts.fabric,
                     encoder=fmt, fuse_popcount=opts.fuse_popcount)
     core = LgnCore(nl, sched, spec)
     say("elaborating the Amaranth core")

@@ -41,8 +41,8 @@ _RTL_OPTIONS = [
     click.option("--pipeline-every", type=click.IntRange(min=0), default=1, show_default=True,
                  help="Register stage every K logic levels (0: combinational core, registered at the ports)."),
     click.option("--adder-stages", type=click.IntRange(min=0), default=2, show_default=True,
-                 help="Register the popcount tree every M adder levels and the argmax tree every M/2 "
-                      "comparator levels, rounded up (0: combinational)."),
+                 help="At most M adder levels per clock cycle from the popcount tree through the argmax "
+                      "tree, a comparator level counting two (0: combinational)."),
     click.option("--popcount", type=click.Choice(POPCOUNT_STYLES), default=EmitOptions.popcount, show_default=True,
                  help="GroupSum adder: carry-chain adder tree (carry), LUT compressor tree (wallace, dadda), "
                       "or one behavioural '+' (behavioural)."),

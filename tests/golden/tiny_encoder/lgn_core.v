@@ -1,6 +1,6 @@
 module lgn_core(in_data, clk, rst, out_valid, out_class, out_sums, in_valid);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
-  reg [5:0] \$1 ;
+  reg [4:0] \$1 ;
   (* init = 1'h0 *)
   wire class_reg;
   input clk;
@@ -20,22 +20,17 @@ module lgn_core(in_data, clk, rst, out_valid, out_class, out_sums, in_valid);
   wire rst;
   wire [3:0] sums;
   wire [3:0] \sums$8 ;
-  reg [3:0] sums_d1 = 4'h0;
   (* init = 4'h0 *)
   wire [3:0] sums_reg;
-  reg [5:0] valid = 6'h00;
-  always @(posedge clk)
-    sums_d1 <= sums;
+  reg [4:0] valid = 5'h00;
   always @(posedge clk)
     out_class <= index;
   always @(posedge clk)
-    out_sums <= sums_d1;
+    out_sums <= sums;
   always @(posedge clk)
     valid <= \$1 ;
   \lgn_core.argmax  argmax (
-    .clk(clk),
     .i1_0(index),
-    .rst(rst),
     .sums(sums)
   );
   lgn_core_fabric fabric (
@@ -45,40 +40,29 @@ module lgn_core(in_data, clk, rst, out_valid, out_class, out_sums, in_valid);
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1  = { valid[4:0], in_valid };
+    \$1  = { valid[3:0], in_valid };
     if (rst) begin
-      \$1  = 6'h00;
+      \$1  = 5'h00;
     end
   end
   assign \sums$8  = sums;
   assign class_reg = out_class;
   assign sums_reg = out_sums;
-  assign out_valid = valid[5];
+  assign out_valid = valid[4];
 endmodule
 
-module \lgn_core.argmax (rst, sums, i1_0, clk);
+module \lgn_core.argmax (i1_0, sums);
   wire \$1 ;
-  wire [1:0] \$2 ;
-  wire \$3 ;
-  wire \$4 ;
-  input clk;
-  wire clk;
+  wire \$2 ;
   output i1_0;
-  reg i1_0 = 1'h0;
-  (* init = 1'h0 *)
+  wire i1_0;
   wire index;
-  input rst;
-  wire rst;
   input [3:0] sums;
   wire [3:0] sums;
-  reg [1:0] v1_0 = 2'h0;
-  always @(posedge clk)
-    i1_0 <= \$4 ;
+  wire [1:0] v1_0;
   assign \$1  = sums[3:2] > sums[1:0];
-  assign \$2  = \$1  ? sums[3:2] : sums[1:0];
-  assign \$3  = sums[3:2] > sums[1:0];
-  assign \$4  = \$3  ? 1'h1 : 1'h0;
-  always @(posedge clk)
-    v1_0 <= \$2 ;
+  assign v1_0 = \$1  ? sums[3:2] : sums[1:0];
+  assign \$2  = sums[3:2] > sums[1:0];
+  assign i1_0 = \$2  ? 1'h1 : 1'h0;
   assign index = i1_0;
 endmodule
