@@ -101,6 +101,7 @@ class InOrderChecker:
         self.latencies: set[int] = set()
         self.first: dict | None = None
         self.errors: list[str] = []  # protocol errors (X on out_valid, extra outputs)
+        self.index_map = None        # output i -> index in the vectors file, when a stream reorders them
 
     def issue(self, edge: int) -> None:
         self.issued.append(edge)
@@ -144,7 +145,8 @@ class InOrderChecker:
                            i, self.labels[i], problem, int(self.exp.classes[i]),
                            [int(v) for v in self.exp.sums[i]], cls, sums)
         if self.first is None:
-            self.first = {"test": self.test, "index": i, "label": self.labels[i], "problem": problem,
+            index = int(self.index_map[i]) if self.index_map is not None else i
+            self.first = {"test": self.test, "index": index, "label": self.labels[i], "problem": problem,
                           "in_data": f"{self.words[i]:x}", "expected_class": int(self.exp.classes[i]),
                           "expected_sums": [int(v) for v in self.exp.sums[i]], "actual_class": cls,
                           "actual_sums": sums, "edge": edge,
@@ -152,16 +154,15 @@ class InOrderChecker:
 
 
 def load_stream(model: LgnModel, limit: int | None = None, length: int | None = None):
-    """(port bits, labels) of the first ``limit`` vectors, repeated up to ``length`` if given."""
+    """(port bits, labels, index of each in the vectors file) of the first ``limit`` vectors,
+    repeated up to ``length`` if given."""
     port_bits, labels = load_vectors(os.environ["LGN2HW_VECTORS"])
-    if limit is not None:
-        port_bits, labels = port_bits[:limit], labels[:limit]
-    if length is not None:
-        idx = np.resize(np.arange(len(labels)), length)
-        port_bits, labels = port_bits[idx], [labels[i] for i in idx]
+    n = len(labels) if limit is None else min(limit, len(labels))
+    idx = np.resize(np.arange(n), n if length is None else length)
+    port_bits, labels = port_bits[idx], [labels[i] for i in idx]
     assert port_bits.shape[1] == model.in_width, \
         f"vectors are {port_bits.shape[1]} bits wide, in_data is {model.in_width}"
-    return port_bits, labels
+    return port_bits, labels, idx
 
 
 async def start_after_reset(dut, checker: InOrderChecker) -> None:
@@ -207,7 +208,7 @@ async def finish_stream(dut, model: LgnModel, checker: InOrderChecker, monitor: 
 
 async def run_stream(dut, test: str, bubble_prob: float, limit: int | None = None) -> None:
     model = LgnModel(os.environ["LGN2HW_CORE_DIR"])
-    port_bits, labels = load_stream(model, limit)
+    port_bits, labels, _ = load_stream(model, limit)
     words = model.words(port_bits)
     expected = model.predict(port_bits)
     rng = np.random.default_rng(int(os.environ.get("LGN2HW_SEED", "0")))
@@ -238,11 +239,12 @@ async def run_reset(dut, test: str, count: int) -> None:
     model = LgnModel(os.environ["LGN2HW_CORE_DIR"])
     lat = model.latency
     count = max(count, lat + 2 + RESET_PULSE + 8)  # vectors before, during and after the pulse
-    port_bits, labels = load_stream(model, length=count)
+    port_bits, labels, source = load_stream(model, length=count)
     words = model.words(port_bits)
     before, keep = reset_plan(lat, count)
     expected = model.predict(port_bits[keep])
     checker = InOrderChecker(model, [words[j] for j in keep], [labels[j] for j in keep], expected, test, dut._log)
+    checker.index_map = source[keep]
     if lat < 1:
         checker.errors.append("latency 0: no valid pipeline for rst to clear")
     await start_after_reset(dut, checker)
