@@ -1,19 +1,22 @@
 # SPDX-License-Identifier: MIT
 """``sat-sweep``: SAT sweeping (functional reduction), after mockturtle's ``functional_reduction``.
 
-1. Simulate the netlist bit-parallel on random patterns (pattern 0 is all zeros) plus up to
-   ``data-patterns`` dataset samples. A signal's signature is its value on every pattern,
-   complemented when it is 1 on pattern 0, so a signal and its complement share a signature
-   and the constant signals 0 and 1 have the all-zero one. Signals with equal signatures
-   form candidate classes; the representative of a class is its lowest signal id (lowest
-   level), so merging never deepens the netlist.
+1. Simulate the netlist bit-parallel on random patterns (pattern 0 is all zeros), in rounds
+   of 2048 until a round splits no class (at most ``sim-words`` x 64 patterns), plus up to
+   ``data-patterns`` dataset samples. A signal's signature is a hash of its values on every
+   pattern, complemented when it is 1 on pattern 0, so a signal and its complement share a
+   signature and the constant signals 0 and 1 have the all-zero one. Signals with equal
+   signatures form candidate classes; the representative of a class is its lowest signal id
+   (lowest level), so merging never deepens the netlist.
 2. Level by level, each node whose class has an earlier member is a candidate pair
-   (node, representative, phase). The cones of the candidates are encoded in one
+   (node, representative, phase). The cones of the candidates are encoded in an
    incremental z3 context with every fan-in replaced by its proven representative, so
-   proven equivalences make later cones small. A batch of pairs is one SAT call ("can any
-   pair differ?"): UNSAT proves the whole batch; SAT gives a counterexample that is
-   simulated (with 63 neighbours) to refine every class, and the candidates are re-formed;
-   UNKNOWN (conflict limit) splits the batch, and a single unknown pair never merges.
+   proven equivalences make later cones small; the context is replaced once it holds a few
+   thousand variables, so a call never pays for the cones of old calls. A batch of pairs
+   is one SAT call ("can any pair differ?"): UNSAT proves the whole batch; SAT gives a
+   counterexample (read on the inputs of one pair that differs in it) that is simulated
+   (with 63 neighbours) to refine every class, and the candidates are re-formed; UNKNOWN
+   (conflict limit) splits the batch, and a single unknown pair never merges.
 3. Proven pairs merge into the representative (complements through an inversion absorbed
    by consumers, constants into signal 0/1), and the netlist is rebuilt once.
 
@@ -33,17 +36,21 @@ from . import Pass, PassData
 from ._rewrite import Rules, clear_unused, rewrite, sort_fanins, substitute
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_WEIGHTS = np.random.default_rng(0x5EED).integers(0, 1 << 62, size=64, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_ROUND_WORDS = 32        # random simulation goes on while a round of this many words splits a class
+_SIM_BYTES = 64 << 20    # bound on the simulated values held at once
+_SOLVER_VARS = 4096      # a solver holding more variables is replaced (see _Sweeper._new_solver)
 
 
 @dataclass(frozen=True)
 class SatSweep(Pass):
     """Options: ``conflict-limit`` (z3 conflicts per candidate pair; a batched call gets the
-    sum), ``sim-words`` (random patterns / 64), ``batch`` (pairs per SAT call),
+    sum), ``sim-words`` (at most this many x 64 random patterns), ``batch`` (pairs per SAT call),
     ``data-patterns`` (dataset samples added to the patterns), ``seed``."""
 
     name = "sat-sweep"
     conflict_limit: int = 2000
-    sim_words: int = 32
+    sim_words: int = 1024
     batch: int = 256
     data_patterns: int = 4096
     seed: int = 0
@@ -53,11 +60,11 @@ class SatSweep(Pass):
 
 
 def _mix_words(h: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """Fold packed words [S, W] into running 64-bit hashes [S]."""
-    for w in range(words.shape[1]):
-        h = (h ^ words[:, w]) * _MIX
-        h ^= h >> np.uint64(32)
-    return h
+    """Fold packed words [S, W] into running 64-bit hashes [S]: the words weighted by odd
+    constants and summed (one integer matmul, wrapping), then one mixing step. Signatures
+    that differ collide only by chance: a false candidate that SAT refutes, never a merge."""
+    h = (h ^ (words @ _WEIGHTS[: words.shape[1]])) * _MIX
+    return h ^ (h >> np.uint64(32))
 
 
 def _class_min(h: np.ndarray) -> np.ndarray:
@@ -89,7 +96,15 @@ class _Sweeper:
         self.plan = sim.SimPlan(nl)
         readers = np.bincount(nl.fanin.reshape(-1), minlength=s)
         self.output_only = (readers == 0) & np.isin(np.arange(s), nl.outputs)
-        self.ctx = SatContext(opts.conflict_limit)
+        self._new_solver()
+
+    def _new_solver(self) -> None:
+        """A fresh solver: CDCL decides every variable its solver holds, so the cones of earlier
+        calls would slow every later one (most of the time on big nets). Replaced once it holds
+        ``_SOLVER_VARS`` variables; later cones are encoded again as needed."""
+        self.ctx = SatContext(self.o.conflict_limit)
+        self.encoded[:] = False
+        self.encoded[:2] = True
 
     # ------------------------------------------------------------------ simulation
     def _simulate(self, packed: np.ndarray) -> np.ndarray:
@@ -99,22 +114,52 @@ class _Sweeper:
         self.stats["patterns"] += 64 * packed.shape[1]
         return vals
 
-    def _initial_signatures(self) -> None:
-        nl = self.nl
-        words = max(1, self.o.sim_words)
-        packed = self.rng.integers(0, 1 << 63, size=(nl.num_inputs, words), dtype=np.uint64, endpoint=True)
-        packed[:, 0] &= ~np.uint64(1)  # pattern 0: all inputs zero -> defines each signal's phase
-        if self.data is not None and self.o.data_patterns > 0 and self.data.bits.shape[0]:
-            packed = np.concatenate([packed, sim.pack_bits(self.data.bits[: self.o.data_patterns])], axis=1)
-        vals = self._simulate(packed)
+    def _random_words(self, words: int) -> np.ndarray:
+        n = self.nl.num_inputs * words
+        return np.frombuffer(self.rng.bytes(8 * n), np.uint64).reshape(self.nl.num_inputs, words).copy()
+
+    def _fold(self, vals: np.ndarray) -> None:
+        """Fold simulated values [S, W] into the signatures (phase-normalized) and re-class."""
         t0 = time.perf_counter()
-        self.phase = (vals[:, 0] & np.uint64(1)).astype(bool)
-        self.h = _mix_words(np.zeros(nl.num_signals, np.uint64), self._normalize(vals))
+        self.h = _mix_words(self.h, vals ^ self.flip[:, None])
         self.cmin = _class_min(self.h)
         self.stats["sim_seconds"] += time.perf_counter() - t0
 
-    def _normalize(self, vals: np.ndarray) -> np.ndarray:
-        return np.where(self.phase[:, None], ~vals, vals)
+    def _candidates(self) -> int:
+        return int((self.cmin[self.base:] < np.arange(self.base, self.nl.num_signals)).sum())
+
+    def _initial_signatures(self) -> None:
+        """Random rounds until one splits no class (at most ``sim-words`` words), plus data.
+
+        Most false candidates differ on a small fraction of inputs; each that survives costs a
+        SAT call whose counterexample splits one or two pairs, so simulating until the classes
+        stop splitting is far cheaper. Rounds are simulated in chunks that bound the memory
+        (values of every signal, [S, W])."""
+        nl = self.nl
+        chunk = int(np.clip(_SIM_BYTES // (8 * nl.num_signals), 1, _ROUND_WORDS))
+        total = max(1, self.o.sim_words)
+        packed = self._random_words(min(chunk, total))
+        packed[:, 0] &= ~np.uint64(1)  # pattern 0: all inputs zero -> defines each signal's phase
+        vals = self._simulate(packed)
+        self.phase = (vals[:, 0] & np.uint64(1)).astype(bool)
+        self.flip = np.where(self.phase, ~np.uint64(0), np.uint64(0))
+        self.h = np.zeros(nl.num_signals, np.uint64)
+        self._fold(vals)
+        done = packed.shape[1]
+        if self.data is not None and self.o.data_patterns > 0 and self.data.bits.shape[0]:
+            data = sim.pack_bits(self.data.bits[: self.o.data_patterns])
+            for lo in range(0, data.shape[1], chunk):
+                self._fold(self._simulate(data[:, lo:lo + chunk]))
+        left = self._candidates()
+        while done < total and left:
+            before, end = left, min(total, done + _ROUND_WORDS)
+            while done < end:
+                w = min(chunk, end - done)
+                self._fold(self._simulate(self._random_words(w)))
+                done += w
+            left = self._candidates()
+            if left == before:
+                break
 
     def _refine(self, cex: np.ndarray, support: np.ndarray) -> None:
         """Simulate the counterexample and 63 neighbours (one or two support bits flipped)."""
@@ -123,11 +168,7 @@ class _Sweeper:
             for _ in range(2):
                 flip = self.rng.choice(support, size=63)
                 lanes[np.arange(1, 64), flip] ^= 1
-        vals = self._simulate(sim.pack_bits(lanes))
-        t0 = time.perf_counter()
-        self.h = _mix_words(self.h, self._normalize(vals))
-        self.cmin = _class_min(self.h)
-        self.stats["sim_seconds"] += time.perf_counter() - t0
+        self._fold(self._simulate(sim.pack_bits(lanes)))
         self.stats["counterexamples"] += 1
 
     # ------------------------------------------------------------------ SAT
@@ -163,6 +204,8 @@ class _Sweeper:
     def _prove(self, pairs: np.ndarray) -> tuple[str, np.ndarray | None, np.ndarray | None]:
         """One SAT call on pairs [P, 3] (node, rep, phase); on DIFFERENT also (cex, support)."""
         t0 = time.perf_counter()
+        if len(self.ctx.declared) > _SOLVER_VARS:
+            self._new_solver()
         todo, support = self._cone(pairs[:, :2].reshape(-1))
         self._encode(todo)
         self.ctx.set_conflict_limit(self.o.conflict_limit * len(pairs))
@@ -170,6 +213,12 @@ class _Sweeper:
         self.stats["sat_calls"] += 1
         cex = None
         if status == DIFFERENT:
+            # reading the model is one z3 call per variable: read only the inputs of one pair
+            # that differs in it (the rest stay random; they cannot undo that pair's difference)
+            v = self.ctx.values([self._name(int(s)) for s in pairs[:, :2].reshape(-1)]).reshape(-1, 2)
+            hit = np.flatnonzero((v[:, 0] ^ v[:, 1]) != pairs[:, 2])
+            if hit.size:
+                support = self._cone(pairs[hit[0], :2])[1]
             cex = self.rng.integers(0, 2, size=self.nl.num_inputs, dtype=np.uint8)
             cex[support - 2] = self.ctx.values([self._name(int(s)) for s in support])
         self.stats["sat_seconds"] += time.perf_counter() - t0
