@@ -79,11 +79,14 @@ def yosys_figures(core_dir: Path, work: Path, pnr: bool, timeout: float) -> dict
     return out
 
 
-def counted_bits(nl) -> tuple[int, int]:
-    """(variable bits the GroupSums count, bits left after counting: the sum widths)."""
-    from lgn2hw.backend.popcount import sum_width
+def counted_bits(nl) -> tuple[int, int, int]:
+    """(variable output bits, bits the carry popcounts add after the GroupSum rewrites — copies
+    by weight, complement pairs as one —, bits left after counting: the sum widths)."""
+    from lgn2hw.backend.fabric import popcount_inputs
+    from lgn2hw.backend.popcount import CarryPlan, sum_width
     groups = nl.outputs.reshape(nl.num_classes, -1)
-    return int((groups >= 2).sum()), nl.num_classes * sum_width(nl.group_size)
+    rewritten = sum(len(CarryPlan.of(g).names) for g in popcount_inputs(nl))
+    return int((groups >= 2).sum()), rewritten, nl.num_classes * sum_width(nl.group_size)
 
 
 def fabric_luts(nl, tmp: Path, timeout: float) -> int | None:
@@ -120,10 +123,11 @@ def bench_luts(tmp: Path, configs: list[tuple[int, int]], fmax: bool, timeout: f
     # A floor for any exact design built from LUT4s and carry chains: the fabric's LUTs plus one
     # logic cell per bit the GroupSums remove (a carry-chain adder cell, the cheapest known
     # counter on iCE40, removes one bit; a LUT full adder removes half a bit per LUT).
-    bits, left = counted_bits(nl)
+    raw, bits, left = counted_bits(nl)
     fab = fabric_luts(nl, tmp, timeout)
-    print(f"gate fabric alone: {fab} LUT4; GroupSums count {bits} variable bits into {left}: "
-          f"estimated floor {fab} + {bits - left} = {(fab or 0) + bits - left} LUT4", flush=True)
+    print(f"gate fabric alone: {fab} LUT4; GroupSums count {raw} variable output bits, {bits} after the "
+          f"rewrites, into {left}: estimated floor {fab} + {bits - left} = {(fab or 0) + bits - left} LUT4",
+          flush=True)
     base = None
     if naive:
         write_baseline_core(nl, tmp / "naive")
@@ -167,7 +171,8 @@ def main() -> int:
     ap.add_argument("--passes", action="store_true", help="apply the default exact passes to the net first")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive behavioural baseline")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per tool run")
-    ap.add_argument("--model", help="a checkpoint or netlist to measure instead of the random 3 x 1,500 net")
+    ap.add_argument("--model", help="a checkpoint or netlist to measure instead of the random 3 x 1,500 net "
+                                    "(e.g. a trained one: examples/make_example.sh shows how to train)")
     args = ap.parse_args()
     from lgn2hw.backend.options import EmitOptions
     parts = set(args.only.split(","))
