@@ -111,6 +111,53 @@ def test_sat_sweep_unknown_never_merges():
     assert np.array_equal(outputs_table(out), outputs_table(nl))
 
 
+def test_sat_sweep_batch_with_false_pairs_merges_only_the_true_ones():
+    # 16-input AND tree: c0, c1 are 1 on 1/256 of inputs, so on 64 patterns every level-4
+    # gate looks constant. True pairs: NOR(c0,c1) = ~OR(c0,c1), XNOR(c0,c1) = ~XOR(c0,c1);
+    # AND(c0,c1) vs 0 and XOR vs OR differ only where all 16 inputs are 1: one batch holds
+    # true and false pairs, SAT must refute the false ones and still prove the true ones.
+    n_in = 16
+    nodes = [(AND, (2 + 2 * j, 3 + 2 * j)) for j in range(8)]                   # a0..a7: 18..25
+    nodes += [(AND, (18 + 2 * j, 19 + 2 * j)) for j in range(4)]                # b0..b3: 26..29
+    nodes += [(AND, (26, 27)), (AND, (28, 29))]                                 # c0, c1: 30, 31
+    nodes += [(AND, (30, 31)), (OR, (30, 31)), (NOR, (30, 31)), (XOR, (30, 31)), (XNOR, (30, 31))]
+    nodes += [(AND, (34, 2)), (AND, (36, 3))]  # the complements are read only by these
+    nl = make(n_in, nodes, [30, 31, 32, 33, 35, 37, 38])
+    out, reps = run_pipeline(nl, "sat-sweep{sim-words=1}")
+    c = reps[0].counters
+    assert c["merges"] == 2 and c["constants"] == 0 and c["unknowns"] == 0
+    assert c["counterexamples"] >= 1
+    assert out.num_nodes == nl.num_nodes - 2
+    assert check_equivalence(nl, out).equal
+
+
+def test_sat_sweep_replacing_the_solver_keeps_every_merge(monkeypatch):
+    # a solver is replaced once it holds _SOLVER_VARS variables; replacing it before every
+    # call (cones encoded again: later pairs share earlier cones) must prove the same merges
+    from lgn2hw.generate import plant_redundancy, random_layered
+    from lgn2hw.passes import sat_sweep
+    nl = plant_redundancy(random_layered(32, [300, 300, 300, 100], 4, seed=5), 0.3, seed=6)
+    nl, _ = run_pipeline(nl, "const-fold,wire-collapse,strash")
+    one, reps_one = run_pipeline(nl, "sat-sweep{batch=1}")
+    monkeypatch.setattr(sat_sweep, "_SOLVER_VARS", 4)
+    many, reps_many = run_pipeline(nl, "sat-sweep{batch=1}")
+    assert reps_one[0].counters["merges"] > 10
+    assert reps_many[0].counters["merges"] == reps_one[0].counters["merges"]
+    assert many.fingerprint() == one.fingerprint()
+    assert check_equivalence(nl, many).equal
+
+
+def test_sat_sweep_simulates_until_the_classes_stop_splitting():
+    from lgn2hw.generate import random_layered
+    nl = random_layered(12, [40, 40, 20], 2, seed=7)
+    _, reps = run_pipeline(nl, "sat-sweep{sim-words=1024}")
+    c = reps[0].counters
+    # a round of 2048 patterns that splits nothing ends the random simulation early
+    assert 2048 <= c["patterns"] < 1024 * 64
+    _, reps = run_pipeline(nl, "sat-sweep{sim-words=2}")
+    assert reps[0].counters["patterns"] - 64 * reps[0].counters["counterexamples"] <= 2 * 64
+
+
 def test_lut_netlist_passes():
     from lgn2hw.generate import random_layered
     nl = random_layered(8, [30, 30, 10], 2, arity=4, op_mix="uniform", seed=3)
