@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from .. import ops, sim
-from ..equiv import DIFFERENT, EQUAL, SatContext
+from ..equiv import DIFFERENT, EQUAL, SatContext, clause_template
 from ..ir import Netlist
 from . import Pass, PassData
 from ._rewrite import Rules, clear_unused, rewrite, sort_fanins, substitute
@@ -65,6 +66,16 @@ def _mix_words(h: np.ndarray, words: np.ndarray) -> np.ndarray:
     that differ collide only by chance: a false candidate that SAT refutes, never a merge."""
     h = (h ^ (words @ _WEIGHTS[: words.shape[1]])) * _MIX
     return h ^ (h >> np.uint64(32))
+
+
+@lru_cache(maxsize=None)
+def _node_format(table: int, k: int) -> str:
+    """SMT-LIB clauses of ``y = table(x_0..x_k-1)`` (``equiv.clause_template``) as a
+    ``str.format`` template over signal ids: fields 0..k-1 the fan-ins, field k the node."""
+    def lit(slot: int, pol: int) -> str:
+        v = "v{%d}" % (k if slot < 0 else slot)
+        return v if pol else f"(not {v})"
+    return "".join(f"(assert (or {' '.join(lit(s, p) for s, p in c)}))" for c in clause_template(table, k))
 
 
 def _class_min(h: np.ndarray) -> np.ndarray:
@@ -195,10 +206,13 @@ class _Sweeper:
     def _encode(self, nodes: np.ndarray) -> None:
         if nodes.size == 0:
             return
-        b = self.base
-        names = [self._name(int(s)) for s in nodes]
-        fanins = [[self._name(int(f)) for f in row] for row in self.sub_f[nodes - b]]
-        self.ctx.encode(names, fanins, self.sub_t[nodes - b], self.k)
+        b, k = self.base, self.k
+        fanin = self.sub_f[nodes - b]
+        # one str.format per node (SatContext.encode builds every literal in Python)
+        text = "".join(_node_format(t, k).format(*f, y)
+                       for t, f, y in zip(self.sub_t[nodes - b].tolist(), fanin.tolist(), nodes.tolist()))
+        used = np.unique(np.concatenate([nodes, fanin.reshape(-1)]))
+        self.ctx.add(text, [self._name(s) for s in used.tolist()])
         self.encoded[nodes] = True
 
     def _prove(self, pairs: np.ndarray) -> tuple[str, np.ndarray | None, np.ndarray | None]:
