@@ -132,8 +132,9 @@ def test_sat_sweep_batch_with_false_pairs_merges_only_the_true_ones():
 
 
 def test_sat_sweep_replacing_the_solver_keeps_every_merge(monkeypatch):
-    # a solver is replaced once it holds _SOLVER_VARS variables; replacing it before every
-    # call (cones encoded again: later pairs share earlier cones) must prove the same merges
+    # a solver is replaced once it holds more than _SOLVER_VARS variables (and twice the cone
+    # of the call at hand); replacing it before nearly every call (cones encoded again: later
+    # pairs share earlier cones) must prove the same merges
     from lgn2hw.generate import plant_redundancy, random_layered
     from lgn2hw.passes import sat_sweep
     nl = plant_redundancy(random_layered(32, [300, 300, 300, 100], 4, seed=5), 0.3, seed=6)

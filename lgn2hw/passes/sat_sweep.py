@@ -111,8 +111,9 @@ class _Sweeper:
 
     def _new_solver(self) -> None:
         """A fresh solver: CDCL decides every variable its solver holds, so the cones of earlier
-        calls would slow every later one (most of the time on big nets). Replaced once it holds
-        ``_SOLVER_VARS`` variables; later cones are encoded again as needed."""
+        calls would slow every later one (most of the time on big nets). A call replaces it
+        when it holds more than ``_SOLVER_VARS`` variables and more than twice the call's cone
+        (a cone as big as the solver is cheaper to keep than to encode again)."""
         self.ctx = SatContext(self.o.conflict_limit)
         self.encoded[:] = False
         self.encoded[:2] = True
@@ -187,21 +188,18 @@ class _Sweeper:
         return f"v{s}"
 
     def _cone(self, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(nodes to encode, primary inputs) of the transitive fan-in of ``roots`` (through merges)."""
+        """(nodes, primary inputs) of the transitive fan-in of ``roots`` (through merges)."""
         base = self.base
         seen = np.zeros(self.nl.num_signals, bool)
         inputs = np.zeros(self.nl.num_signals, bool)
         frontier = np.unique(roots)
-        todo = []
         while frontier.size:
             inputs[frontier[(frontier >= 2) & (frontier < base)]] = True
             nodes = frontier[(frontier >= base) & ~seen[frontier]]
             seen[nodes] = True
-            todo.append(nodes[~self.encoded[nodes]])
             nxt = self.sub_f[nodes - base].reshape(-1)
             frontier = np.unique(nxt[~seen[nxt]])
-        todo_all = np.unique(np.concatenate(todo)) if todo else np.empty(0, np.int64)
-        return todo_all, np.flatnonzero(inputs)
+        return np.flatnonzero(seen), np.flatnonzero(inputs)
 
     def _encode(self, nodes: np.ndarray) -> None:
         if nodes.size == 0:
@@ -218,10 +216,10 @@ class _Sweeper:
     def _prove(self, pairs: np.ndarray) -> tuple[str, np.ndarray | None, np.ndarray | None]:
         """One SAT call on pairs [P, 3] (node, rep, phase); on DIFFERENT also (cex, support)."""
         t0 = time.perf_counter()
-        if len(self.ctx.declared) > _SOLVER_VARS:
+        cone, support = self._cone(pairs[:, :2].reshape(-1))
+        if len(self.ctx.declared) > max(_SOLVER_VARS, 2 * cone.size):
             self._new_solver()
-        todo, support = self._cone(pairs[:, :2].reshape(-1))
-        self._encode(todo)
+        self._encode(cone[~self.encoded[cone]])
         self.ctx.set_conflict_limit(self.o.conflict_limit * len(pairs))
         status = self.ctx.any_differ([(self._name(int(s)), self._name(int(r)), int(p)) for s, r, p in pairs])
         self.stats["sat_calls"] += 1
