@@ -110,12 +110,31 @@ def render(template: str, **ctx) -> str:
     return _env().get_template(template).render(**ctx)
 
 
+def xor_tree_lines(width: int) -> str:
+    """Verilog reducing ``x0`` ({out_valid, out_class, out_sums}, ``width`` bits) to ``sout``
+    with 4-input XORs, a register after each level."""
+    lines = [f"  wire [{width - 1}:0] x0 = {{out_valid, out_class, out_sums}};"]
+    level = 0
+    while width > 1:
+        nxt = -(-width // 4)
+        level += 1
+        lines.append(f"  reg [{nxt - 1}:0] x{level};")
+        lines.append("  always @(posedge clk) begin")
+        lines += [f"    x{level}[{j}] <= ^x{level - 1}[{min(4 * j + 3, width - 1)}:{4 * j}];" for j in range(nxt)]
+        lines.append("  end")
+        width = nxt
+    lines.append(f"  always @(posedge clk) sout <= x{level}[0];")
+    return "\n".join(lines)
+
+
 def ooc_design(core_dir: str | Path, work_dir: str | Path) -> Design:
     """Wrap the core in the out-of-context harness (ports not bound to pins)."""
     core_dir, work_dir = Path(core_dir).resolve(), Path(work_dir).resolve()
     meta = read_core_metadata(core_dir)
+    out_width = 1 + int(meta["class_width"]) + int(meta["classes"]) * int(meta["sum_width"])
     text = render("ooc_harness.v.j2", top="lgn_ooc", core_top=meta["top"], in_width=core_input_width(meta),
-                  class_width=int(meta["class_width"]), sums_width=int(meta["classes"]) * int(meta["sum_width"]))
+                  class_width=int(meta["class_width"]), sums_width=int(meta["classes"]) * int(meta["sum_width"]),
+                  reduce_lines=xor_tree_lines(out_width))
     harness = work_dir / "ooc_harness.v"
     ir.atomic_write(harness, lambda tmp: Path(tmp).write_text(text))
     files = tuple(core_dir / f for f in meta["files"]) + (harness,)
