@@ -56,6 +56,14 @@ def popcount_levels(groups: list[list[str]], style: str) -> tuple[int, int]:
     return max(p.depth for p in plans), int(any(p.extra for p in plans))
 
 
+def popcount_bits(groups: list[list[str]], style: str) -> int:
+    """Variable bits the popcounts add: a ``carry`` tree counts a bit read m times once per
+    1 in m's binary form; the other styles add every copy."""
+    if style == "carry":
+        return sum(len(CarryPlan.of(g).names) for g in groups)
+    return sum(x not in ("1'b0", "1'b1") for g in groups for x in g)
+
+
 def popcount_registers(levels: int, every: int, first: int) -> tuple[int, int]:
     """(registers, levels after the last one) of a popcount of ``levels`` adder levels with a
     register after levels ``first``, ``first + every``, ... (``first`` 0: ``every``, ...).
@@ -114,10 +122,11 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
     seconds["fabric"] = time.perf_counter() - t0
     # the argmax's first levels share the popcount's last cycle (one budget of adder levels)
     m = opts.adder_stages
+    groups = popcount_groups(nl, opts.fabric)
     if opts.popcount == "behavioural":
         tail = m  # one unpipelined adder: its cycle is full
     else:
-        levels, extra = popcount_levels(popcount_groups(nl, opts.fabric), opts.popcount)
+        levels, extra = popcount_levels(groups, opts.popcount)
         regs, tail = popcount_registers(levels, m, first)
         tail += extra if m else 0
         if regs != pop_latency:
@@ -148,6 +157,7 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
         "pipeline": {"pipeline_every": opts.pipeline_every, "adder_stages": opts.adder_stages,
                      "fabric_stages": sched.num_stages, "fabric_registers": sched.register_bits(),
                      "popcount": opts.popcount, "popcount_latency": pop_latency,
+                     "popcount_bits": popcount_bits(groups, opts.popcount) * (nl.num_classes if len(groups) == 1 else 1),
                      "argmax_latency": core.argmax.latency, "fabric": opts.fabric,
                      "fuse_popcount": opts.fuse_popcount},
         "netlist_sha256": nl.fingerprint(),

@@ -28,7 +28,9 @@ def rtl_stage(console: Console, nl: Netlist, out_dir: Path, options: EmitOptions
     table.add_row("fabric stages", f"{pipe['fabric_stages']} ({'combinational' if every == 0 else f'every {every} level(s)'}), "
                                    f"{pipe['fabric_registers']} fabric flip-flops")
     table.add_row("GroupSum", f"{meta['classes']} x popcount({meta['group_size']}) -> {meta['sum_width']} bits, "
-                              f"{pipe['popcount']}, {pipe['popcount_latency']} register level(s)")
+                              f"{pipe['popcount']}, {pipe['popcount_latency']} register level(s); "
+                              f"{pipe['popcount_bits']} of {meta['classes'] * meta['group_size']} bits to add "
+                              f"(constants, copies and complement pairs folded)")
     fmt = meta["input_format"]
     table.add_row("input", f"{meta['num_inputs']} bits" if fmt["kind"] == "bits" else
                   f"{fmt['features']} x {fmt['width']}-bit {'signed' if fmt['signed'] else 'unsigned'} "
