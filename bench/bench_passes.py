@@ -6,7 +6,8 @@
     .venv/bin/python bench/bench_passes.py --big      # also 30,720 -> 6 x 64,000 (run once: big)
 
 For each net it prints, side by side: our gate counts and time per pass, ABC's AND count
-after ``strash`` and after ``fraig`` / ``&fraig -x`` with their times, and the oracle check:
+after ``strash`` and after ``fraig`` / ``&fraig -x`` with their times, ABC's ``cec`` of the
+original against our result, and the oracle check:
 ABC's fraig run on *our* result must find nothing left to merge (AND count unchanged), and
 our AIG must be no larger than ABC's fraig of the original.
 """
@@ -128,6 +129,8 @@ def run_case(inputs: int, widths: list[int], planted: float, seed: int, tmp: Pat
     print(f"{'':<28}{'strash ANDs':>12}{'fraig ANDs':>12}{'&fraig -x':>12}{'fraig s':>9}{'&fraig s':>9}")
     print(f"{'ABC on the original':<28}{a['strash']:>12,}{a['fraig']:>12,}{a['gfraig']:>12,}{a['fraig_s']:>9.2f}{a['gfraig_s']:>9.2f}")
     print(f"{'ABC on our result':<28}{b['strash']:>12,}{b['fraig']:>12,}{b['gfraig']:>12,}{b['fraig_s']:>9.2f}{b['gfraig_s']:>9.2f}")
+    verdict = re.search(r"Networks are (?:not )?equivalent[^\n]*", abc(f"cec -T 600 {orig_aig} {ours_aig}"))
+    print(f"ABC cec, original vs ours: {verdict.group(0).strip() if verdict else 'no verdict'}")
     go, gu = abc_gate_classes(nl, tmp, "orig"), abc_gate_classes(out, tmp, "ours")
     # the same oracle on the netlist sat-sweep receives (functionally dead readers removed)
     pre, _ = run_pipeline(nl, "const-fold,wire-collapse,strash")
