@@ -434,7 +434,7 @@ def describe(res: VerifyResult) -> list[str]:
     """Human-readable lines for a result (the CLI prints them)."""
     comp = ", ".join(f"{v} {k}" for k, v in res.composition.items() if v)
     lines = [f"simulator: {res.simulator}",
-             f"vectors checked: {res.vectors} ({comp}; full throughput and with bubbles)",
+             f"vectors checked: {res.vectors} ({comp}; full throughput, with bubbles, and with a reset mid-stream)",
              f"mismatches: {res.mismatches}",
              f"latency: declared {res.latency}, measured {', '.join(map(str, res.measured_latency)) or 'none'}",
              f"time: build {res.build_seconds:.1f} s ({res.build_cpu_seconds:.1f} s CPU), run {res.run_seconds:.1f} s, "
