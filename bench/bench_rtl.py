@@ -15,6 +15,14 @@
     .venv/bin/python bench/bench_rtl.py --only emit     # emission only (seconds)
     .venv/bin/python bench/bench_rtl.py --only luts,fmax --configs 1:1,2:1
     .venv/bin/python bench/bench_rtl.py --only luts,fmax --passes --no-naive --configs 0:0,1:2,3:2,1:2:u --styles carry,wallace
+
+``--model`` measures a checkpoint instead, e.g. a trained net of the same shape (62 s on one CPU core):
+
+    .venv/bin/lgn2hw train --dataset digits --layers 3 --width 1500 --thresholds 4 --epochs 60 --seed 0 --out d1500.pt
+    .venv/bin/python bench/bench_rtl.py --only luts,fmax --passes --model d1500.pt --configs 1:2,3:2 --styles carry
+
+Each LUT run first prints the gate fabric's LUT4 alone (the net's outputs as ports) and an
+estimated floor: that plus one logic cell per bit the GroupSums remove.
 """
 from __future__ import annotations
 
