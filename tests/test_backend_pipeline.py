@@ -5,7 +5,8 @@ The budget check reads the emitted design's structure (yosys's flattened cell gr
 formulas of the code under test: every register-to-register path may hold at most
 ``adder_stages`` adder levels, where an adder level is a ``$add`` cell (a carry chain) or a
 named popcount cell (``p<c>_a<id>``: a carry-tree adder, ``p<c>_w<id>``: a Wallace/Dadda cell),
-and a comparator level (``$gt``) counts two. The gate fabric's LUT levels are not counted
+and a comparator level (``$gt``, or the ``$sub`` whose borrow the argmax reads: the
+popcount adds only) counts two. The gate fabric's LUT levels are not counted
 (the fused stage's gate levels follow their own rule). The same graph gives the registers on
 every path from ``in_data``/``in_valid`` to the outputs, which must all equal the declared
 latency; Icarus then measures that latency and checks results bit-exactly.
@@ -26,7 +27,7 @@ from lgn2hw.generate import random_layered
 from lgn2hw.sim import simulate_bits
 
 ADDER_NET = re.compile(r"(^|\.)(p\d+_)?[aw]\d+$")   # popcount cell outputs (text and Amaranth fabric)
-COMPARATORS = {"$gt", "$lt", "$ge", "$le"}
+COMPARATORS = {"$gt", "$lt", "$ge", "$le", "$sub"}  # the argmax compares by a subtraction's borrow
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ class Paths:
                 continue
             assert not cell["type"].startswith("$") or cell["type"] in KNOWN_CELLS, cell["type"]
             kind = cell["type"]
-            w = 1 if kind in ("$add", "$sub") else comparator_weight if kind in COMPARATORS else 0
+            w = 1 if kind == "$add" else comparator_weight if kind in COMPARATORS else 0
             ins = [p for p, d in dirs.items() if d == "input"]
             (out,) = [p for p, d in dirs.items() if d == "output"]
             for k, b in enumerate(conn[out]):
@@ -111,7 +112,7 @@ class Paths:
 
 
 BITWISE = {"$and", "$or", "$xor", "$xnor", "$not", "$mux", "$pos"}
-KNOWN_CELLS = {"$add", "$sub", "$and", "$or", "$xor", "$xnor", "$not", "$mux", "$pmux", "$eq", "$ne",
+KNOWN_CELLS = {"$add", "$and", "$or", "$xor", "$xnor", "$not", "$mux", "$pmux", "$eq", "$ne",
                "$logic_not", "$logic_and", "$logic_or", "$reduce_or", "$reduce_and", "$reduce_bool",
                "$shiftx", "$shr", "$shl", "$pos", *COMPARATORS}
 

@@ -76,7 +76,9 @@ class ArgmaxTree(Elaboratable):
                     continue
                 (lv, li), (rv, ri) = pair
                 v, i = Signal(sw, name=f"v{level}_{j // 2}"), Signal(cw, name=f"i{level}_{j // 2}")
-                right = rv > lv  # strictly greater: a tie keeps the lower (left) index
+                # rv > lv as the borrow of lv - rv: a subtraction, which synthesis keeps on the
+                # carry chain (a '>' became LUT levels); strictly greater: a tie keeps the left index
+                right = (lv.as_unsigned() - rv.as_unsigned())[-1]
                 m.d.comb += [v.eq(Mux(right, rv, lv)), i.eq(Mux(right, ri, li))]
                 nxt.append((v, i))
             lanes = nxt

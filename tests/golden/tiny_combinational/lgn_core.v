@@ -52,17 +52,17 @@ module lgn_core(in_data, clk, rst, out_valid, out_class, out_sums, in_valid);
 endmodule
 
 module \lgn_core.argmax (i1_0, sums);
-  wire \$1 ;
-  wire \$2 ;
+  wire [2:0] \$1 ;
+  wire [2:0] \$2 ;
   output i1_0;
   wire i1_0;
   wire index;
   input [3:0] sums;
   wire [3:0] sums;
   wire [1:0] v1_0;
-  assign \$1  = sums[3:2] > sums[1:0];
-  assign v1_0 = \$1  ? sums[3:2] : sums[1:0];
-  assign \$2  = sums[3:2] > sums[1:0];
-  assign i1_0 = \$2  ? 1'h1 : 1'h0;
+  assign \$1  = sums[1:0] - sums[3:2];
+  assign v1_0 = \$1 [2] ? sums[3:2] : sums[1:0];
+  assign \$2  = sums[1:0] - sums[3:2];
+  assign i1_0 = \$2 [2] ? 1'h1 : 1'h0;
   assign index = i1_0;
 endmodule
