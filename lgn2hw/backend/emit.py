@@ -111,18 +111,19 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
     # fused, the last gate stage's cycle also takes the popcount's first levels: each gate
     # level beyond the first counts as one adder level there (at least one adder level)
     first = max(1, opts.adder_stages - opts.pipeline_every + 1) if opts.fuse_popcount and sched.registered else 0
+    groups = popcount_groups(nl, opts.fabric)
     if opts.fabric == "text":
         say(f"fabric: {nl.num_nodes} gates in {sched.num_stages} stage(s), "
             f"{nl.num_classes} x popcount({nl.group_size}) ({opts.popcount})")
         verilog[f"{top}_fabric.v"], pop_latency = fabric_verilog(
-            nl, sched, top, in_width, enc_lines, opts.adder_stages, opts.popcount, opts.fuse_popcount, first)
+            nl, sched, top, in_width, enc_lines, opts.adder_stages, opts.popcount, opts.fuse_popcount, first,
+            groups)
     else:  # the Amaranth data path instantiates a stand-alone popcount module per class
         verilog[f"{top}_popcount.v"], pop_latency = popcount_verilog(
             nl.group_size, f"{top}_popcount", opts.adder_stages, opts.popcount, first)
     seconds["fabric"] = time.perf_counter() - t0
     # the argmax's first levels share the popcount's last cycle (one budget of adder levels)
     m = opts.adder_stages
-    groups = popcount_groups(nl, opts.fabric)
     if opts.popcount == "behavioural":
         tail = m  # one unpipelined adder: its cycle is full
     else:

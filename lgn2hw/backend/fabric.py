@@ -174,16 +174,16 @@ def popcount_inputs(nl: Netlist) -> list[list[str]]:
 
 def fabric_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, encoder_lines: list[str],
                    popcount_every: int, popcount_style: str, fuse: bool = False,
-                   popcount_first: int = 0) -> tuple[str, int]:
+                   popcount_first: int = 0, groups: list[list[str]] | None = None) -> tuple[str, int]:
     """(text, popcount registers) of the ``{top}_fabric`` module: input register, optional
-    encoder, every stage, the GroupSum popcounts. ``encoder_lines`` define ``e<j>`` from
-    ``in_reg``; without them input bit j is ``in_data[j]``."""
+    encoder, every stage, the GroupSum popcounts (of ``groups``, default ``popcount_inputs(nl)``).
+    ``encoder_lines`` define ``e<j>`` from ``in_reg``; without them input bit j is ``in_data[j]``."""
     from .popcount import carry_depth, popcount_lines, sum_width
     inputs = sched.vectors[0]
     src = [f"e{j}" for j in range(inputs.size)] if encoder_lines else [f"in_data[{j}]" for j in range(inputs.size)]
     g, sw = nl.group_size, sum_width(nl.group_size)
     pop, pop_regs = [], 0
-    groups = popcount_inputs(nl)
+    groups = popcount_inputs(nl) if groups is None else groups
     # constants shrink some carry trees: pipeline all of them to the deepest one's latency
     depth = max(map(carry_depth, groups)) if popcount_style == "carry" else 0
     for c, group in enumerate(groups):
