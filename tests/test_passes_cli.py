@@ -68,3 +68,23 @@ def test_sweep_prune_writes_csv_and_plot(files):
     assert lines[0].startswith("pass,value,gates,logic_gates")
     assert len(lines) == 1 + 4
     assert (d / "s.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_pass_table_keeps_counters_on_narrow_consoles(width):
+    import io
+
+    from rich.console import Console
+
+    from lgn2hw.passes import run_pipeline
+    from lgn2hw.report import make_report, print_passes
+    nl0 = random_layered(16, [40, 40, 20], 2, seed=1)
+    nl, reports = run_pipeline(nl0, "const-fold,wire-collapse,dce")
+    doc = make_report(nl0, nl, reports, "const-fold,wire-collapse,dce", "m.pt")
+    out = io.StringIO()
+    print_passes(Console(file=out, width=width), doc["passes"])
+    text = out.getvalue()
+    removed = doc["passes"][0]["counters"]["removed"]
+    assert max(map(len, text.splitlines())) <= width
+    assert f"removed={removed}" in text  # the counters are shown whole, in the table or beneath it
+    assert ("counters" in text) == (width >= 120)

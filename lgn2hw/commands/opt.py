@@ -40,14 +40,14 @@ def pass_data(data_path, imported):
 def run_passes(imported, passes: str, data_path, verify: bool, report_path, model: str, console):
     """Shared by opt and compile: run the pipeline, print one row per pass, write the report."""
     from ..passes import run_pipeline
-    from ..report import make_report, pass_table, write_report
+    from ..report import make_report, print_passes, write_report
 
     data = pass_data(data_path, imported)
     nl0 = imported.netlist
     nl, reports = run_pipeline(nl0, passes, data=data, verify=verify)
     doc = make_report(nl0, nl, reports, passes, model)
     if reports:
-        console.print(pass_table(doc["passes"], title=f"passes: {passes}"))
+        print_passes(console, doc["passes"], title=f"passes: {passes}")
     if report_path:
         write_report(doc, report_path)
         console.print(f"wrote {report_path}")
