@@ -27,9 +27,10 @@ from . import ir
 from .errors import LgnError, ToolError
 from .ir import Netlist
 from .quantize import FixedFormat
+from .resources import data_dir
 
 SIMULATORS = ("icarus", "verilator")
-SIM_DIR = Path(__file__).resolve().parents[1] / "sim"
+SIM_DIR = data_dir("sim")
 MIN_VERILATOR = (5, 36)  # cocotb 2.x needs VerilatedVpi::clearEvalNeeded (5.036+)
 
 INSTALL_HINT = {

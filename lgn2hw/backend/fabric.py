@@ -10,7 +10,6 @@ statements (about 0.5 ms per gate: small nets, and a cross-check of the text emi
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import jinja2
 import numpy as np
@@ -18,9 +17,10 @@ from amaranth.hdl import Cat, Const, Elaboratable, Module, Signal
 
 from .. import ops
 from ..ir import Netlist
+from ..resources import data_dir
 from .schedule import Schedule
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "rtl_templates"
+TEMPLATE_DIR = data_dir("rtl_templates")
 
 
 def templates() -> jinja2.Environment:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LgnError
+from ..resources import data_dir
 
-BOARDS_DIR = Path(__file__).resolve().parents[2] / "boards"
+BOARDS_DIR = data_dir("boards")
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LgnError, ToolError
+from ..resources import data_dir
 from .boards import Board, load_board
 from .build import write_board_top
 
-SIM_DIR = Path(__file__).resolve().parents[2] / "sim" / "board"
+SIM_DIR = data_dir("sim") / "board"
 TIMESCALE = ("1ns", "1ps")  # Amaranth emits no `timescale
 
 

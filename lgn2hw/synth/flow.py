@@ -22,11 +22,12 @@ import jinja2
 from .. import ir
 from ..datafile import load_json
 from ..errors import LgnError, ToolError
+from ..resources import data_dir
 from . import report as rpt
 from .devices import FAMILIES, Device, get_device, parse_options
 from .tools import Tool, find_tool
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "rtl_templates"
+TEMPLATES = data_dir("rtl_templates")
 REQUIRED_META = ("top", "files", "latency", "num_inputs", "classes", "class_width", "sum_width")
 
 
