@@ -98,3 +98,13 @@ def test_weighted_groups_in_icarus(opts, tmp_path, rng):
     tb = run_icarus(tmp_path / "rtl", tmp_path / "work", bits, ref)
     assert tb.received == 200 and tb.errors == 0 and tb.latency_errors == 0, tb.log
     assert res.latency == res.metadata["latency"]
+
+
+@pytest.mark.parametrize("opts,bits", [(dict(), 3), (dict(popcount="wallace"), 4), (dict(fabric="amaranth"), 8)],
+                         ids=["carry", "wallace", "amaranth"])
+def test_metadata_counts_the_bits_added(opts, bits, tmp_path):
+    # x four times and NOT x once: one pair folds to 1, x three times is added by weight
+    # (columns 0 and 1) by the carry tree, every copy by Wallace; the Amaranth fabric folds nothing
+    nl = make(2, [(1, (2, 3)), (NOT_A, (4, 0)), (A, (4, 0)), (NOT_B, (0, 5))], outputs=[4, 5, 6, 7, 4, 2, 1, 0])
+    res = emit(nl, tmp_path, EmitOptions(**opts))
+    assert res.metadata["pipeline"]["popcount_bits"] == bits
