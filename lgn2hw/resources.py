@@ -5,7 +5,10 @@ checkout (and an editable install reads them there); a wheel carries them inside
 package as ``lgn2hw/_data/<name>`` (see setup.py)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+
+import jinja2
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -13,3 +16,10 @@ _PACKAGE = Path(__file__).resolve().parent
 def data_dir(name: str) -> Path:
     packaged = _PACKAGE / "_data" / name
     return packaged if packaged.is_dir() else _PACKAGE.parent / name
+
+
+@lru_cache(maxsize=None)
+def templates() -> jinja2.Environment:
+    """The jinja2 environment over ``rtl_templates`` (one per process; rendering never changes it)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(data_dir("rtl_templates")),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)

@@ -11,22 +11,13 @@ statements (about 0.5 ms per gate: small nets, and a cross-check of the text emi
 from __future__ import annotations
 
 
-import jinja2
 import numpy as np
 from amaranth.hdl import Cat, Const, Elaboratable, Module, Signal
 
 from .. import ops
 from ..ir import Netlist
-from ..resources import data_dir
+from ..resources import templates
 from .schedule import Schedule
-
-TEMPLATE_DIR = data_dir("rtl_templates")
-
-
-def templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True, autoescape=False)
-
 
 # Verilog expression of each 2-input op over "{a}" and "{b}".
 _OP2 = tuple(e.replace("a", "{a}").replace("b", "{b}") if e not in ("0", "1") else f"1'b{e}"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fabric import templates
+from ..resources import templates
 from .options import POPCOUNT_STYLES as STYLES
 
 

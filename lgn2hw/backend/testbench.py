@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ToolError
+from ..resources import templates
 from ..sim import SimResult
-from .fabric import templates
 
 
 def hex_rows(bits: np.ndarray) -> list[str]:

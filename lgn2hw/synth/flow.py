@@ -17,17 +17,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 
 from .. import ir
 from ..datafile import load_json
 from ..errors import LgnError, ToolError
-from ..resources import data_dir
+from ..resources import templates
 from . import report as rpt
 from .devices import FAMILIES, Device, get_device, parse_options
 from .tools import Tool, find_tool
 
-TEMPLATES = data_dir("rtl_templates")
 REQUIRED_META = ("top", "files", "latency", "num_inputs", "classes", "class_width", "sum_width")
 
 
@@ -102,13 +100,8 @@ def core_input_width(meta: dict) -> int:
     return int(fmt["features"]) * int(fmt["width"]) if fmt.get("kind") == "fixed" else int(meta["num_inputs"])
 
 
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True, trim_blocks=False, autoescape=False)
-
-
 def render(template: str, **ctx) -> str:
-    return _env().get_template(template).render(**ctx)
+    return templates().get_template(template).render(**ctx)
 
 
 def xor_tree_lines(width: int) -> str:
