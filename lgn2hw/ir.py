@@ -63,6 +63,8 @@ class Encoder:
 
     def encode(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
+        if x.ndim > 2 and int(np.prod(x.shape[1:])) == self.num_features:
+            x = x.reshape(x.shape[0], -1)  # images [N, C, H, W] in (c, h, w) order
         if x.ndim != 2 or x.shape[1] != self.num_features:
             raise NetlistError(f"encoder expects features [N, {self.num_features}], got {list(x.shape)}")
         bits = x[:, :, None] > self.thresholds[None, :, :]
@@ -351,15 +353,32 @@ def _umask() -> int:
     return mask
 
 
-def save(nl: Netlist, path: str | os.PathLike) -> None:
-    """Versioned on-disk form: .npz with the arrays and a JSON header."""
-    header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "num_inputs": nl.num_inputs,
-              "arity": nl.arity, "num_classes": nl.num_classes, "tau": nl.tau,
-              "provenance": nl.provenance}
-    arrays = dict(tables=nl.tables, fanin=nl.fanin, level=nl.level, outputs=nl.outputs,
-                  header=np.frombuffer(json.dumps(header, sort_keys=True).encode(), dtype=np.uint8))
-    if nl.encoder is not None:
-        arrays["thresholds"] = nl.encoder.thresholds
+def netlist_arrays(nl: Netlist, prefix: str = "") -> tuple[dict, dict]:
+    """(header fields, arrays) of one netlist in the file form; ``prefix`` names its arrays."""
+    header = {"num_inputs": nl.num_inputs, "arity": nl.arity, "num_classes": nl.num_classes, "tau": nl.tau}
+    arrays = {prefix + "tables": nl.tables, prefix + "fanin": nl.fanin, prefix + "level": nl.level,
+              prefix + "outputs": nl.outputs}
+    return header, arrays
+
+
+def netlist_from_arrays(header: dict, arrays: dict, prefix: str = "", encoder: Encoder | None = None,
+                        provenance: dict | None = None) -> Netlist:
+    """Inverse of netlist_arrays (validated by Netlist.build)."""
+    for key in ("tables", "fanin", "outputs"):
+        if prefix + key not in arrays:
+            raise NetlistError(f"array {prefix + key!r} missing")
+    for key in ("num_inputs", "arity", "num_classes"):
+        if not isinstance(header.get(key), int) or isinstance(header.get(key), bool):
+            raise NetlistError(f"header {key!r}: expected an integer, got {header.get(key)!r}")
+    return Netlist.build(header["num_inputs"], header["arity"], arrays[prefix + "tables"], arrays[prefix + "fanin"],
+                         arrays[prefix + "outputs"], header["num_classes"], encoder=encoder,
+                         tau=float(header.get("tau", 1.0)), provenance=provenance,
+                         levels=arrays.get(prefix + "level"))
+
+
+def write_npz(path, header: dict, arrays: dict) -> None:
+    """The netlist file: arrays plus the JSON header, compressed, written atomically."""
+    arrays = dict(arrays, header=np.frombuffer(json.dumps(header, sort_keys=True).encode(), dtype=np.uint8))
 
     def write(tmp):
         with open(tmp, "wb") as fh:
@@ -367,15 +386,17 @@ def save(nl: Netlist, path: str | os.PathLike) -> None:
     atomic_write(path, write)
 
 
-def is_netlist_file(path: str | os.PathLike) -> bool:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return "header" in z.files and "tables" in z.files
-    except Exception:
-        return False
+def save(nl: Netlist, path: str | os.PathLike) -> None:
+    """Versioned on-disk form: .npz with the arrays and a JSON header."""
+    fields, arrays = netlist_arrays(nl)
+    header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, **fields, "provenance": nl.provenance}
+    if nl.encoder is not None:
+        arrays["thresholds"] = nl.encoder.thresholds
+    write_npz(path, header, arrays)
 
 
-def load(path: str | os.PathLike) -> Netlist:
+def read_npz(path) -> tuple[dict, dict]:
+    """(header, arrays) of a netlist file; errors name the file."""
     try:
         with np.load(path, allow_pickle=False) as z:
             header = json.loads(bytes(z["header"]).decode())
@@ -384,14 +405,32 @@ def load(path: str | os.PathLike) -> Netlist:
         raise NetlistError(f"{path}: no such file") from None
     except Exception as e:
         raise NetlistError(f"{path}: not an lgn2hw netlist .npz ({type(e).__name__}: {e})") from None
+    if not isinstance(header, dict):
+        raise NetlistError(f"{path}: header is {type(header).__name__}, expected a JSON object")
     if header.get("format") != FORMAT_NAME:
         raise NetlistError(f"{path}: header format {header.get('format')!r}, expected {FORMAT_NAME!r}")
+    return header, arrays
+
+
+def is_netlist_file(path: str | os.PathLike) -> bool:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return "header" in z.files and ("tables" in z.files or "head.tables" in z.files)
+    except Exception:
+        return False
+
+
+def load(path: str | os.PathLike) -> Netlist:
+    header, arrays = read_npz(path)
+    if header.get("kind") == "conv":
+        raise NetlistError(f"{path}: holds a conv model (load it with lgn2hw.conv.load or any lgn2hw command)")
     if header.get("version") != FORMAT_VERSION:
         raise NetlistError(f"{path}: netlist format version {header.get('version')}, this lgn2hw reads {FORMAT_VERSION}")
-    enc = Encoder(arrays["thresholds"].astype(np.float64)) if "thresholds" in arrays else None
+    prov = header.get("provenance")
+    if prov is not None and not isinstance(prov, dict):
+        raise NetlistError(f"{path}: header 'provenance' is {type(prov).__name__}, expected an object")
     try:
-        return Netlist.build(header["num_inputs"], header["arity"], arrays["tables"], arrays["fanin"],
-                             arrays["outputs"], header["num_classes"], encoder=enc, tau=header.get("tau", 1.0),
-                             provenance=header.get("provenance"), levels=arrays.get("level"))
-    except NetlistError as e:
+        enc = Encoder(np.asarray(arrays["thresholds"], dtype=np.float64)) if "thresholds" in arrays else None
+        return netlist_from_arrays(header, arrays, encoder=enc, provenance=prov)
+    except (NetlistError, TypeError, ValueError) as e:
         raise NetlistError(f"{path}: {e}") from None

@@ -157,6 +157,12 @@ def simulate_packed(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None
     return vals if plan.identity else vals[plan.slot]
 
 
+def output_words(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None = None) -> np.ndarray:
+    """Packed output bits uint64 [O, W] for packed inputs [I, W] (W may be any word count)."""
+    plan = plan or SimPlan(nl)
+    return _run(nl, packed_inputs, plan)[plan.output_slots]
+
+
 def simulate_bits(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True) -> SimResult:
     """Run the netlist on input bits uint8 [N, I].
 

@@ -35,6 +35,7 @@ class Imported:
     format: str
     data: dict = field(default_factory=dict)  # optional samples: "X" float [N,F] / "bits" uint8 [N,I], "y" int [N]
     config: dict = field(default_factory=dict)
+    conv: "ConvModel | None" = None  # a conv model keeps its stages here; ``netlist`` is its unroll()
 
 
 def sha256_file(path) -> str:
@@ -79,9 +80,14 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
         raise CheckpointError(path, "is a directory, expected a checkpoint file")
     if fmt in (None, "netlist") and ir.is_netlist_file(path):
         try:
+            header, _ = ir.read_npz(path)
+            if header.get("kind") == "conv":
+                from .. import conv
+                model = conv.load(path)
+                return Imported(model.unroll(), "netlist", conv=model)
             return Imported(ir.load(path), "netlist")
         except NetlistError as e:
-            raise CheckpointError(path, str(e)) from None
+            raise CheckpointError(path, str(e).removeprefix(f"{path}: ")) from None
     if fmt is not None and fmt not in FRONTENDS:
         raise CheckpointError(path, f"unknown format {fmt!r}; known: {', '.join(['netlist', *FRONTENDS])}")
     obj = read_checkpoint(path)

@@ -26,11 +26,12 @@ import numpy as np
 
 from .. import ops
 from ..errors import CheckpointError
-from ..ir import Encoder, Netlist
+from ..ir import Encoder, Netlist, NetlistError
 from . import Imported, to_numpy
 
 FORMAT = "lgn2hw"
 VERSION = 1
+CONV_VERSION = 2  # kind "conv"
 
 
 def matches(obj) -> bool:
@@ -85,24 +86,18 @@ def layer_indices(layer: dict, k: int, g: int, fan_in: int, path, where: str) ->
     return idx.astype(np.int64)
 
 
-def convert(obj: dict, path, **_options) -> Imported:
-    version = obj.get("version")
-    if version != VERSION:
-        raise CheckpointError(path, f"lgn2hw checkpoint version {version!r}, this lgn2hw reads {VERSION}")
-    for key in ("num_inputs", "layers", "classes"):
-        if key not in obj:
-            raise CheckpointError(path, f"missing key {key!r}")
-    num_inputs = int(obj["num_inputs"])
-    layers = obj["layers"]
+def layers_netlist(layers, num_inputs: int, classes: int, path, where: str = "layers",
+                   tau: float = 1.0, encoder: Encoder | None = None) -> Netlist:
+    """A netlist from layer dicts: layer 0 reads the ``num_inputs`` bits, layer l layer l-1."""
     if not isinstance(layers, (list, tuple)) or not layers:
-        raise CheckpointError(path, "'layers' must be a non-empty list")
+        raise CheckpointError(path, f"'{where}' must be a non-empty list")
     arities = []
     for i, layer in enumerate(layers):
         if not isinstance(layer, dict):
-            raise CheckpointError(path, f"layers[{i}]: expected a dict, got {type(layer).__name__}")
+            raise CheckpointError(path, f"{where}[{i}]: expected a dict, got {type(layer).__name__}")
         k = int(layer.get("arity", 2))
         if not 1 <= k <= ops.MAX_ARITY:
-            raise CheckpointError(path, f"layers[{i}].arity: {k}, expected 1..{ops.MAX_ARITY}")
+            raise CheckpointError(path, f"{where}[{i}].arity: {k}, expected 1..{ops.MAX_ARITY}")
         arities.append(k)
     arity = max(arities)
 
@@ -111,9 +106,9 @@ def convert(obj: dict, path, **_options) -> Imported:
     all_tables, all_fanin, all_levels = [], [], []
     next_id = base
     for i, (layer, k) in enumerate(zip(layers, arities)):
-        where = f"layers[{i}]"
-        tables = layer_tables(layer, k, path, where)
-        idx = layer_indices(layer, k, tables.shape[0], prev.shape[0], path, where)
+        at = f"{where}[{i}]"
+        tables = layer_tables(layer, k, path, at)
+        idx = layer_indices(layer, k, tables.shape[0], prev.shape[0], path, at)
         if k < arity:
             tables = ops.widen(tables, k, arity)
             idx = np.concatenate([idx, np.zeros((idx.shape[0], arity - k), np.int64)], axis=1)
@@ -127,9 +122,25 @@ def convert(obj: dict, path, **_options) -> Imported:
         prev = np.arange(next_id, next_id + tables.shape[0], dtype=np.int64)
         next_id += tables.shape[0]
 
-    classes = int(obj["classes"])
     if classes < 1 or prev.shape[0] % classes:
-        raise CheckpointError(path, f"classes={classes} does not divide the last layer's {prev.shape[0]} outputs")
+        raise CheckpointError(path, f"classes={classes} does not divide the last layer's {prev.shape[0]} outputs"
+                              + ("" if where == "layers" else f" ({where})"))
+    return Netlist.build(num_inputs, arity, np.concatenate(all_tables), np.concatenate(all_fanin), prev,
+                         classes, encoder=encoder, tau=tau,
+                         levels=np.concatenate(all_levels) if len(set(arities)) == 1 else None)
+
+
+def convert(obj: dict, path, **_options) -> Imported:
+    version = obj.get("version")
+    if version == CONV_VERSION and obj.get("kind") == "conv":
+        return convert_conv(obj, path)
+    if version != VERSION:
+        raise CheckpointError(path, f"lgn2hw checkpoint version {version!r}, this lgn2hw reads {VERSION} "
+                                    f"(dense) and {CONV_VERSION} (kind 'conv')")
+    for key in ("num_inputs", "layers", "classes"):
+        if key not in obj:
+            raise CheckpointError(path, f"missing key {key!r}")
+    num_inputs = int(obj["num_inputs"])
     encoder = None
     enc = obj.get("encoder")
     if enc is not None:
@@ -140,13 +151,71 @@ def convert(obj: dict, path, **_options) -> Imported:
         if not np.all(np.isfinite(thr)):
             raise CheckpointError(path, "encoder.thresholds: contains NaN or infinity")
         encoder = Encoder(thr)
-    nl = Netlist.build(num_inputs, arity, np.concatenate(all_tables), np.concatenate(all_fanin), prev,
-                       classes, encoder=encoder, tau=float(obj.get("tau", 1.0)),
-                       levels=np.concatenate(all_levels) if arity == max(arities) and len(set(arities)) == 1 else None)
+    nl = layers_netlist(obj["layers"], num_inputs, int(obj["classes"]), path, tau=float(obj.get("tau", 1.0)),
+                        encoder=encoder)
+    return Imported(nl, "native", data=_data(obj, path), config=dict(obj.get("config") or {}))
+
+
+def _data(obj: dict, path) -> dict:
     data = {}
     for key, value in (obj.get("data") or {}).items():
         data[key] = to_numpy(value, path, f"data.{key}")
-    return Imported(nl, "native", data=data, config=dict(obj.get("config") or {}))
+    return data
+
+
+def _int(value, path, key: str, lo: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < lo:
+        raise CheckpointError(path, f"{key}: expected an integer >= {lo}, got {value!r}")
+    return int(value)
+
+
+def convert_conv(obj: dict, path) -> Imported:
+    """Version 2, kind 'conv': an image encoder, conv/pool stages and a dense head (docs/checkpoint-format.md)."""
+    from ..conv import ConvBlock, ConvModel, OrPool
+
+    for key in ("in_shape", "stages", "layers", "classes"):
+        if key not in obj:
+            raise CheckpointError(path, f"missing key {key!r}")
+    shape = obj["in_shape"]
+    if not isinstance(shape, (list, tuple)) or len(shape) != 3:
+        raise CheckpointError(path, f"in_shape: expected [C, H, W], got {shape!r}")
+    c, h, w = (_int(v, path, "in_shape", 1) for v in shape)
+    thr = None
+    if obj.get("thresholds") is not None:
+        thr = to_numpy(obj["thresholds"], path, "thresholds", dtype=np.float64, ndim=2)
+        if thr.shape[0] != c:
+            raise CheckpointError(path, f"thresholds: expected [{c}, T] (one row per input channel), got {list(thr.shape)}")
+        if not np.all(np.isfinite(thr)):
+            raise CheckpointError(path, "thresholds: contains NaN or infinity")
+    if not isinstance(obj["stages"], (list, tuple)) or not obj["stages"]:
+        raise CheckpointError(path, "'stages' must be a non-empty list")
+    channels, hh, ww = c * (1 if thr is None else thr.shape[1]), h, w
+    stages = []
+    for i, st in enumerate(obj["stages"]):
+        where = f"stages[{i}]"
+        if not isinstance(st, dict) or st.get("type") not in ("conv", "pool"):
+            raise CheckpointError(path, f"{where}: expected a dict with type 'conv' or 'pool'")
+        if st["type"] == "conv":
+            rf = _int(st.get("rf"), path, f"{where}.rf", 1)
+            kern = layers_netlist(st.get("layers"), rf * rf * channels, 1, path, f"{where}.layers")
+            stage = ConvBlock(kern, rf, _int(st.get("stride", 1), path, f"{where}.stride", 1),
+                              _int(st.get("padding", 0), path, f"{where}.padding"))
+        else:
+            k = _int(st.get("kernel"), path, f"{where}.kernel", 1)
+            stride = st.get("stride")
+            stage = OrPool(k, None if stride is None else _int(stride, path, f"{where}.stride", 1),
+                           _int(st.get("padding", 0), path, f"{where}.padding"))
+        channels, hh, ww = stage.out_shape((channels, hh, ww))
+        if hh < 1 or ww < 1:
+            raise CheckpointError(path, f"{where}: {stage.describe()} leaves an empty {hh}x{ww} map")
+        stages.append(stage)
+    head = layers_netlist(obj["layers"], channels * hh * ww, int(obj["classes"]), path, tau=float(obj.get("tau", 1.0)))
+    try:
+        model = ConvModel((c, h, w), thr, tuple(stages), head)
+    except NetlistError as e:
+        raise CheckpointError(path, str(e)) from None
+    return Imported(model.unroll(), "native", data=_data(obj, path), config=dict(obj.get("config") or {}),
+                    conv=model)
 
 
 def make_checkpoint(num_inputs: int, layers: list[dict], classes: int, tau: float = 1.0,
@@ -164,3 +233,94 @@ def make_checkpoint(num_inputs: int, layers: list[dict], classes: int, tau: floa
     if data:
         ck["data"] = {key: t(v) for key, v in data.items()}
     return ck
+
+
+def make_conv_checkpoint(in_shape, thresholds, stages: list[dict], head_layers: list[dict], classes: int,
+                         tau: float = 1.0, config: dict | None = None, data: dict | None = None) -> dict:
+    """The dict to ``torch.save`` for a conv model (version 2, kind 'conv').
+
+    ``stages``: ``{"type": "conv", "rf", "stride", "padding", "layers": [layer, ...]}`` (layer 0
+    indexes the window bits ``(dy*rf + dx)*Cin + c``, the last layer's outputs are the kernels)
+    or ``{"type": "pool", "kernel", "stride", "padding"}``; ``head_layers`` read the flattened
+    last map (``k*H*W + y*W + x``).
+    """
+    import torch
+
+    def t(v):
+        return torch.as_tensor(np.asarray(v)) if isinstance(v, np.ndarray) else v
+
+    def layer(lay):
+        return {key: t(v) for key, v in lay.items()}
+
+    out_stages = []
+    for st in stages:
+        st = dict(st)
+        if "layers" in st:
+            st["layers"] = [layer(x) for x in st["layers"]]
+        out_stages.append(st)
+    ck = {"format": FORMAT, "version": CONV_VERSION, "kind": "conv",
+          "in_shape": [int(v) for v in in_shape],
+          "thresholds": None if thresholds is None else t(np.asarray(thresholds, np.float32)),
+          "stages": out_stages, "layers": [layer(x) for x in head_layers],
+          "classes": int(classes), "tau": float(tau), "config": config or {}}
+    if data:
+        ck["data"] = {key: t(v) for key, v in data.items()}
+    return ck
+
+
+def conv_model_checkpoint(model, config: dict | None = None, data: dict | None = None) -> dict:
+    """A ``ConvModel`` whose kernels and head are netlists, as a version 2 checkpoint."""
+    stages = []
+    for st in model.stages:
+        if st.kind == "conv":
+            stages.append({"type": "conv", "rf": st.rf, "stride": st.stride, "padding": st.padding,
+                           "layers": netlist_layers(st.kernel)})
+        else:
+            stages.append({"type": "pool", "kernel": st.kernel, "stride": st.step, "padding": st.padding})
+    return make_conv_checkpoint(model.in_shape, model.thresholds, stages, netlist_layers(model.head),
+                                model.num_classes, model.tau, config, data)
+
+
+def netlist_layers(nl: Netlist) -> list[dict]:
+    """Any netlist as layer dicts: one layer per level; a signal read by a later level than the
+    next is carried through the levels in between as a wire (exact; the passes remove the wires).
+    """
+    k = nl.arity
+    ptr = nl.level_ptr
+    depth = nl.depth
+    if nl.num_inputs < 1:
+        raise NetlistError("netlist_layers: a netlist without inputs has no layer form")
+    # layers read no constants: a fan-in slot on a constant is folded into the table and
+    # pointed at input 0 (the table no longer depends on it)
+    tables, fanin = nl.tables.copy(), nl.fanin.astype(np.int64)
+    for j in range(k):
+        for value in (0, 1):
+            m = fanin[:, j] == value
+            tables[m] = ops.cofactor(tables[m], k, j, value)
+            fanin[m, j] = 2
+    out_const = nl.outputs < 2
+    outputs = np.where(out_const, 2, nl.outputs).astype(np.int64)
+    last_use = np.zeros(nl.num_signals, np.int64)  # the last layer (1-based) that reads a signal
+    np.maximum.at(last_use, fanin.reshape(-1), np.repeat(nl.level.astype(np.int64), k))
+    last_use[outputs] = depth + 1
+    wire = int(ops.var_table(0, k))
+    avail = np.arange(2, 2 + nl.num_inputs, dtype=np.int64)  # signal ids visible to the next layer
+    layers = []
+    for lvl in range(1, depth + 2):
+        pos = np.full(nl.num_signals, -1, np.int64)
+        pos[avail] = np.arange(avail.size)
+        if lvl <= depth:
+            lo, hi = int(ptr[lvl - 1]), int(ptr[lvl])
+            keep = avail[last_use[avail] > lvl]
+            tabs = np.concatenate([np.full(keep.size, wire, np.uint64), tables[lo:hi]])
+            idx = np.concatenate([np.concatenate([pos[keep][:, None], np.zeros((keep.size, k - 1), np.int64)], axis=1),
+                                  pos[fanin[lo:hi]]])
+            avail = np.concatenate([keep, nl.base + np.arange(lo, hi)])
+        else:
+            tabs = np.full(nl.num_outputs, wire, np.uint64)
+            tabs[out_const] = np.where(nl.outputs[out_const] == 1, ops.full_mask(k), np.uint64(0))
+            idx = np.concatenate([pos[outputs][:, None], np.zeros((nl.num_outputs, k - 1), np.int64)], axis=1)
+        if (idx < 0).any():
+            raise NetlistError("netlist_layers: a layer reads a signal that is not carried to it")
+        layers.append({"arity": k, "indices": idx, "ops": tabs.astype(np.int64)})
+    return layers
