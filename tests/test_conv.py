@@ -173,3 +173,40 @@ def test_native_conv_checkpoint_errors_name_the_key(rng, tmp_path):
     torch.save(ck, tmp_path / "bad2.pt")
     with pytest.raises(CheckpointError, match=r"bad2.pt: stages\[1\]: pool\(k=30.*empty"):
         load_model(tmp_path / "bad2.pt")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conv_models())
+def test_optimize_conv_keeps_group_sums(model):
+    from lgn2hw.passes.conv import optimize_conv
+    opt, results = optimize_conv(model, "const-fold,wire-collapse,strash,sat-sweep,dce")
+    rng = np.random.default_rng(1)
+    bits = rng.integers(0, 2, size=(200, model.num_input_bits), dtype=np.uint8)
+    assert np.array_equal(conv_sim.simulate_conv_bits(opt, bits).group_sums,
+                          conv_sim.simulate_conv_bits(model, bits).group_sums)
+    assert [r.stage for r in results][-1] == "head"
+    assert opt.gate_counts()["shared"] <= model.gate_counts()["shared"]
+
+
+def test_optimize_conv_drops_unread_kernels(rng):
+    from lgn2hw.ir import Netlist
+    from lgn2hw.passes.conv import optimize_conv
+    model = random_model(rng, spec=(("conv", 4, 2, 3, 1, 1, 1), ("pool", 2, 2, 0)))
+    # a head that reads only channel 2 of the 4x4x4 pooled map: one XOR of two of its positions
+    head = Netlist.build(64, 2, np.array([6], np.uint64), np.array([[2 + 32, 2 + 37]]), [2 + 64], 1)
+    model = model.replace(head=head)
+    opt, results = optimize_conv(model, "const-fold,wire-collapse,strash,dce")
+    conv_res = [r for r in results if r.stage.startswith("stage 0")][0]
+    assert conv_res.dropped_kernels == 3
+    assert opt.stages[0].kernel.outputs.tolist().count(0) >= 3
+    assert opt.stages[0].kernel.num_nodes <= 3  # only kernel 2's tree is left
+    bits = rng.integers(0, 2, size=(300, model.num_input_bits), dtype=np.uint8)
+    assert np.array_equal(conv_sim.simulate_conv_bits(opt, bits).group_sums,
+                          conv_sim.simulate_conv_bits(model, bits).group_sums)
+
+
+def test_optimize_conv_refuses_data_driven_passes(rng):
+    from lgn2hw.passes import PipelineError
+    from lgn2hw.passes.conv import optimize_conv
+    with pytest.raises(PipelineError, match="greedy-prune.*unrolled"):
+        optimize_conv(random_model(rng), "greedy-prune")

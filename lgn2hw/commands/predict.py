@@ -27,6 +27,8 @@ def read_inputs(path, nl) -> tuple[np.ndarray, np.ndarray | None]:
         x = arrays["X"]
         if nl.encoder is None:
             raise LgnError(f"{path}: has features 'X' but the model has no input encoder; give 'bits'")
+        if x.ndim > 2 and int(np.prod(x.shape[1:])) == nl.encoder.num_features:
+            x = x.reshape(x.shape[0], -1)  # images [N, C, H, W] (conv models): (c, h, w) order
         if x.ndim != 2 or x.shape[1] != nl.encoder.num_features:
             raise LgnError(f"{path}: 'X' has shape {list(x.shape)}, expected [N, {nl.encoder.num_features}]")
         if not np.all(np.isfinite(x)):
@@ -54,9 +56,13 @@ def predict(model, inputs_path, out_path, fmt, import_opts):
     Example:
       lgn2hw predict examples/digits.pt --inputs x.npz --out y.npz
     """
-    nl = load_model(model, fmt, **import_opts).netlist
-    bits, y = read_inputs(inputs_path, nl)
-    res = simulate_bits(nl, bits)
+    imp = load_model(model, fmt, **import_opts)
+    bits, y = read_inputs(inputs_path, imp.netlist)
+    if imp.conv is not None:  # the conv simulator: same results as the unrolled netlist, much faster
+        from ..conv_sim import simulate_conv_bits
+        res = simulate_conv_bits(imp.conv, bits, return_output_bits=True)
+    else:
+        res = simulate_bits(imp.netlist, bits)
 
     def write(tmp):
         with open(tmp, "wb") as fh:
