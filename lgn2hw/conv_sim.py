@@ -2,9 +2,10 @@
 """Reference simulator for conv models: bit-packed, each kernel over all positions at once.
 
 Images are packed 64 per uint64 word (sim.pack_bits); a feature map is uint64 [ch, H, W, Wd].
-A conv block gathers its windows into [rf*rf*Cin, H'*W'*Wd] — positions become extra words —
-and runs the block's kernel netlist once over them with the ordinary simulator, so every
-kernel is evaluated at every position without unrolling. OR pooling ORs strided slices.
+A conv block evaluates each gate of its kernel netlist once, over every position and image
+at once: a window input is a strided view of the padded map (nothing is gathered), a gate's
+result one contiguous [H', W', Wd] block — so every kernel runs at every position without
+unrolling and without a gather per gate. OR pooling ORs strided slices.
 It is checked against simulating ``ConvModel.unroll()`` (tests/test_conv.py).
 """
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conv import ConvBlock, ConvError, ConvModel, OrPool
-from .sim import SimPlan, argmax_lowest, output_words, pack_bits, packed_group_sums, unpack_bits
+from .sim import SimPlan, _apply_op2, argmax_lowest, output_words, pack_bits, packed_group_sums, unpack_bits
 
 # Working set per chunk of images: the largest kernel run (signals x positions x words).
-_CHUNK_BYTES = 48 << 20
+_CHUNK_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -28,18 +29,37 @@ class ConvSimResult:
     stages: list | None = None  # uint8 [N, ch, H, W] after every stage (stages=True)
 
 
-def _conv(st: ConvBlock, fmap: np.ndarray, plan: SimPlan) -> np.ndarray:
+def _conv(st: ConvBlock, fmap: np.ndarray, plan: SimPlan | None) -> np.ndarray:
     cin, h, w, wd = fmap.shape
     k, oh, ow = st.out_shape((cin, h, w))
     p, s = st.padding, st.stride
     pad = np.zeros((cin, h + 2 * p, w + 2 * p, wd), np.uint64)
     pad[:, p:p + h, p:p + w] = fmap
-    win = np.empty((st.rf, st.rf, cin, oh, ow, wd), np.uint64)
-    for dy in range(st.rf):
-        for dx in range(st.rf):
-            win[dy, dx] = pad[:, dy:dy + s * (oh - 1) + 1:s, dx:dx + s * (ow - 1) + 1:s]
-    outs = output_words(st.kernel, win.reshape(st.rf * st.rf * cin, oh * ow * wd), plan)
-    return outs.reshape(k, oh, ow, wd)
+
+    # window input i = (dy*rf + dx)*cin + c over all positions: a strided view of the padded map
+    views = [pad[c, dy:dy + s * (oh - 1) + 1:s, dx:dx + s * (ow - 1) + 1:s]
+             for dy in range(st.rf) for dx in range(st.rf) for c in range(cin)]
+
+    kern = st.kernel
+    if kern.arity != 2:  # k-input LUT kernels: gather the windows, run the ordinary simulator
+        win = np.stack(views)
+        return output_words(kern, win.reshape(kern.num_inputs, -1), plan).reshape(k, oh, ow, wd)
+    # two-input kernels: one numpy call per kernel gate over every position and image at once,
+    # reading the window inputs as strided views of the padded map (nothing is gathered)
+    base = kern.base
+    vals = np.empty((kern.num_nodes, oh, ow, wd), np.uint64)
+    zero = np.zeros((oh, ow, wd), np.uint64)
+    consts = (zero, ~zero)
+
+    def signal(v: int) -> np.ndarray:
+        return consts[v] if v < 2 else views[v - 2] if v < base else vals[v - base]
+
+    for n, (op, (a, b)) in enumerate(zip(kern.tables.tolist(), kern.fanin.tolist())):
+        _apply_op2(op, signal(a), signal(b), vals[n])
+    outs = kern.outputs.astype(np.int64)
+    if np.all(outs >= base):
+        return vals[outs - base]
+    return np.stack([signal(int(v)) for v in outs])
 
 
 def _pool(st: OrPool, fmap: np.ndarray) -> np.ndarray:
@@ -62,7 +82,7 @@ def _images_per_chunk(model: ConvModel) -> int:
     for i, st in enumerate(model.stages):
         c, h, w = shapes[i + 1]
         if isinstance(st, ConvBlock):
-            worst = max(worst, (st.kernel.num_signals + st.kernel.num_inputs) * h * w)
+            worst = max(worst, st.kernel.num_signals * h * w)
         worst = max(worst, 2 * int(np.prod(shapes[i])))
     return 64 * max(1, _CHUNK_BYTES // (8 * worst))
 
@@ -76,7 +96,8 @@ def simulate_conv_bits(model: ConvModel, bits: np.ndarray, stages: bool = False,
     if bits.size and (bits.max() > 1 or bits.min() < 0):
         raise ConvError("input bits must be 0 or 1")
     n = bits.shape[0]
-    plans = [SimPlan(st.kernel) if isinstance(st, ConvBlock) else None for st in model.stages]
+    plans = [SimPlan(st.kernel) if isinstance(st, ConvBlock) and st.kernel.arity != 2 else None
+             for st in model.stages]
     head_plan = SimPlan(model.head)
     shapes = model.shapes()
     sums = np.empty((n, model.num_classes), np.int32)
