@@ -1,0 +1,213 @@
+# SPDX-License-Identifier: MIT
+"""Sliding-window generator for the streaming conv core: line buffers, a window register,
+padding and stride, one window position per pixel step.
+
+A stage receives a frame's pixels (``C`` bits each) in raster order, one per step, and emits
+its ``H' x W'`` windows (``rf*rf*C`` bits, index ``(dy*rf + dx)*C + c``) in raster order with
+padded cells read as 0. The window register always holds the ``rf x rf`` block whose
+bottom-right corner is the pixel just shifted in; the window of output ``(i, j)`` has its
+bottom-right corner at ``(i*s + d, j*s + d)`` with ``d = rf - 1 - padding``. A corner right of
+the image (column ``W + e``, right padding) is reached one row later at column ``e``, and a
+corner below the image (bottom padding) in the next frame's first rows: the cells that are
+padding are masked, whatever the register holds there. So a frame's bottom border is emitted
+while the next frame's first pixels arrive (frames back to back: one pixel per clock, no gap),
+and ``2*padding <= rf - 1`` keeps the two frames' windows from ever falling on the same step.
+
+When no pixel follows a frame, the stage finishes its border by itself ("drain" steps, the
+pixel read as 0); a frame that starts meanwhile waits (``i_ready`` low) until that is done.
+``upstream_idle`` says that no pixel can arrive (the stages before are idle), which a later
+stage needs before it drains.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from ..errors import LgnError
+
+
+@dataclass(frozen=True)
+class WindowGeometry:
+    channels: int
+    height: int
+    width: int
+    rf: int
+    stride: int = 1
+    padding: int = 0
+
+    @property
+    def out_height(self) -> int:
+        return (self.height + 2 * self.padding - self.rf) // self.stride + 1
+
+    @property
+    def out_width(self) -> int:
+        return (self.width + 2 * self.padding - self.rf) // self.stride + 1
+
+    @property
+    def d(self) -> int:
+        return self.rf - 1 - self.padding
+
+    def corner(self, i: int, j: int) -> tuple[int, int]:
+        """The step (row, column) at which output (i, j) is emitted (rows may pass H: next frame)."""
+        br, bc = i * self.stride + self.d, j * self.stride + self.d
+        return (br + 1, bc - self.width) if bc >= self.width else (br, bc)
+
+    @property
+    def end_step(self) -> tuple[int, int]:
+        """The last step of a frame: its last pixel or its last window, whichever comes later."""
+        last = self.corner(self.out_height - 1, self.out_width - 1)
+        return max(last, (self.height - 1, self.width - 1))
+
+    @property
+    def tail(self) -> int:
+        """Steps after the frame's last pixel until its last window (the next frame's or drain steps)."""
+        r, c = self.end_step
+        return (r * self.width + c) - (self.height * self.width - 1)
+
+    def check(self, where: str = "") -> None:
+        at = f"{where}: " if where else ""
+        if 2 * self.padding > self.rf - 1:
+            raise LgnError(f"{at}padding {self.padding} with rf {self.rf} cannot stream (needs 2*padding <= rf-1); "
+                           "use --conv unrolled")
+        if self.rf > 1 and self.width < 2:
+            raise LgnError(f"{at}a {self.width}-pixel-wide map cannot stream with rf {self.rf}; use --conv unrolled")
+        if self.stride > self.rf:
+            raise LgnError(f"{at}stride {self.stride} > rf {self.rf} cannot stream; use --conv unrolled")
+        if self.out_height < 1 or self.out_width < 1:
+            raise LgnError(f"{at}no output positions")
+
+    def tables(self):
+        """Per step column and per window-corner row: (valid, mask, first, last) as Python ints."""
+        w, h, rf, s, d = self.width, self.height, self.rf, self.stride, self.d
+        cols = []
+        for sx in range(w):
+            wrapped = sx < self.padding
+            bc = sx + w if wrapped else sx
+            j, ok = divmod(bc - d, s)
+            valid = ok == 0 and 0 <= j < self.out_width and bc >= d
+            mask = sum(1 << dx for dx in range(rf) if 0 <= bc - (rf - 1) + dx < w)
+            cols.append((int(wrapped), int(valid), mask, int(valid and j == 0), int(valid and j == self.out_width - 1)))
+        rows = []
+        for br in range(-1, self.end_step[0] + 1):  # the corner's row, index br + 1
+            i, ok = divmod(br - d, s)
+            valid = ok == 0 and 0 <= i < self.out_height and br >= d
+            mask = sum(1 << dy for dy in range(rf) if 0 <= br - (rf - 1) + dy < h)
+            rows.append((int(valid), mask, int(valid and i == 0), int(valid and i == self.out_height - 1)))
+        return cols, rows
+
+
+class WindowGen(wiring.Component):
+    def __init__(self, geo: WindowGeometry):
+        geo.check()
+        self.geo = geo
+        super().__init__({
+            "i_valid": In(1), "i_data": In(geo.channels), "i_ready": Out(1),
+            "upstream_idle": In(1, init=1),
+            "o_valid": Out(1), "o_first": Out(1), "o_last": Out(1),
+            "o_window": Out(geo.rf * geo.rf * geo.channels),
+            "idle": Out(1), "draining": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        g = self.geo
+        c, rf, w = g.channels, g.rf, g.width
+        end_r, end_c = g.end_step
+        sy = Signal(range(end_r + 2), name="sy")      # the step's row in the emitting frame
+        sx = Signal(range(max(2, w)), name="sx")
+        busy = Signal(name="busy")                    # a frame is in progress (pixels or its border)
+        drained = Signal(name="drained")              # a drain step was taken for this frame's border
+        in_tail = Signal()
+        m.d.comb += in_tail.eq(busy & (sy >= g.height))
+        at_end = Signal()
+        m.d.comb += at_end.eq((sy == end_r) & (sx == end_c))
+        ready = Signal()
+        m.d.comb += ready.eq(~(in_tail & drained))
+        take = Signal()
+        drain = Signal()
+        m.d.comb += [
+            take.eq(self.i_valid & ready),
+            drain.eq(~self.i_valid & in_tail & self.upstream_idle),
+            self.i_ready.eq(ready), self.draining.eq(in_tail & drained),
+            self.idle.eq(~busy),
+        ]
+        step = Signal()
+        m.d.comb += step.eq(take | drain)
+        pixel = Signal(c)
+        m.d.comb += pixel.eq(Mux(take, self.i_data, 0))
+
+        # next step position: raster order; after the frame's end, the next frame (rows - H) or (0, 0)
+        nx, ny = Signal.like(sx), Signal.like(sy)
+        wrap = sx == w - 1
+        m.d.comb += [nx.eq(Mux(wrap, 0, sx + 1)), ny.eq(Mux(wrap, sy + 1, sy))]
+        next_x, next_y = Signal.like(sx), Signal.like(sy)
+        with m.If(step & at_end):
+            with m.If(in_tail & ~drained & ~drain):  # the next frame's pixels drove the border
+                m.d.comb += [next_x.eq(nx), next_y.eq(ny - g.height)]
+            with m.Else():
+                m.d.comb += [next_x.eq(0), next_y.eq(0)]
+        with m.Elif(step):
+            m.d.comb += [next_x.eq(nx), next_y.eq(ny)]
+        with m.Else():
+            m.d.comb += [next_x.eq(sx), next_y.eq(sy)]
+        with m.If(step):
+            m.d.sync += [sx.eq(next_x), sy.eq(next_y)]
+            with m.If(at_end):
+                m.d.sync += [busy.eq(in_tail & ~drained & ~drain), drained.eq(0)]
+            with m.Else():
+                m.d.sync += busy.eq(1)
+                with m.If(drain):
+                    m.d.sync += drained.eq(1)
+
+        # line buffers: one memory word per column, rows y-1 .. y-rf+1 (C bits each)
+        column = Signal(rf * c)  # top (row y-rf+1) first, the new pixel last
+        if rf > 1:
+            m.submodules.lines = lines = Memory(shape=(rf - 1) * c, depth=w, init=[])
+            rd = lines.read_port()
+            wr = lines.write_port()
+            above = rd.data  # [row y-1, row y-2, ..., row y-rf+1]
+            m.d.comb += [rd.addr.eq(next_x), rd.en.eq(1),
+                         wr.addr.eq(sx), wr.en.eq(step), wr.data.eq(Cat(pixel, above[:(rf - 2) * c]))]
+            rows_top_first = [above[k * c:(k + 1) * c] for k in range(rf - 2, -1, -1)] + [pixel]
+            m.d.comb += column.eq(Cat(*rows_top_first))
+        else:
+            m.d.comb += column.eq(pixel)
+
+        # window register: rf columns, the newest on the right
+        cols_reg = [Signal(rf * c, name=f"wcol{k}") for k in range(rf)]
+        with m.If(step):
+            for k in range(rf - 1):
+                m.d.sync += cols_reg[k].eq(cols_reg[k + 1])
+            m.d.sync += cols_reg[rf - 1].eq(column)
+
+        # what this step emits: from the step's column and its corner row (tables of constants)
+        col_t, row_t = g.tables()
+        wrapped = Array(Const(t[0], 1) for t in col_t)[sx]
+        col_ok = Array(Const(t[1], 1) for t in col_t)[sx]
+        col_mask = Array(Const(t[2], rf) for t in col_t)[sx]
+        col_first = Array(Const(t[3], 1) for t in col_t)[sx]
+        col_last = Array(Const(t[4], 1) for t in col_t)[sx]
+        row_idx = Signal(range(len(row_t) + 1))
+        m.d.comb += row_idx.eq(sy + 1 - wrapped)  # corner row + 1 (a wrapped corner is one row up)
+        row_ok = Array(Const(t[0], 1) for t in row_t)[row_idx]
+        row_mask = Array(Const(t[1], rf) for t in row_t)[row_idx]
+        row_first = Array(Const(t[2], 1) for t in row_t)[row_idx]
+        row_last = Array(Const(t[3], 1) for t in row_t)[row_idx]
+        mask_r = Signal(rf, name="row_mask")
+        mask_c = Signal(rf, name="col_mask")
+        m.d.sync += [self.o_valid.eq(step & row_ok & col_ok),
+                     self.o_first.eq(row_first & col_first), self.o_last.eq(row_last & col_last)]
+        with m.If(step):
+            m.d.sync += [mask_r.eq(row_mask), mask_c.eq(col_mask)]
+        bits = []
+        for dy in range(rf):
+            for dx in range(rf):
+                cell = cols_reg[dx][dy * c:(dy + 1) * c]
+                bits.append(Mux(mask_r[dy] & mask_c[dx], cell, 0))
+        m.d.comb += self.o_window.eq(Cat(*bits))
+        return m
+
