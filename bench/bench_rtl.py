@@ -90,10 +90,11 @@ def yosys_figures(core_dir: Path, work: Path, pnr: bool, timeout: float) -> dict
 def counted_bits(nl) -> tuple[int, int, int]:
     """(variable output bits, bits the carry popcounts add after the GroupSum rewrites — copies
     by weight, complement pairs as one —, bits left after counting: the sum widths)."""
-    from lgn2hw.backend.emit import popcount_bits, popcount_groups
-    from lgn2hw.backend.popcount import sum_width
+    from lgn2hw.backend import EmitOptions
+    from lgn2hw.backend.metadata import sum_width
+    from lgn2hw.backend.plan import plan_core
     groups = nl.outputs.reshape(nl.num_classes, -1)
-    rewritten = popcount_bits(popcount_groups(nl, "text"), "carry")
+    rewritten = plan_core(nl, EmitOptions(popcount="carry")).popcount.bits
     return int((groups >= 2).sum()), rewritten, nl.num_classes * sum_width(nl.group_size)
 
 

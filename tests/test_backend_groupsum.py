@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """GroupSum rewrites: repeated bits counted by weight, complement pairs folded to one, constant,
-wire and inverter nodes looked through (fabric.popcount_inputs, popcount.CarryPlan)."""
+wire and inverter nodes looked through (popcount.popcount_inputs, popcount.CarryPlan)."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from _netgen import A, NOT_A, NOT_B, make, netlists
 from conftest import require_tool
 from lgn2hw.backend import EmitOptions, emit
-from lgn2hw.backend.fabric import popcount_inputs
-from lgn2hw.backend.popcount import ONE, CarryPlan, weighted_carry_tree
+from lgn2hw.backend.popcount import ONE, CarryPlan, popcount_inputs, weighted_carry_tree
 from lgn2hw.backend.testbench import run_icarus
 from lgn2hw.generate import random_layered
 from lgn2hw.sim import simulate_bits

@@ -168,14 +168,14 @@ def test_budget_check_catches_the_old_placement(net, tmp_path, monkeypatch):
     """The old placement (argmax registered after every ceil(m/2) comparator levels, counted
     from its own start) put two comparator levels in a cycle of budget 3: the check fails."""
     require_tool("yosys")
-    from lgn2hw.backend import core
+    from lgn2hw.backend import plan
     from lgn2hw.backend.argmax import tree_levels
 
     def old(num_classes, budget, used=0):
         every = -(-budget // 2)
         return tuple(lv + 1 for lv in range(1, tree_levels(num_classes)) if lv % every == 0)
 
-    monkeypatch.setattr(core, "register_levels", old)
+    monkeypatch.setattr(plan, "register_levels", old)
     res = emit(net, tmp_path / "core", EmitOptions(pipeline_every=1, adder_stages=3))
     with pytest.raises(AssertionError, match="a cycle holds [4-9] adder levels, budget 3"):
         check_structure(tmp_path / "core", tmp_path, 3, res.latency)

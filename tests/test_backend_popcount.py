@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import require_tool
-from lgn2hw.backend.popcount import ONE, TREES, carry_tree, popcount_verilog, sum_width
+from lgn2hw.backend.popcount import ONE, TREES, popcount_verilog, sum_width, weighted_carry_tree
 
 
 def eval_tree(tree, bits: np.ndarray) -> np.ndarray:
@@ -45,7 +45,7 @@ def test_tree_is_linear_in_size_and_logarithmic_in_depth(style):
                                     (50, 0), (127, 0), (150, 0), (300, 0), (0, 3), (1, 1), (2, 5), (140, 10),
                                     (20, 30)])
 def test_carry_tree_counts(g, ones, rng):
-    adders, extra = carry_tree(g, ones)
+    adders, extra, _, _ = weighted_carry_tree([g], ones)
     bits = rng.integers(0, 2, (300, g), dtype=np.uint8)
     if g:
         bits[0] = 1

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from amaranth.hdl import Elaboratable, Module, Mux, Signal
 
+from .metadata import class_width
+
 # adder levels one comparator level counts for in a cycle's budget (a carry-chain compare, then a select)
 COMPARATOR_LEVELS = 2
-
-
-def class_width(num_classes: int) -> int:
-    return max(1, (num_classes - 1).bit_length())
 
 
 def tree_levels(num_classes: int) -> int:

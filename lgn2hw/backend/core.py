@@ -13,70 +13,40 @@ clock; ``out_valid`` follows ``in_valid`` by ``latency`` cycles.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from amaranth.hdl import Cat, ClockSignal, Const, Elaboratable, Instance, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..ir import Netlist
-from ..quantize import FixedFormat
-from .argmax import ArgmaxTree, class_width, register_levels
+from .argmax import ArgmaxTree
 from .encoder import comparisons
 from .fabric import AmaranthStage
-from .schedule import Schedule
-
-
-@dataclass(frozen=True)
-class CoreSpec:
-    """Everything the Amaranth core needs besides the netlist and its schedule."""
-
-    top: str
-    in_width: int
-    sum_width: int
-    popcount_latency: int
-    adder_stages: int               # adder levels per clock cycle (a comparator level counts two); 0: none
-    popcount_tail: int = 0          # adder levels the popcount leaves in the cycle the argmax starts in
-    fabric: str = "text"            # "text": the generated {top}_fabric module; "amaranth": built here
-    encoder: FixedFormat | None = None  # on-chip encoder input format (adds one register)
-    fuse_popcount: bool = False     # no register between the last gate stage and the popcount
-
-    @property
-    def encoder_latency(self) -> int:
-        return int(self.encoder is not None)
-
-    def module(self, part: str) -> str:
-        return f"{self.top}_{part}"
+from .plan import CorePlan
 
 
 class LgnCore(wiring.Component):
-    def __init__(self, nl: Netlist, sched: Schedule, spec: CoreSpec):
-        self.nl, self.sched, self.spec = nl, sched, spec
-        # one sequence of register boundaries: the argmax's first levels share a cycle with the
-        # popcount's last ones, within the same budget of adder levels per cycle
-        self.argmax = ArgmaxTree(nl.num_classes, spec.sum_width,
-                                 register_levels(nl.num_classes, spec.adder_stages, spec.popcount_tail))
-        fabric_latency = sched.fabric_latency - int(spec.fuse_popcount and sched.registered)
-        self.latency = (1 + spec.encoder_latency + fabric_latency + spec.popcount_latency
-                        + self.argmax.latency + 1)
+    def __init__(self, nl: Netlist, plan: CorePlan):
+        self.nl, self.plan = nl, plan
+        self.argmax = ArgmaxTree(plan.classes, plan.sum_width, plan.argmax_breaks)
+        self.latency = plan.latency
         super().__init__({
             "in_valid": In(1),
-            "in_data": In(spec.in_width),
+            "in_data": In(plan.input.width),
             "out_valid": Out(1),
-            "out_class": Out(class_width(nl.num_classes)),
-            "out_sums": Out(nl.num_classes * spec.sum_width),
+            "out_class": Out(plan.class_width),
+            "out_sums": Out(plan.classes * plan.sum_width),
         })
 
     def elaborate(self, platform):
         m = Module()
-        nl, spec = self.nl, self.spec
-        c, sw = nl.num_classes, spec.sum_width
+        nl, plan = self.nl, self.plan
+        c, sw = plan.classes, plan.sum_width
         sums = Signal(c * sw, name="sums")
-        if spec.fabric == "amaranth":
-            m.submodules.fabric = fabric = AmaranthDatapath(nl, self.sched, spec)
+        if plan.options.fabric == "amaranth":
+            m.submodules.fabric = fabric = AmaranthDatapath(nl, plan)
             m.d.comb += [fabric.in_data.eq(self.in_data), sums.eq(fabric.sums)]
         else:
-            m.submodules.fabric = Instance(spec.module("fabric"), i_clk=ClockSignal("sync"),
+            m.submodules.fabric = Instance(plan.module("fabric"), i_clk=ClockSignal("sync"),
                                            i_in_data=self.in_data, o_sums=sums)
         m.submodules.argmax = self.argmax
         m.d.comb += self.argmax.sums.eq(sums)
@@ -97,19 +67,20 @@ class AmaranthDatapath(Elaboratable):
     """The ``{top}_fabric`` module's behaviour with Amaranth stages (small nets): input
     register, optional encoder, fabric stages, popcount instances."""
 
-    def __init__(self, nl: Netlist, sched: Schedule, spec: CoreSpec):
-        self.nl, self.sched, self.spec = nl, sched, spec
-        self.in_data = Signal(spec.in_width)
-        self.sums = Signal(nl.num_classes * spec.sum_width)
+    def __init__(self, nl: Netlist, plan: CorePlan):
+        self.nl, self.plan = nl, plan
+        self.in_data = Signal(plan.input.width)
+        self.sums = Signal(plan.classes * plan.sum_width)
 
     def elaborate(self, platform):
         m = Module()
-        nl, sched, spec = self.nl, self.sched, self.spec
+        nl, plan = self.nl, self.plan
+        sched, pop = plan.schedule, plan.popcount
         clk = ClockSignal("sync")
-        x = Signal(spec.in_width, name="in_reg", reset_less=True)
+        x = Signal(plan.input.width, name="in_reg", reset_less=True)
         m.d.sync += x.eq(self.in_data)
-        if spec.encoder is not None:
-            fmt = spec.encoder
+        if plan.input.fixed is not None:
+            fmt = plan.input.fixed
             kind, thr = comparisons(nl.encoder, fmt)
             bits = Signal(kind.size, name="t0", reset_less=True)
             per, w = nl.encoder.bits_per_feature, fmt.width
@@ -121,12 +92,12 @@ class AmaranthDatapath(Elaboratable):
             x = bits
         vec = x
         for s in range(1, sched.num_stages + 1):
-            m.submodules[f"stage{s}"] = st = AmaranthStage(nl, sched, s, spec.fuse_popcount)
+            m.submodules[f"stage{s}"] = st = AmaranthStage(nl, sched, s, plan.stage_registered(s))
             m.d.comb += st.x.eq(vec)
             vec = st.y
-        g, sw = nl.group_size, spec.sum_width
-        for k in range(nl.num_classes):
-            ports = {"i_clk": clk} if spec.popcount_latency else {}
-            m.submodules[f"popcount{k}"] = Instance(spec.module("popcount"), **ports, i_x=vec[k * g:(k + 1) * g],
+        g, sw = plan.group_size, plan.sum_width
+        for k in range(plan.classes):
+            ports = {"i_clk": clk} if pop.latency else {}
+            m.submodules[f"popcount{k}"] = Instance(plan.module("popcount"), **ports, i_x=vec[k * g:(k + 1) * g],
                                                     o_s=self.sums[k * sw:(k + 1) * sw])
         return m

@@ -10,6 +10,7 @@ statements (about 0.5 ms per gate: small nets, and a cross-check of the text emi
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 import numpy as np
 from amaranth.hdl import Cat, Const, Elaboratable, Module, Signal
@@ -18,6 +19,9 @@ from .. import ops
 from ..ir import Netlist
 from ..resources import templates
 from .schedule import Schedule
+
+if TYPE_CHECKING:
+    from .plan import CorePlan
 
 # Verilog expression of each 2-input op over "{a}" and "{b}".
 _OP2 = tuple(e.replace("a", "{a}").replace("b", "{b}") if e not in ("0", "1") else f"1'b{e}"
@@ -83,10 +87,9 @@ def gate_lines(nl: Netlist, lo: int, hi: int, fan: list[str]) -> list[str]:
             for j, (s, r) in enumerate(zip(ids, lut_rom(nl.tables[lo:hi], k).tolist()))]
 
 
-def stage_verilog(nl: Netlist, sched: Schedule, stage: int, fuse: bool = False) -> str:
-    """The section of fabric stage ``stage`` (1-based): its gates and the registers (or,
-    combinational, the wires) of the signals held at time ``stage``. ``fuse``: the last
-    stage's outputs are wires, so it shares a clock cycle with the popcount's first levels."""
+def stage_verilog(nl: Netlist, sched: Schedule, stage: int, registered: bool) -> str:
+    """The section of fabric stage ``stage`` (1-based): its gates and the registers (or, not
+    ``registered``, the wires) of the signals held at time ``stage``."""
     lo, hi = stage_nodes(sched, stage)
     refs = StageRefs(nl, sched, stage)
     gates = gate_lines(nl, lo, hi, refs.names(nl.fanin[lo:hi].reshape(-1)))
@@ -94,7 +97,6 @@ def stage_verilog(nl: Netlist, sched: Schedule, stage: int, fuse: bool = False) 
     src = refs.names(held)
     last = stage == sched.num_stages
     dest = [f"o{j}" for j in range(held.size)] if last else [f"r{stage}_{s}" for s in held.tolist()]
-    registered = sched.registered and not (last and fuse)
     if registered:
         decls = [f"reg {d};" for d in dest]
         regs = [f"    {d} <= {v};" for d, v in zip(dest, src)]
@@ -107,97 +109,37 @@ def stage_verilog(nl: Netlist, sched: Schedule, stage: int, fuse: bool = False) 
         reg_lines="\n".join(regs))
 
 
-def output_literals(nl: Netlist) -> tuple[np.ndarray, np.ndarray]:
-    """(signal, negated) of every output bit with constant, wire and inverter nodes looked through."""
-    sig = nl.outputs.astype(np.int64)
-    neg = np.zeros(sig.shape, dtype=bool)
-    kinds = nl.kinds()
-    for _ in range(nl.depth):
-        node = sig - nl.base
-        through = node >= 0
-        through[through] = kinds[node[through]] != ops.LOGIC
-        if not through.any():
-            break
-        n = node[through]
-        kind = kinds[n]
-        support = ops.support_mask(nl.tables[n], nl.arity).astype(np.int64)
-        slot = np.log2(np.maximum(support, 1)).astype(np.int64)  # the one input a wire or inverter reads
-        neg[through] ^= kind == ops.INVERTER
-        sig[through] = np.where(kind == ops.CONSTANT, (nl.tables[n] & np.uint64(1)).astype(np.int64),
-                                nl.fanin[n, slot])
-    const = sig < 2
-    sig[const] ^= neg[const]
-    neg[const] = False
-    return sig, neg
-
-
-def popcount_inputs(nl: Netlist) -> list[list[str]]:
-    """Per class, the names of the bits its popcount adds (``o<j>``: output bit j as the
-    fabric's last stage holds it). Exact rewrites of the sum: constants become literals
-    (the carry tree drops zeros and takes ones as carry-ins); a bit and its complement in one
-    group add up to one (``1'b1``, ``1'b0``); copies of one bit share one name (the carry tree
-    counts a bit read m times as m times it, in the columns where m has a 1)."""
-    sig, neg = output_literals(nl)
-    g = nl.group_size
-    groups = []
-    for c in range(nl.num_classes):
-        names = [""] * g
-        first: dict[tuple[int, bool], str] = {}
-        count: dict[int, list[int]] = {}
-        for j in range(c * g, (c + 1) * g):
-            s, n = int(sig[j]), bool(neg[j])
-            if s < 2:
-                names[j - c * g] = ("1'b0", "1'b1")[s]
-                continue
-            first.setdefault((s, n), f"o{j}")
-            count.setdefault(s, [0, 0])[n] += 1
-        pos = 0
-        for s, (p, q) in count.items():
-            pairs = min(p, q)
-            rest = [first[(s, p < q)]] * abs(p - q)
-            for name in ["1'b1"] * pairs + ["1'b0"] * pairs + rest:
-                while names[pos]:
-                    pos += 1
-                names[pos] = name
-        groups.append(names)
-    return groups
-
-
-def fabric_verilog(nl: Netlist, sched: Schedule, top: str, in_width: int, encoder_lines: list[str],
-                   popcount_every: int, popcount_style: str, fuse: bool = False,
-                   popcount_first: int = 0, groups: list[list[str]] | None = None) -> tuple[str, int]:
-    """(text, popcount registers) of the ``{top}_fabric`` module: input register, optional
-    encoder, every stage, the GroupSum popcounts (of ``groups``, default ``popcount_inputs(nl)``).
-    ``encoder_lines`` define ``e<j>`` from ``in_reg``; without them input bit j is ``in_data[j]``."""
-    from .popcount import carry_depth, popcount_lines, sum_width
+def fabric_verilog(nl: Netlist, plan: "CorePlan", encoder_lines: list[str]) -> str:
+    """The ``{top}_fabric`` module of ``plan``: input register, optional encoder, every stage,
+    the GroupSum popcounts. ``encoder_lines`` define ``e<j>`` from ``in_reg``; without them
+    input bit j is ``in_data[j]``."""
+    from .popcount import popcount_lines
+    sched, pop = plan.schedule, plan.popcount
     inputs = sched.vectors[0]
     src = [f"e{j}" for j in range(inputs.size)] if encoder_lines else [f"in_data[{j}]" for j in range(inputs.size)]
-    g, sw = nl.group_size, sum_width(nl.group_size)
-    pop, pop_regs = [], 0
-    groups = popcount_inputs(nl) if groups is None else groups
-    # constants shrink some carry trees: pipeline all of them to the deepest one's latency
-    depth = max(map(carry_depth, groups)) if popcount_style == "carry" else 0
-    for c, group in enumerate(groups):
-        lines, pop_regs = popcount_lines(group, f"p{c}_", f"p{c}_sum", popcount_every, popcount_style,
-                                         popcount_first, depth)
-        pop += lines
-    text = templates().get_template("fabric.v.j2").render(
-        name=f"{top}_fabric", top=top, in_width=in_width, encoder_lines="\n".join(encoder_lines),
+    lines = []
+    for c, (group, shape) in enumerate(zip(pop.groups, pop.shapes)):
+        # constants shrink some carry trees: each is pipelined to the deepest one's latency
+        body, regs = popcount_lines(list(group), f"p{c}_", f"p{c}_sum", pop.every, pop.style, pop.first, pop.depth,
+                                    shape)
+        if regs != pop.latency:
+            raise AssertionError(f"popcount {c}: {regs} register levels emitted, the plan has {pop.latency}")
+        lines += body
+    return templates().get_template("fabric.v.j2").render(
+        name=plan.module("fabric"), top=plan.top, in_width=plan.input.width, encoder_lines="\n".join(encoder_lines),
         input_decls="\n".join(f"reg r0_{s};" for s in inputs.tolist()),
         input_lines="\n".join(f"    r0_{s} <= {v};" for s, v in zip(inputs.tolist(), src)),
-        stages=[stage_verilog(nl, sched, s, fuse) for s in range(1, sched.num_stages + 1)],
-        registered=sched.registered, classes=nl.num_classes, group_size=g, sum_width=sw, popcount=popcount_style,
-        popcount_lines="\n".join(pop),
-        sums="{" + ", ".join(f"p{c}_sum" for c in reversed(range(nl.num_classes))) + "}")
-    return text, pop_regs
+        stages=[stage_verilog(nl, sched, s, plan.stage_registered(s)) for s in range(1, sched.num_stages + 1)],
+        registered=sched.registered, classes=plan.classes, group_size=plan.group_size, sum_width=plan.sum_width,
+        popcount=pop.style, popcount_lines="\n".join(lines),
+        sums="{" + ", ".join(f"p{c}_sum" for c in reversed(range(plan.classes))) + "}")
 
 
 class AmaranthStage(Elaboratable):
     """The same stage as Amaranth statements (small nets only: ~0.5 ms per gate)."""
 
-    def __init__(self, nl: Netlist, sched: Schedule, stage: int, fuse: bool = False):
-        self.nl, self.sched, self.stage = nl, sched, stage
-        self.registered = sched.registered and not (fuse and stage == sched.num_stages)
+    def __init__(self, nl: Netlist, sched: Schedule, stage: int, registered: bool):
+        self.nl, self.sched, self.stage, self.registered = nl, sched, stage, registered
         self.x = Signal(width(sched.vectors[stage - 1]))
         self.y = Signal(width(sched.vectors[stage]), reset_less=True)
 

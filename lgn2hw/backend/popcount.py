@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from .. import ops
+from ..ir import Netlist
 from ..resources import templates
+from .metadata import sum_width
 from .options import POPCOUNT_STYLES as STYLES
 
 
@@ -34,10 +39,6 @@ class Tree:
     rounds: tuple
     columns: tuple      # two rows left after reduction: column i -> up to 2 bit ids
     num_bits: int       # bit ids 0..group_size-1 are the inputs
-
-
-def sum_width(group_size: int) -> int:
-    return max(1, int(group_size).bit_length())
 
 
 def wallace_tree(group_size: int) -> Tree:
@@ -94,7 +95,8 @@ def dadda_tree(group_size: int) -> Tree:
 
 
 def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
-                   style: str = "wallace", first: int = 0, depth: int = 0) -> tuple[list[str], int]:
+                   style: str = "wallace", first: int = 0, depth: int = 0,
+                   shape: "CarryPlan | Tree | None" = None) -> tuple[list[str], int]:
     """Verilog lines summing the 1-bit signals ``inputs`` into ``out`` (declared here, a
     ``sum_width``-bit wire or reg); returns (lines, registers on the path).
 
@@ -104,6 +106,8 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
     ``first`` > 0 puts the first register after ``first`` levels instead (then every ``every``).
     ``depth`` (``carry``): pipeline as if the tree had at least this many levels, so that
     groups whose constant bits shrank their tree keep the latency of the others.
+    ``shape``: the group's ``CarryPlan`` (``carry``) or ``Tree`` (``wallace``, ``dadda``) as the
+    core plan made it (default: made here, for a stand-alone popcount).
     """
     shift = (every - first) % every if every and first else 0
     group_size = len(inputs)
@@ -112,10 +116,10 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
         pad = f"{sw - 1}'d0, " if sw > 1 else ""  # operands at the sum's width (lint-clean)
         return [f"wire [{sw - 1}:0] {out} = " + " + ".join(f"{{{pad}{x}}}" for x in inputs) + ";"], 0
     if style == "carry":
-        return _carry_lines(inputs, prefix, out, every, shift, depth)
+        return _carry_lines(shape or CarryPlan.of(inputs), sw, prefix, out, every, shift, depth)
     if style not in TREES:
         raise ValueError(f"popcount style {style!r}: expected one of {', '.join(STYLES)}")
-    tree = TREES[style](group_size)
+    tree = shape or TREES[style](group_size)
     names = dict(enumerate(inputs))
     lines: list[str] = []
     regs = 0
@@ -161,10 +165,11 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
 
 
 def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "wallace",
-                     first: int = 0) -> tuple[str, int]:
+                     first: int = 0, shape: "CarryPlan | Tree | None" = None) -> tuple[str, int]:
     """(Verilog text, registers on the path) of a stand-alone popcount module ``name``
-    (ports ``clk`` when pipelined, ``x``, ``s``), for tests and benchmarks."""
-    lines, regs = popcount_lines([f"x[{i}]" for i in range(group_size)], "", "sum", every, style, first)
+    (ports ``clk`` when pipelined, ``x``, ``s``): the Amaranth fabric's popcount, tests, benchmarks."""
+    lines, regs = popcount_lines([f"x[{i}]" for i in range(group_size)], "", "sum", every, style, first,
+                                 shape=shape)
     return templates().get_template("popcount.v.j2").render(
         name=name, group_size=group_size, sum_width=sum_width(group_size), style=style, uses_clk=regs > 0,
         registers=regs, body="\n".join(lines)), regs
@@ -186,14 +191,6 @@ class Adder:
     width: int
     level: int
     shift: int = 0
-
-
-def carry_tree(num_bits: int, ones: int = 0) -> tuple[list[Adder], int]:
-    """Adders (children first) summing ``num_bits`` variable bits and ``ones`` constant 1s;
-    returns (adders, constant ones left over for the caller to add). The constants ride as
-    carry-ins, which cost nothing; the root is the last adder (value 0 when num_bits == 1)."""
-    adders, pool, _, _ = weighted_carry_tree([num_bits], ones)
-    return adders, pool
 
 
 def weighted_carry_tree(columns, ones: int = 0) -> tuple[list[Adder], int, int | None, int]:
@@ -272,17 +269,10 @@ class CarryPlan:
         return self.adders[-1].level if self.adders else 0
 
 
-def carry_depth(inputs: list[str]) -> int:
-    """Adder levels of the ``carry`` popcount of these inputs."""
-    return CarryPlan.of(inputs).depth
-
-
-def _carry_lines(inputs: list[str], prefix: str, out: str, every: int, shift: int = 0,
+def _carry_lines(plan: CarryPlan, sw: int, prefix: str, out: str, every: int, shift: int = 0,
                  min_depth: int = 0) -> tuple[list[str], int]:
-    """The ``carry`` style: the adders of ``CarryPlan.of(inputs)``, registered after every
-    ``every`` levels (``shift``: the first register comes ``shift`` levels early)."""
-    sw = sum_width(len(inputs))
-    plan = CarryPlan.of(inputs)
+    """The ``carry`` style: the adders of ``plan``, registered after every ``every`` levels
+    (``shift``: the first register comes ``shift`` levels early) into ``sw`` bits."""
     adders = plan.adders
     names = {ONE: "1'b1", **dict(enumerate(plan.names))}
     widths = {i: 1 for i in range(len(plan.names))}
@@ -331,6 +321,62 @@ def _carry_lines(inputs: list[str], prefix: str, out: str, every: int, shift: in
         terms.append(f"{sw}'d{plan.extra}")
     lines.append(f"wire [{sw - 1}:0] {out} = {' + '.join(terms) or f'{sw}' + chr(39) + 'd0'};")
     return lines, regs
+
+
+def output_literals(nl: Netlist) -> tuple[np.ndarray, np.ndarray]:
+    """(signal, negated) of every output bit with constant, wire and inverter nodes looked through."""
+    sig = nl.outputs.astype(np.int64)
+    neg = np.zeros(sig.shape, dtype=bool)
+    kinds = nl.kinds()
+    for _ in range(nl.depth):
+        node = sig - nl.base
+        through = node >= 0
+        through[through] = kinds[node[through]] != ops.LOGIC
+        if not through.any():
+            break
+        n = node[through]
+        kind = kinds[n]
+        support = ops.support_mask(nl.tables[n], nl.arity).astype(np.int64)
+        slot = np.log2(np.maximum(support, 1)).astype(np.int64)  # the one input a wire or inverter reads
+        neg[through] ^= kind == ops.INVERTER
+        sig[through] = np.where(kind == ops.CONSTANT, (nl.tables[n] & np.uint64(1)).astype(np.int64),
+                                nl.fanin[n, slot])
+    const = sig < 2
+    sig[const] ^= neg[const]
+    neg[const] = False
+    return sig, neg
+
+
+def popcount_inputs(nl: Netlist) -> list[list[str]]:
+    """Per class, the names of the bits its popcount adds (``o<j>``: output bit j as the
+    fabric's last stage holds it). Exact rewrites of the sum: constants become literals
+    (the carry tree drops zeros and takes ones as carry-ins); a bit and its complement in one
+    group add up to one (``1'b1``, ``1'b0``); copies of one bit share one name (the carry tree
+    counts a bit read m times as m times it, in the columns where m has a 1)."""
+    sig, neg = output_literals(nl)
+    g = nl.group_size
+    groups = []
+    for c in range(nl.num_classes):
+        names = [""] * g
+        first: dict[tuple[int, bool], str] = {}
+        count: dict[int, list[int]] = {}
+        for j in range(c * g, (c + 1) * g):
+            s, n = int(sig[j]), bool(neg[j])
+            if s < 2:
+                names[j - c * g] = ("1'b0", "1'b1")[s]
+                continue
+            first.setdefault((s, n), f"o{j}")
+            count.setdefault(s, [0, 0])[n] += 1
+        pos = 0
+        for s, (p, q) in count.items():
+            pairs = min(p, q)
+            rest = [first[(s, p < q)]] * abs(p - q)
+            for name in ["1'b1"] * pairs + ["1'b0"] * pairs + rest:
+                while names[pos]:
+                    pos += 1
+                names[pos] = name
+        groups.append(names)
+    return groups
 
 
 def _alive_after(tree: Tree, rounds_done: int) -> list[int]:
