@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ir
+from .backend.metadata import CoreMetadata, load_metadata
 from .errors import LgnError, ToolError
 from .ir import Netlist
 from .quantize import FixedFormat
@@ -67,29 +68,15 @@ class PortFormat:
     fixed: FixedFormat | None = None
 
     @classmethod
-    def from_metadata(cls, meta: dict, nl: Netlist, where: str = "metadata.json") -> "PortFormat":
-        spec = meta.get("input_format", {"kind": "bits"})
-        kind = spec.get("kind") if isinstance(spec, dict) else None
-        if kind == "bits":
-            fmt = cls(nl.num_inputs)
-        elif kind == "fixed":
-            try:
-                fmt = cls(nl.num_inputs, int(spec["features"]),
-                          FixedFormat(int(spec["width"]), int(spec["frac_bits"]), bool(spec["signed"])))
-            except (KeyError, TypeError, ValueError) as e:
-                raise LgnError(f"{where}: input_format needs integer features, width, frac_bits and a "
-                               f"boolean signed ({type(e).__name__}: {e})") from None
-            except LgnError as e:
-                raise LgnError(f"{where}: input_format: {e}") from None
-            if nl.encoder is None or nl.encoder.num_features != fmt.features:
-                have = "no encoder" if nl.encoder is None else f"an encoder of {nl.encoder.num_features} features"
-                raise LgnError(f"{where}: input_format has {fmt.features} fixed-point features but the "
-                               f"netlist has {have}")
-        else:
-            raise LgnError(f"{where}: input_format.kind is {kind!r}, expected 'bits' or 'fixed'")
-        if "input_width" in meta and int(meta["input_width"]) != fmt.in_width:
-            raise LgnError(f"{where}: input_width {meta['input_width']} does not match input_format "
-                           f"({fmt.in_width} bits)")
+    def from_metadata(cls, meta: CoreMetadata, nl: Netlist) -> "PortFormat":
+        """The port format of a loaded metadata.json, checked against the netlist."""
+        fmt = cls(nl.num_inputs, meta.features, meta.fixed)
+        if meta.fixed is not None and (nl.encoder is None or nl.encoder.num_features != meta.features):
+            have = "no encoder" if nl.encoder is None else f"an encoder of {nl.encoder.num_features} features"
+            raise LgnError(f"{meta.path}: input_format has {meta.features} fixed-point features but the "
+                           f"netlist has {have}")
+        if meta.num_inputs != nl.num_inputs:
+            raise LgnError(f"{meta.path}: num_inputs {meta.num_inputs}, netlist.npz has {nl.num_inputs}")
         return fmt
 
     @property
@@ -251,33 +238,20 @@ class Core:
     """An emitted core: its directory, metadata.json and the netlist it was built from."""
 
     out_dir: Path
-    meta: dict
+    meta: CoreMetadata
     netlist: Netlist
     fmt: PortFormat
 
     @classmethod
     def load(cls, out_dir) -> "Core":
-        out_dir = Path(out_dir)
-        mpath = out_dir / "metadata.json"
-        try:
-            meta = json.loads(mpath.read_text())
-        except FileNotFoundError:
-            raise LgnError(f"{out_dir}: no metadata.json (not an emitted core; run `lgn2hw compile` first)") from None
-        except json.JSONDecodeError as e:
-            raise LgnError(f"{mpath}: not valid JSON ({e})") from None
-        for key in ("top", "files", "latency", "classes", "class_width", "sum_width"):
-            if key not in meta:
-                raise LgnError(f"{mpath}: missing key {key!r}")
-        for f in meta["files"]:
-            if not (out_dir / f).is_file():
-                raise LgnError(f"{mpath}: lists file {f!r}, which is not in {out_dir}")
-        nl = ir.load(out_dir / "netlist.npz")
-        if meta.get("netlist_sha256") not in (None, nl.fingerprint()):
-            raise LgnError(f"{mpath}: netlist_sha256 does not match {out_dir / 'netlist.npz'} "
+        meta = load_metadata(out_dir)
+        nl = ir.load(meta.folder / "netlist.npz")
+        if meta.netlist_sha256 not in (None, nl.fingerprint()):
+            raise LgnError(f"{meta.path}: netlist_sha256 does not match {meta.folder / 'netlist.npz'} "
                            f"(the core was built from another netlist)")
-        if int(meta["classes"]) != nl.num_classes:
-            raise LgnError(f"{mpath}: classes {meta['classes']}, netlist.npz has {nl.num_classes}")
-        return cls(out_dir, meta, nl, PortFormat.from_metadata(meta, nl, str(mpath)))
+        if meta.classes != nl.num_classes:
+            raise LgnError(f"{meta.path}: classes {meta.classes}, netlist.npz has {nl.num_classes}")
+        return cls(meta.folder, meta, nl, PortFormat.from_metadata(meta, nl))
 
 
 # ---------------------------------------------------------------------- simulators
@@ -380,7 +354,7 @@ def verify(out_dir, simulator: str = "icarus", vectors: int = 1000, data: dict |
     res = _run_bench(common, env, build, build / "vectors.npz", timeout)
     out = VerifyResult(
         simulator=simulator, vectors=res["vectors"], mismatches=res["mismatches"],
-        latency=int(core.meta["latency"]), measured_latency=res["measured_latency"],
+        latency=core.meta.latency, measured_latency=res["measured_latency"],
         build_seconds=res["build_seconds"], run_seconds=res["run_seconds"],
         vectors_per_second=res["vectors"] / res["stream_seconds"] if res["stream_seconds"] > 0 else 0.0,
         composition=vecs.counts, build_cpu_seconds=res["build_cpu_seconds"],

@@ -131,8 +131,7 @@ class FakeBoardPort:
 
 def test_host_client_streams_with_a_window(rng):
     nl = random_layered(20, [30, 30, 12], 4, seed=5)
-    meta = {"num_inputs": 20, "classes": 4, "class_width": 2, "sum_width": 2}
-    frame = FrameFormat.from_metadata(meta, fifo_depth=3)
+    frame = FrameFormat(in_width=20, classes=4, class_width=2, sum_width=2, fifo_depth=3)
     port = FakeBoardPort(nl, frame)
     bits = rng.integers(0, 2, size=(50, 20), dtype=np.uint8)
     classes, sums = BoardClient(port, frame).run(bits)
@@ -225,10 +224,12 @@ def test_run_board_without_a_build_is_one_line(tmp_path, capsys):
 
 
 def test_metadata_roundtrip_of_frame(tmp_path):
-    meta = write_baseline_core(random_layered(8, [8, 6], 3, seed=1), tmp_path)
+    from lgn2hw.backend.metadata import load_metadata
+    write_baseline_core(random_layered(8, [8, 6], 3, seed=1), tmp_path)
+    meta = load_metadata(tmp_path)
     f = FrameFormat.from_metadata(meta)
     assert f.in_width == 8 and f.classes == 3 and f.sum_width == 2 and f.class_width == 2
-    assert ir.load(tmp_path / "netlist.npz").fingerprint() == meta["netlist_sha256"]
+    assert ir.load(tmp_path / "netlist.npz").fingerprint() == meta.netlist_sha256
 
 
 def test_run_board_with_a_missing_port_is_one_line(tmp_path, capsys):

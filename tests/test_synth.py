@@ -143,9 +143,10 @@ def test_cell_counts_classify_by_family():
 
 # ---------------------------------------------------------------- the naive baseline core is correct
 @pytest.mark.sim
-def test_naive_core_matches_reference_on_icarus(tmp_path, rng):
+@pytest.mark.parametrize("arity", [2, 4])
+def test_naive_core_matches_reference_on_icarus(tmp_path, rng, arity):
     iverilog = require_tool("iverilog")
-    nl = random_layered(12, [20, 20, 9], 3, seed=3, op_mix="uniform")
+    nl = random_layered(12, [20, 20, 9], 3, seed=3, op_mix="uniform", arity=arity)
     n = 64
     bits = rng.integers(0, 2, size=(n, nl.num_inputs), dtype=np.uint8)
     ref = sim.simulate_bits(nl, bits)

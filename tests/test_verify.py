@@ -75,19 +75,18 @@ def test_fixed_input_bits_match_backend_quantizer():
     assert np.array_equal(got, fx.encode(codes, nl.encoder))
 
 
-def test_port_format_from_metadata_errors():
+def test_port_format_from_metadata_errors(tmp_path):
     nl = tiny_netlist()
-    assert PortFormat.from_metadata({"input_format": {"kind": "bits"}}, nl).in_width == 4
+    assert PortFormat.from_metadata(Core.load(write_tiny_core(tmp_path / "a")).meta, nl).in_width == 4
     with pytest.raises(LgnError, match="kind"):
-        PortFormat.from_metadata({"input_format": {"kind": "float"}}, nl)
+        Core.load(write_tiny_core(tmp_path / "b", input_format={"kind": "float"}))
     with pytest.raises(LgnError, match="no encoder"):
-        PortFormat.from_metadata({"input_format": {"kind": "fixed", "features": 1, "width": 4,
-                                                    "frac_bits": 0, "signed": False}}, nl)
-    enc = encoder_net()
+        Core.load(write_tiny_core(tmp_path / "c", input_width=4, input_format={
+            "kind": "fixed", "features": 1, "width": 4, "frac_bits": 0, "signed": False}))
     with pytest.raises(LgnError, match="width"):
-        PortFormat.from_metadata({"input_format": {"kind": "fixed", "features": 3}}, enc)
+        Core.load(write_tiny_core(tmp_path / "d", input_format={"kind": "fixed", "features": 3}))
     with pytest.raises(LgnError, match="input_width 7"):
-        PortFormat.from_metadata({"input_width": 7, "input_format": {"kind": "bits"}}, nl)
+        Core.load(write_tiny_core(tmp_path / "e", input_width=7))
 
 
 # ---------------------------------------------------------------------- vectors
@@ -168,7 +167,8 @@ def test_core_load(tmp_path):
     ({"latency": None}, "missing key 'latency'"),
     ({"files": ["lgn_core.v", "gone.v"]}, "gone.v"),
     ({"netlist_sha256": "0" * 64}, "netlist_sha256 does not match"),
-    ({"classes": 3}, "classes 3"),
+    ({"classes": 3, "class_width": 2}, "classes 3"),
+    ({"classes": 3}, "class_width 1 does not match 3 classes"),
 ])
 def test_core_load_errors(tmp_path, change, match):
     out = write_tiny_core(tmp_path / "c", **{k: v for k, v in change.items() if v is not None})
@@ -182,7 +182,7 @@ def test_core_load_errors(tmp_path, change, match):
 
 
 def test_core_load_not_a_core(tmp_path):
-    with pytest.raises(LgnError, match="no metadata.json"):
+    with pytest.raises(LgnError, match="metadata.json: no such file"):
         Core.load(tmp_path)
 
 
@@ -230,7 +230,7 @@ def test_cli_verify_missing_simulator(tmp_path, monkeypatch, capsys):
 
 def test_cli_verify_not_a_core(tmp_path, capsys):
     assert main(["verify", str(tmp_path)]) == 1
-    assert "no metadata.json" in capsys.readouterr().err
+    assert "metadata.json: no such file" in capsys.readouterr().err
 
 
 def test_cli_verify_help_has_example(capsys):

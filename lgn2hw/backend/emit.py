@@ -14,8 +14,6 @@ from typing import Callable
 
 from .. import ir
 from ..ir import Netlist
-from .core import LgnCore
-from .fabric import fabric_verilog
 from .metadata import write_metadata
 from .options import EmitOptions
 from .plan import MAX_INPUT_BITS, CorePlan, plan_core  # noqa: F401  (MAX_INPUT_BITS: re-exported)
@@ -45,6 +43,9 @@ def _write_text(path: Path, text: str) -> None:
 def render(nl: Netlist, plan: CorePlan, progress: Callable[[str], None] | None = None,
            seconds: dict | None = None) -> dict[str, str]:
     """The Verilog files of ``plan`` (name -> text), in ``plan.files`` order."""
+    from .core import LgnCore  # Amaranth: imported when a core is rendered
+    from .fabric import fabric_verilog
+
     say = progress or (lambda msg: None)
     seconds = {} if seconds is None else seconds
     t0 = time.perf_counter()

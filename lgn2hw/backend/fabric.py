@@ -15,24 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from amaranth.hdl import Cat, Const, Elaboratable, Module, Signal
 
-from .. import ops
 from ..ir import Netlist
 from ..resources import templates
+from .gates import gate_lines, lut_rom
 from .schedule import Schedule
 
 if TYPE_CHECKING:
     from .plan import CorePlan
-
-# Verilog expression of each 2-input op over "{a}" and "{b}".
-_OP2 = tuple(e.replace("a", "{a}").replace("b", "{b}") if e not in ("0", "1") else f"1'b{e}"
-             for e in ops.OP_EXPR)
-
-
-def lut_rom(tables: np.ndarray, k: int) -> np.ndarray:
-    """Tables re-addressed so that bit ``addr`` holds the output at address addr."""
-    bits = ops.table_bits(tables, k).astype(np.uint64)
-    return np.bitwise_or.reduce(bits << np.arange(1 << k, dtype=np.uint64)[None, :], axis=1)
-
 
 def width(v: np.ndarray) -> int:
     """Verilog vectors are at least one bit wide; empty vectors get a padding bit."""
@@ -75,16 +64,9 @@ def stage_nodes(sched: Schedule, stage: int) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
-def gate_lines(nl: Netlist, lo: int, hi: int, fan: list[str]) -> list[str]:
+def stage_gate_lines(nl: Netlist, lo: int, hi: int, fan: list[str]) -> list[str]:
     """``wire g<id> = ...;`` for nodes lo..hi-1 given the names of their fan-ins."""
-    k = nl.arity
-    ids = range(nl.base + lo, nl.base + hi)
-    if k == 2:
-        return [f"wire g{s} = " + _OP2[t].format(a=fan[2 * j], b=fan[2 * j + 1]) + ";"
-                for j, (s, t) in enumerate(zip(ids, nl.tables[lo:hi].tolist()))]
-    n = 1 << k  # k-input LUT: a constant ROM indexed by the inputs (input 0 = address MSB)
-    return [f"wire [{n - 1}:0] t{s} = {n}'h{r:x};\nwire g{s} = t{s}[{{{', '.join(fan[k * j:k * j + k])}}}];"
-            for j, (s, r) in enumerate(zip(ids, lut_rom(nl.tables[lo:hi], k).tolist()))]
+    return gate_lines(range(nl.base + lo, nl.base + hi), nl.tables[lo:hi], nl.arity, fan, lambda s: f"wire g{s}")
 
 
 def stage_verilog(nl: Netlist, sched: Schedule, stage: int, registered: bool) -> str:
@@ -92,7 +74,7 @@ def stage_verilog(nl: Netlist, sched: Schedule, stage: int, registered: bool) ->
     ``registered``, the wires) of the signals held at time ``stage``."""
     lo, hi = stage_nodes(sched, stage)
     refs = StageRefs(nl, sched, stage)
-    gates = gate_lines(nl, lo, hi, refs.names(nl.fanin[lo:hi].reshape(-1)))
+    gates = stage_gate_lines(nl, lo, hi, refs.names(nl.fanin[lo:hi].reshape(-1)))
     held = sched.vectors[stage]
     src = refs.names(held)
     last = stage == sched.num_stages

@@ -29,6 +29,7 @@ from ..quantize import FixedFormat
 FORMAT_VERSION = 1          # the layout CorePlan.metadata writes; the loader refuses newer ones
 KINDS = ("dense",)          # core architectures (plan.CorePlan.kind)
 NAME = "metadata.json"
+REQUIRED = ("top", "files", "latency", "num_inputs", "classes", "class_width", "sum_width")
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}\.v")
@@ -129,6 +130,9 @@ def parse_metadata(meta, folder: Path, where: str | None = None) -> CoreMetadata
     where = where or str(folder / NAME)
     if not isinstance(meta, dict):
         raise LgnError(f"{where}: expected a JSON object")
+    missing = [k for k in REQUIRED if k not in meta]
+    if missing:
+        raise LgnError(f"{where}: missing key{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
     version = _int(meta, "format_version", where, 1, _MAX_INT, default=1)
     if version > FORMAT_VERSION:
         raise LgnError(f"{where}: format_version {version} is newer than this lgn2hw reads ({FORMAT_VERSION}); "
@@ -184,7 +188,7 @@ def load_metadata(folder) -> CoreMetadata:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise LgnError(f"{folder}: no metadata.json (not a folder written by `lgn2hw compile`)") from None
+        raise LgnError(f"{path}: no such file (not a folder written by `lgn2hw compile`)") from None
     except (OSError, UnicodeDecodeError) as e:
         raise LgnError(f"{path}: cannot be read ({e})") from None
     try:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from ..errors import LgnError
 from ..ir import Netlist
 from ..quantize import FixedFormat
-from .argmax import register_levels
 from .metadata import FORMAT_VERSION, class_width, sum_width
 from .options import EmitOptions
 from .popcount import TREES, CarryPlan, Tree, popcount_inputs
@@ -150,6 +149,34 @@ class CorePlan:
             "netlist_sha256": self.netlist_sha256,
             "source": self.source,
         }
+
+
+# adder levels one comparator level counts for in a cycle's budget (a carry-chain compare, then a select)
+COMPARATOR_LEVELS = 2
+
+
+def tree_levels(num_classes: int) -> int:
+    return max(0, (num_classes - 1).bit_length())
+
+
+def register_levels(num_classes: int, budget: int, used: int = 0) -> tuple[int, ...]:
+    """Comparator levels (1-based) that start a new clock cycle: a register sits before each.
+
+    The cycle the tree starts in already holds ``used`` adder levels (the popcount's levels
+    after its last register); a level joins the current cycle while the cycle stays within
+    ``budget`` adder levels, a comparator level counting ``COMPARATOR_LEVELS``. A cycle takes
+    at least one level, so ``budget`` 1 still gives one comparator level per cycle. The last
+    level feeds the core's output register, so no register follows it. ``budget`` 0: none.
+    """
+    if budget <= 0:
+        return ()
+    starts = []
+    for level in range(1, tree_levels(num_classes) + 1):
+        if used and used + COMPARATOR_LEVELS > budget:
+            starts.append(level)
+            used = 0
+        used += COMPARATOR_LEVELS
+    return tuple(starts)
 
 
 def popcount_registers(levels: int, every: int, first: int) -> tuple[int, int]:

@@ -7,7 +7,6 @@ output's value and latency is checked against metadata.json.
 """
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ import numpy as np
 from ..errors import ToolError
 from ..resources import templates
 from ..sim import SimResult
+from .metadata import CoreMetadata, load_metadata
 
 
 def hex_rows(bits: np.ndarray) -> list[str]:
@@ -36,10 +36,10 @@ def field_bits(values: np.ndarray, width: int) -> np.ndarray:
     return ((v[:, :, None] >> shifts) & 1).reshape(v.shape[0], -1).astype(np.uint8)
 
 
-def expected_bits(res: SimResult, meta: dict) -> np.ndarray:
+def expected_bits(res: SimResult, meta: CoreMetadata) -> np.ndarray:
     """The testbench's expected word {out_sums, out_class} as bits."""
-    cls = field_bits(res.classes[:, None], meta["class_width"])
-    sums = field_bits(res.group_sums, meta["sum_width"])
+    cls = field_bits(res.classes[:, None], meta.class_width)
+    sums = field_bits(res.group_sums, meta.sum_width)
     return np.concatenate([cls, sums], axis=1)
 
 
@@ -64,16 +64,16 @@ def run_icarus(rtl_dir, work_dir, in_data_bits: np.ndarray, res: SimResult, seed
         raise ToolError("iverilog/vvp not found on PATH (run scripts/setup.sh)")
     rtl_dir, work = Path(rtl_dir), Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    meta = json.loads((rtl_dir / "metadata.json").read_text())
+    meta = load_metadata(rtl_dir)
     n = in_data_bits.shape[0]
     exp = expected_bits(res, meta)
     (work / "vectors.hex").write_text("\n".join(hex_rows(in_data_bits)) + "\n")
     (work / "expected.hex").write_text("\n".join(hex_rows(exp)) + "\n")
     tb = templates().get_template("testbench.v.j2").render(
-        n=n, in_width=meta["input_width"], out_width=exp.shape[1], latency=meta["latency"], seed=seed,
-        class_width=meta["class_width"], sums_width=meta["classes"] * meta["sum_width"], top=meta["top"])
+        n=n, in_width=meta.input_width, out_width=exp.shape[1], latency=meta.latency, seed=seed,
+        class_width=meta.class_width, sums_width=meta.sums_width, top=meta.top)
     (work / "tb.v").write_text(tb)
-    files = [str((rtl_dir / f).resolve()) for f in meta["files"]]
+    files = [str(f.resolve()) for f in meta.file_paths]
     build = subprocess.run([iverilog, "-g2005", "-s", "tb", "-o", "sim.vvp", "tb.v", *files], cwd=work,
                            capture_output=True, text=True, timeout=timeout)
     if build.returncode:

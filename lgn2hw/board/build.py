@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .. import ir
 from ..errors import LgnError
-from ..synth.flow import Design, SynthConfig, read_core_metadata, render, synthesize
+from ..backend.metadata import load_metadata
+from ..synth.flow import Design, SynthConfig, render, synthesize
 from .boards import Board
 from .bridge import TOP, BoardBridge, board_top_verilog, uart_divisor
 from .protocol import FrameFormat
@@ -35,22 +36,22 @@ def write_board_top(core_dir: str | Path, out_dir: str | Path, board: Board, bau
     ``clk`` port even on boards with an on-chip oscillator.
     """
     core_dir, out = Path(core_dir).resolve(), Path(out_dir).resolve()
-    meta = read_core_metadata(core_dir)
+    meta = load_metadata(core_dir)
     frame = FrameFormat.from_metadata(meta, fifo_depth)
     baud = baud or board.baud
     clock_hz = board.clock_mhz * 1e6
     divisor = clocks_per_bit or uart_divisor(clock_hz, baud)
     timeout = frame_timeout or max(16 * divisor, round(FRAME_TIMEOUT_S * clock_hz))
-    bridge = BoardBridge(meta["top"], frame, divisor, timeout,
+    bridge = BoardBridge(meta.top, frame, divisor, timeout,
                          hfosc_div=None if simulation else board.hfosc_div, led_active_low=board.led_active_low)
     _write(out / "board_top.v", board_top_verilog(bridge))
-    info = {"board": board.name, "top": TOP, "core_top": meta["top"], "baud": baud,
+    info = {"board": board.name, "top": TOP, "core_top": meta.top, "baud": baud,
             "clock_mhz": board.clock_mhz, "clocks_per_bit": divisor, "frame_timeout_cycles": timeout,
-            "frame": frame.as_dict(), "core_dir": os.path.relpath(core_dir, out), "core_latency": meta["latency"],
-            "input_format": meta.get("input_format", {"kind": "bits"}),
+            "frame": frame.as_dict(), "core_dir": os.path.relpath(core_dir, out), "core_latency": meta.latency,
+            "input_format": meta.input_format,
             # paths relative to this folder, so a build folder can be moved or copied whole
-            "files": [os.path.relpath(core_dir / f, out) for f in meta["files"]] + ["board_top.v"],
-            "netlist_sha256": meta.get("netlist_sha256"), "program": board.program}
+            "files": [os.path.relpath(f, out) for f in meta.file_paths] + ["board_top.v"],
+            "netlist_sha256": meta.netlist_sha256, "program": board.program}
     if not simulation:
         name = "board.pcf" if board.target == "ice40" else "board.lpf"
         _write(out / name, render(f"board_{board.target}.{name.split('.')[1]}.j2", board=board))

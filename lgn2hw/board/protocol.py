@@ -18,10 +18,14 @@ flight (see host.py), so nothing is dropped however slow the responses are.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import LgnError
+
+if TYPE_CHECKING:
+    from ..backend.metadata import CoreMetadata
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,9 @@ class FrameFormat:
     fifo_depth: int = 4
 
     @classmethod
-    def from_metadata(cls, meta: dict, fifo_depth: int = 4) -> "FrameFormat":
-        fmt = meta.get("input_format") or {"kind": "bits"}
-        width = int(fmt["features"]) * int(fmt["width"]) if fmt.get("kind") == "fixed" else int(meta["num_inputs"])
-        return cls(width, int(meta["classes"]), int(meta["class_width"]), int(meta["sum_width"]), fifo_depth)
+    def from_metadata(cls, meta: "CoreMetadata", fifo_depth: int = 4) -> "FrameFormat":
+        """The frames of the core a loaded metadata.json describes."""
+        return cls(meta.input_width, meta.classes, meta.class_width, meta.sum_width, fifo_depth)
 
     @property
     def in_bytes(self) -> int:

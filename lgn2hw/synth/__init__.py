@@ -10,10 +10,10 @@ runs the tools (templates in ``rtl_templates/``), ``report`` parses and renders 
 ``baseline`` writes a naive behavioural core (the comparison point of bench/bench_synth.py).
 """
 from .devices import DEVICES, FAMILIES, get_device, parse_options
-from .flow import Design, DoesNotFit, SynthConfig, load_report, ooc_design, read_core_metadata, synthesize
+from .flow import Design, DoesNotFit, SynthConfig, load_report, ooc_design, synthesize
 from .report import render_table, summary_line
 from .tools import Tool, find_tool, have_tool
 
 __all__ = ["DEVICES", "FAMILIES", "Design", "DoesNotFit", "SynthConfig", "Tool", "find_tool", "get_device",
-           "have_tool", "load_report", "ooc_design", "parse_options", "read_core_metadata", "render_table",
+           "have_tool", "load_report", "ooc_design", "parse_options", "render_table",
            "summary_line", "synthesize"]

@@ -9,12 +9,13 @@ can run on it, and yosys's figures on it are the "what a plain description gives
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from .. import ir, ops
+from .. import ir
+from ..backend.gates import gate_lines
+from ..backend.metadata import FORMAT_VERSION, class_width, sum_width, write_metadata
 from ..ir import Netlist
 
 LATENCY = 2
@@ -22,21 +23,15 @@ LATENCY = 2
 
 def core_widths(nl: Netlist) -> dict:
     """The contract's derived port widths."""
-    return {"num_inputs": nl.num_inputs, "classes": nl.num_classes,
-            "class_width": max(1, (nl.num_classes - 1).bit_length()),
-            "sum_width": max(1, int(nl.group_size).bit_length()), "group_size": nl.group_size}
+    return {"num_inputs": nl.num_inputs, "input_width": nl.num_inputs, "classes": nl.num_classes,
+            "class_width": class_width(nl.num_classes), "sum_width": sum_width(nl.group_size),
+            "group_size": nl.group_size}
 
 
 def _gate_lines(nl: Netlist) -> list[str]:
-    # Text emission is inherently one line per gate (the signal names "s[..]" hold no a/b).
-    ids = (nl.base + np.arange(nl.num_nodes)).tolist()
-    if nl.arity == 2:
-        return [f"  assign s[{i}] = " + ops.OP_EXPR[t].replace("a", f"s[{a}]").replace("b", f"s[{b}]") + ";"
-                for i, t, (a, b) in zip(ids, nl.tables.tolist(), nl.fanin.tolist())]
-    # generic k-LUT: output at address addr is table bit 2**k-1-addr, i.e. the bit at ~addr
-    width = 1 << nl.arity
-    return [f"  assign s[{i}] = {width}'h{t:x} >> ~{{{', '.join(f's[{f}]' for f in fi)}}};"
-            for i, t, fi in zip(ids, nl.tables.tolist(), nl.fanin.tolist())]
+    # Text emission is inherently one line per gate, in the fabric's encoding (backend.gates).
+    fan = [f"s[{f}]" for f in nl.fanin.reshape(-1).tolist()]
+    return gate_lines(nl.base + np.arange(nl.num_nodes), nl.tables, nl.arity, fan, lambda i: f"assign s[{i}]", "  ")
 
 
 def naive_core_verilog(nl: Netlist, top: str = "lgn_core") -> str:
@@ -91,8 +86,8 @@ def write_baseline_core(nl: Netlist, out_dir: str | Path, top: str = "lgn_core")
     text = naive_core_verilog(nl, top)
     ir.atomic_write(out / name, lambda tmp: Path(tmp).write_text(text))
     ir.save(nl, out / "netlist.npz")
-    meta = {"top": top, "files": [name], "latency": LATENCY, **core_widths(nl), "input_format": {"kind": "bits"},
-            "pipeline": {"kind": "naive behavioural baseline"}, "netlist_sha256": nl.fingerprint(),
-            "source": nl.provenance}
-    ir.atomic_write(out / "metadata.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2) + "\n"))
+    meta = {"format_version": FORMAT_VERSION, "kind": "dense", "top": top, "files": [name], "latency": LATENCY,
+            **core_widths(nl), "input_format": {"kind": "bits"}, "pipeline": {"kind": "naive behavioural baseline"},
+            "netlist_sha256": nl.fingerprint(), "source": nl.provenance}
+    write_metadata(out, meta)
     return meta

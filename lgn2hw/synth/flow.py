@@ -19,15 +19,13 @@ from pathlib import Path
 
 
 from .. import ir
+from ..backend.metadata import load_metadata
 from ..datafile import load_json
 from ..errors import LgnError, ToolError
 from ..resources import templates
 from . import report as rpt
 from .devices import FAMILIES, Device, get_device, parse_options
 from .tools import Tool, find_tool
-
-REQUIRED_META = ("top", "files", "latency", "num_inputs", "classes", "class_width", "sum_width")
-
 
 # nextpnr's ways of saying "too many cells of a kind" (a "$..." cell type is a yosys leftover, not size)
 _NOT_FIT = re.compile(r"no BELs remaining to implement cell type '[A-Z]|Unable to place cell|only has \d+|"
@@ -77,29 +75,6 @@ class Design:
     extra: dict = field(default_factory=dict)  # copied into the report (e.g. board settings)
 
 
-def read_core_metadata(core_dir: str | Path) -> dict:
-    """The backend's metadata.json, checked for what synthesis needs."""
-    path = Path(core_dir) / "metadata.json"
-    try:
-        meta = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise LgnError(f"{path}: no such file (expected an RTL folder written by lgn2hw compile)") from None
-    except (OSError, ValueError) as e:
-        raise LgnError(f"{path}: not valid JSON ({e})") from None
-    missing = [k for k in REQUIRED_META if k not in meta]
-    if missing:
-        raise LgnError(f"{path}: missing key(s) {', '.join(missing)}")
-    for f in meta["files"]:
-        if not (Path(core_dir) / f).is_file():
-            raise LgnError(f"{path}: listed Verilog file {f!r} does not exist")
-    return meta
-
-
-def core_input_width(meta: dict) -> int:
-    fmt = meta.get("input_format") or {"kind": "bits"}
-    return int(fmt["features"]) * int(fmt["width"]) if fmt.get("kind") == "fixed" else int(meta["num_inputs"])
-
-
 def render(template: str, **ctx) -> str:
     return templates().get_template(template).render(**ctx)
 
@@ -124,15 +99,13 @@ def xor_tree_lines(width: int) -> str:
 def ooc_design(core_dir: str | Path, work_dir: str | Path) -> Design:
     """Wrap the core in the out-of-context harness (ports not bound to pins)."""
     core_dir, work_dir = Path(core_dir).resolve(), Path(work_dir).resolve()
-    meta = read_core_metadata(core_dir)
-    out_width = 1 + int(meta["class_width"]) + int(meta["classes"]) * int(meta["sum_width"])
-    text = render("ooc_harness.v.j2", top="lgn_ooc", core_top=meta["top"], in_width=core_input_width(meta),
-                  class_width=int(meta["class_width"]), sums_width=int(meta["classes"]) * int(meta["sum_width"]),
-                  reduce_lines=xor_tree_lines(out_width))
+    meta = load_metadata(core_dir)
+    out_width = 1 + meta.class_width + meta.sums_width
+    text = render("ooc_harness.v.j2", top="lgn_ooc", core_top=meta.top, in_width=meta.input_width,
+                  class_width=meta.class_width, sums_width=meta.sums_width, reduce_lines=xor_tree_lines(out_width))
     harness = work_dir / "ooc_harness.v"
     ir.atomic_write(harness, lambda tmp: Path(tmp).write_text(text))
-    files = tuple(core_dir / f for f in meta["files"]) + (harness,)
-    return Design(files=files, top="lgn_ooc", core_top=meta["top"], name="core")
+    return Design(files=(*meta.file_paths, harness), top="lgn_ooc", core_top=meta.top, name="core")
 
 
 def _rel(path: Path, work: Path) -> str:

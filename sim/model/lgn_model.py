@@ -24,11 +24,11 @@ class Expected:
 class LgnModel:
     def __init__(self, core_dir):
         self.core = Core.load(core_dir)
-        meta = self.core.meta
-        self.latency = int(meta["latency"])
-        self.classes = int(meta["classes"])
-        self.sum_width = int(meta["sum_width"])
-        self.class_width = int(meta["class_width"])
+        meta = self.core.meta  # lgn2hw.backend.metadata.CoreMetadata: checked types and ranges
+        self.latency = meta.latency
+        self.classes = meta.classes
+        self.sum_width = meta.sum_width
+        self.class_width = meta.class_width
         self.in_width = self.core.fmt.in_width
 
     def predict(self, port_bits: np.ndarray) -> Expected:

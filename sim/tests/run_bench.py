@@ -75,10 +75,11 @@ def main(argv=None) -> int:
                     help="Verilator: VPI access to every signal (cocotb's default), not only the ports")
     args = ap.parse_args(argv)
 
+    from lgn2hw.backend.metadata import load_metadata
     from lgn2hw.verify import VERILATOR_ARGS  # the flags live with the API that documents them
 
-    meta = json.loads((args.core_dir / "metadata.json").read_text())
-    top = meta["top"]
+    meta = load_metadata(args.core_dir)
+    top = meta.top
     build = args.build_dir.resolve()
     run_dir = build / ("run_waves" if args.waves else "run")
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
 
     runner = get_runner(args.sim)
     build_log = build / "build.log"
-    sources = [args.core_dir / f for f in meta["files"]]
+    sources = meta.file_paths
     build_args = []
     if args.sim == "verilator":
         build_args = [*VERILATOR_ARGS, *args.verilator_arg]
