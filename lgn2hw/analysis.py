@@ -32,13 +32,6 @@ def op_histogram(nl: Netlist) -> dict:
     return {f"0x{int(v):x}": int(c) for v, c in zip(vals, counts)}
 
 
-def fanout(nl: Netlist) -> np.ndarray:
-    """Number of node fan-in slots and outputs reading each signal."""
-    f = np.bincount(nl.fanin.reshape(-1), minlength=nl.num_signals)
-    f += np.bincount(nl.outputs, minlength=nl.num_signals)
-    return f
-
-
 def summary(nl: Netlist) -> dict:
     d = gate_counts(nl)
     d.update(inputs=nl.num_inputs, arity=nl.arity, outputs=nl.num_outputs, classes=nl.num_classes,

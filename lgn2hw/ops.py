@@ -19,11 +19,31 @@ OP_NAMES: tuple[str, ...] = (
     "FALSE", "AND", "A_AND_NOT_B", "A", "NOT_A_AND_B", "B", "XOR", "OR",
     "NOR", "XNOR", "NOT_B", "A_OR_NOT_B", "NOT_A", "NOT_A_OR_B", "NAND", "TRUE",
 )
-#: Operator form of each op, for dumps and generated Verilog comments.
-OP_EXPR: tuple[str, ...] = (
-    "0", "a & b", "a & ~b", "a", "~a & b", "b", "a ^ b", "a | b",
-    "~(a | b)", "~(a ^ b)", "~b", "a | ~b", "~a", "~a | b", "~(a & b)", "1",
+#: Each 2-input op as a combination of its inputs: (combine, invert a, invert b, invert the
+#: result), combine one of "and", "or", "xor", "a" (a wire), "b", "0" (a constant). The reference
+#: simulator evaluates this form on packed words; tests check it against the truth tables.
+OP_FORM: tuple[tuple[str, bool, bool, bool], ...] = (
+    ("0", False, False, False), ("and", False, False, False), ("and", False, True, False),
+    ("a", False, False, False), ("and", True, False, False), ("b", False, False, False),
+    ("xor", False, False, False), ("or", False, False, False), ("or", False, False, True),
+    ("xor", False, False, True), ("b", False, False, True), ("or", False, True, False),
+    ("a", False, False, True), ("or", True, False, False), ("and", False, False, True),
+    ("0", False, False, True),
 )
+
+
+def _expr(combine: str, inv_a: bool, inv_b: bool, inv_out: bool) -> str:
+    if combine == "0":
+        return "1" if inv_out else "0"
+    if combine in ("a", "b"):
+        return ("~" if inv_out else "") + combine
+    sym = {"and": "&", "or": "|", "xor": "^"}[combine]
+    e = f"{'~' if inv_a else ''}a {sym} {'~' if inv_b else ''}b"
+    return f"~({e})" if inv_out else e
+
+
+#: Operator form of each op (from ``OP_FORM``), for dumps and generated Verilog.
+OP_EXPR: tuple[str, ...] = tuple(_expr(*f) for f in OP_FORM)
 
 # Node kinds, as returned by classify().
 CONSTANT, WIRE, INVERTER, LOGIC = 0, 1, 2, 3

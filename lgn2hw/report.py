@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The pass report: JSON document, rich table, plot of gates per pass.
+"""The pass report: JSON document and plot of gates per pass (the CLI's tables: commands/_ui.py).
 
 Schema (``lgn2hw-pass-report`` version 1; see docs/report-schema.md)::
 
@@ -53,50 +53,6 @@ def read_report(path) -> dict:
     if not isinstance(doc.get("passes"), list) or not isinstance(doc.get("final"), dict):
         raise LgnError(f"{path}: report needs a 'passes' list and a 'final' object")
     return doc
-
-
-def _counter_text(counters: dict) -> str:
-    keep = {k: v for k, v in counters.items() if v and k not in ("sim_seconds", "sat_seconds", "patterns")}
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in keep.items())
-
-
-def pass_table(passes: list[dict], title: str = "passes", counters: bool = True):
-    from rich.table import Table
-
-    table = Table(title=title)
-    cols = [("#", "right"), ("pass", "left"), ("round", "right"), ("gates", "right"), ("logic", "right"),
-            ("inv", "right"), ("depth", "right"), ("seconds", "right")] + [("counters", "left")] * counters
-    for col, just in cols:
-        table.add_column(col, justify=just, no_wrap=col != "counters")
-    for i, p in enumerate(passes, 1):
-        b, a = p["before"], p["after"]
-        table.add_row(str(i), p["name"], str(p.get("round", 1)), f"{b['gates']:,} → {a['gates']:,}",
-                      f"{a['logic_gates']:,}", f"{a['inverters']:,}", f"{a['depth']}", f"{p['seconds']:.3f}",
-                      *[_counter_text(p.get("counters", {}))] * counters)
-    return table
-
-
-def print_passes(console, passes: list[dict], title: str = "passes") -> None:
-    """The pass table; on a console too narrow for the counters column (under 120 characters)
-    the counters follow the table, one line per pass that has any."""
-    wide = console.width >= 120
-    console.print(pass_table(passes, title, counters=wide))
-    if not wide:
-        for i, p in enumerate(passes, 1):
-            text = _counter_text(p.get("counters", {}))
-            if text:
-                console.print(f"  {i} {p['name']}: {text}", soft_wrap=False, highlight=False)
-
-
-def render(doc: dict, console=None) -> None:
-    from rich.console import Console
-
-    console = console or Console()
-    print_passes(console, doc["passes"], title=f"passes: {doc.get('pipeline', '')}")
-    i, f = doc.get("initial", {}), doc["final"]
-    console.print(f"final: {f['gates']:,} gates ({f['logic_gates']:,} logic, {f['inverters']:,} inverters), "
-                  f"depth {f['depth']}" + (f"; from {i['gates']:,} gates, depth {i['depth']}" if i else "")
-                  + f"; {doc.get('seconds', 0):.2f} s")
 
 
 def plot(doc: dict, path) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import ops
 from .ir import Netlist, NetlistError
 
 _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -78,43 +79,26 @@ class SimPlan:
         self.output_slots = slot[nl.outputs]
 
 
+_COMBINE = {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}
+
+
 def _apply_op2(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """out = op(a, b) on packed words; op is a 2-input truth table (difflogic id)."""
-    if op == 0:
-        out[...] = 0
-    elif op == 1:
-        np.bitwise_and(a, b, out=out)
-    elif op == 2:
-        np.bitwise_and(a, ~b, out=out)
-    elif op == 3:
-        out[...] = a
-    elif op == 4:
-        np.bitwise_and(~a, b, out=out)
-    elif op == 5:
-        out[...] = b
-    elif op == 6:
-        np.bitwise_xor(a, b, out=out)
-    elif op == 7:
-        np.bitwise_or(a, b, out=out)
-    elif op == 8:
-        np.bitwise_or(a, b, out=out)
+    """out = op(a, b) on packed words; op is a 2-input truth table, evaluated in its
+    ``ops.OP_FORM`` (the one statement of the 16 ops)."""
+    combine, inv_a, inv_b, inv_out = ops.OP_FORM[op]
+    if combine == "0":
+        out[...] = _ONES if inv_out else 0
+        return
+    if combine in ("a", "b"):
+        x = a if combine == "a" else b
+        if inv_out:
+            np.invert(x, out=out)
+        else:
+            out[...] = x
+        return
+    _COMBINE[combine](~a if inv_a else a, ~b if inv_b else b, out=out)
+    if inv_out:
         np.invert(out, out=out)
-    elif op == 9:
-        np.bitwise_xor(a, b, out=out)
-        np.invert(out, out=out)
-    elif op == 10:
-        np.invert(b, out=out)
-    elif op == 11:
-        np.bitwise_or(a, ~b, out=out)
-    elif op == 12:
-        np.invert(a, out=out)
-    elif op == 13:
-        np.bitwise_or(~a, b, out=out)
-    elif op == 14:
-        np.bitwise_and(a, b, out=out)
-        np.invert(out, out=out)
-    else:
-        out[...] = _ONES
 
 
 def _apply_lut(tables: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:

@@ -7,8 +7,8 @@ Python process (its PATH, MAKEFLAGS and PYTHONPATH are the bench's own, and a hu
 can be killed), and returns the counts and timings. The bench's model computes the expected
 group sums and classes with ``lgn2hw.sim`` from the ``netlist.npz`` the core was built from.
 
-The input port format (``metadata["input_format"]``) is defined here once: the bench's model
-and the vector generator both use ``PortFormat``.
+The input port format (``metadata["input_format"]``) is ``lgn2hw.inputs.PortFormat``: the
+bench's model and the vector generator both use it.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ import numpy as np
 from . import ir
 from .backend.metadata import CoreMetadata, load_metadata
 from .errors import LgnError, ToolError
+from .inputs import PortFormat
 from .ir import Netlist
-from .quantize import FixedFormat
 from .resources import data_dir
 
 SIMULATORS = ("icarus", "verilator")
@@ -50,64 +50,6 @@ VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
 VERILATOR_PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
 
 MAX_ONE_HOT = 256  # one-hot corner vectors: every bit up to this width, evenly spaced beyond
-
-
-# ---------------------------------------------------------------------- port format
-@dataclass(frozen=True)
-class PortFormat:
-    """How ``in_data`` encodes one input vector (metadata ``input_format``).
-
-    ``bits`` (``fixed`` is None): port bit i is netlist input bit i. ``fixed``: F features of
-    W bits, feature f at ``[f*W +: W]`` (LSB first, two's complement when signed), value =
-    code / 2**frac_bits (lgn2hw.quantize). The expected input bits are the netlist's float
-    encoder applied to those values, independently of how the backend quantized thresholds.
-    """
-
-    num_inputs: int
-    features: int = 0
-    fixed: FixedFormat | None = None
-
-    @classmethod
-    def from_metadata(cls, meta: CoreMetadata, nl: Netlist) -> "PortFormat":
-        """The port format of a loaded metadata.json, checked against the netlist."""
-        fmt = cls(nl.num_inputs, meta.features, meta.fixed)
-        if meta.fixed is not None and (nl.encoder is None or nl.encoder.num_features != meta.features):
-            have = "no encoder" if nl.encoder is None else f"an encoder of {nl.encoder.num_features} features"
-            raise LgnError(f"{meta.path}: input_format has {meta.features} fixed-point features but the "
-                           f"netlist has {have}")
-        if meta.num_inputs != nl.num_inputs:
-            raise LgnError(f"{meta.path}: num_inputs {meta.num_inputs}, netlist.npz has {nl.num_inputs}")
-        return fmt
-
-    @property
-    def kind(self) -> str:
-        return "bits" if self.fixed is None else "fixed"
-
-    @property
-    def in_width(self) -> int:
-        """Width of the ``in_data`` port."""
-        return self.num_inputs if self.fixed is None else self.features * self.fixed.width
-
-    def codes(self, port_bits: np.ndarray) -> np.ndarray:
-        """int64 [N, F] fixed-point codes of port vectors uint8 [N, in_width]."""
-        w = self.fixed.width
-        b = port_bits.reshape(port_bits.shape[0], self.features, w).astype(np.int64)
-        codes = (b << np.arange(w, dtype=np.int64)).sum(axis=2)
-        if self.fixed.signed:
-            codes -= b[:, :, -1] << w
-        return codes
-
-    def port_bits_from_codes(self, codes: np.ndarray) -> np.ndarray:
-        w = self.fixed.width
-        codes = np.asarray(codes, dtype=np.int64) & ((1 << w) - 1)
-        bits = (codes[:, :, None] >> np.arange(w, dtype=np.int64)) & 1
-        return bits.reshape(codes.shape[0], -1).astype(np.uint8)
-
-    def input_bits(self, port_bits: np.ndarray, nl: Netlist) -> np.ndarray:
-        """The netlist input bits uint8 [N, I] that port vectors stand for."""
-        if self.fixed is None:
-            return np.ascontiguousarray(port_bits, dtype=np.uint8)
-        return nl.encoder.encode(self.fixed.dequantize(self.codes(port_bits)))
 
 
 def pack_rows(port_bits: np.ndarray) -> np.ndarray:
@@ -184,30 +126,12 @@ def data_vectors(fmt: PortFormat, nl: Netlist, data: dict, limit: int, where: st
     """Dataset samples ('X' features or 'bits') as port vectors, at most ``limit``."""
     if limit <= 0 or not data:
         return Vectors(np.zeros((0, fmt.in_width), np.uint8), [])
-    if "X" in data:
-        x = np.asarray(data["X"], np.float64)[:limit]
-        x = x.reshape(x.shape[0], -1)
-        if not np.all(np.isfinite(x)):
-            raise LgnError(f"{where}: 'X' contains NaN or infinity")
-        if fmt.kind == "fixed":
-            if x.shape[1] != fmt.features:
-                raise LgnError(f"{where}: 'X' has {x.shape[1]} features, the core takes {fmt.features}")
-            bits = fmt.port_bits_from_codes(fmt.fixed.quantize(x))
-        else:
-            if nl.encoder is None:
-                raise LgnError(f"{where}: has features 'X' but the model has no input encoder; give 'bits'")
-            if x.shape[1] != nl.encoder.num_features:
-                raise LgnError(f"{where}: 'X' has {x.shape[1]} features, the encoder takes {nl.encoder.num_features}")
-            bits = nl.encoder.encode(x)
-    elif "bits" in data:
-        if fmt.kind == "fixed":
-            raise LgnError(f"{where}: has only input 'bits' but the core takes fixed-point features; give 'X'")
-        bits = np.asarray(data["bits"])[:limit]
-        bits = bits.reshape(bits.shape[0], -1)
-        if bits.shape[1] != fmt.in_width or (bits.size and not np.isin(bits, (0, 1)).all()):
-            raise LgnError(f"{where}: 'bits' must be 0/1 of shape [N, {fmt.in_width}], got {list(bits.shape)}")
-    else:
-        raise LgnError(f"{where}: expected an array 'X' (features) or 'bits' (input bits)")
+    flat = {}
+    for key in ("bits", "X"):
+        if key in data:
+            v = np.asarray(data[key])[:limit]
+            flat[key] = v.reshape(v.shape[0], -1) if v.ndim else v
+    bits = fmt.data_bits(nl, flat, where)
     return Vectors(np.ascontiguousarray(bits, np.uint8), [f"data[{i}]" for i in range(bits.shape[0])])
 
 
@@ -223,13 +147,8 @@ def make_vectors(fmt: PortFormat, nl: Netlist, num_random: int, data: dict | Non
 
 def read_data_file(path) -> dict:
     """A dataset .npz: 'X' float [N, F] or 'bits' uint8 [N, I] (other arrays are ignored)."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files if k in ("X", "bits", "y")}
-    except FileNotFoundError:
-        raise LgnError(f"{path}: no such file") from None
-    except Exception as e:
-        raise LgnError(f"{path}: not an .npz file ({type(e).__name__})") from None
+    from .datafile import load_arrays
+    return {k: v for k, v in load_arrays(path).items() if k in ("X", "bits", "y")}
 
 
 # ---------------------------------------------------------------------- core directory
@@ -328,6 +247,19 @@ class VerifyResult:
 
     def to_dict(self) -> dict:
         return asdict(self) | {"ok": self.ok}
+
+
+class VerificationFailed(LgnError):
+    """The core differed from the reference simulator (or never answered); ``result`` says how."""
+
+    def __init__(self, result: "VerifyResult"):
+        self.result = result
+        res = result
+        why = (f"{res.mismatches} of {res.vectors} vectors mismatched" if res.mismatches else
+               "; ".join(res.protocol_errors[:2]) or
+               f"measured latency {res.measured_latency}, metadata.json declares {res.latency}")
+        super().__init__(f"verification failed on {res.simulator}: {why}"
+                         + (f" (waves: {res.waves})" if res.waves else ""))
 
 
 def verify(out_dir, simulator: str = "icarus", vectors: int = 1000, data: dict | None = None,

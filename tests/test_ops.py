@@ -90,3 +90,15 @@ def test_lsb_first_conversion():
     for bits in itertools.product((0, 1), repeat=k):
         lsb_addr = sum(b << i for i, b in enumerate(bits))
         assert ops.evaluate(conv, k, list(bits))[0] == entries[lsb_addr]
+
+
+def test_op_form_and_expr_are_the_truth_tables():
+    """OP_FORM (what the simulator evaluates) and OP_EXPR (what Verilog and dumps print)
+    compute every op's truth table."""
+    for op, (combine, ia, ib, io) in enumerate(ops.OP_FORM):
+        for a in (0, 1):
+            for b in (0, 1):
+                x, y = a ^ ia, b ^ ib
+                v = {"0": 0, "a": a, "b": b, "and": x & y, "or": x | y, "xor": x ^ y}[combine] ^ io
+                assert v == (op >> (3 - (2 * a + b))) & 1, (op, a, b)
+                assert eval(ops.OP_EXPR[op], {"a": a, "b": b}) & 1 == v, (op, ops.OP_EXPR[op])

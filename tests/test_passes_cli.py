@@ -77,7 +77,8 @@ def test_pass_table_keeps_counters_on_narrow_consoles(width):
     from rich.console import Console
 
     from lgn2hw.passes import run_pipeline
-    from lgn2hw.report import make_report, print_passes
+    from lgn2hw.commands._ui import print_passes
+    from lgn2hw.report import make_report
     nl0 = random_layered(16, [40, 40, 20], 2, seed=1)
     nl, reports = run_pipeline(nl0, "const-fold,wire-collapse,dce")
     doc = make_report(nl0, nl, reports, "const-fold,wire-collapse,dce", "m.pt")

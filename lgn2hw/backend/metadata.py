@@ -110,7 +110,8 @@ def _int(meta: dict, key: str, where: str, lo: int = 0, hi: int = _MAX_INT, defa
     return v
 
 
-def _input_format(spec, where: str) -> tuple[FixedFormat | None, int]:
+def parse_input_format(spec, where: str) -> tuple[FixedFormat | None, int]:
+    """(fixed-point format or None for bits, features) of an ``input_format`` entry."""
     if not isinstance(spec, dict) or spec.get("kind") not in ("bits", "fixed"):
         kind = spec.get("kind") if isinstance(spec, dict) else spec
         raise LgnError(f"{where}: input_format.kind is {kind!r}, expected 'bits' or 'fixed'")
@@ -154,7 +155,7 @@ def parse_metadata(meta, folder: Path, where: str | None = None) -> CoreMetadata
         p = folder / f
         if p.is_symlink() or not p.is_file() or p.resolve().parent != root:
             raise LgnError(f"{where}: lists file {f!r}, which is not a regular file in {folder}")
-    fixed, features = _input_format(meta.get("input_format", {"kind": "bits"}), where)
+    fixed, features = parse_input_format(meta.get("input_format", {"kind": "bits"}), where)
     num_inputs = _int(meta, "num_inputs", where)
     in_width = num_inputs if fixed is None else features * fixed.width
     if _int(meta, "input_width", where, default=in_width) != in_width:

@@ -1,8 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""`lgn2hw compile`: import -> passes -> RTL -> (verify) -> (synthesis).
-
-Each stage lives in its own module and is imported when reached (z3, amaranth and cocotb load slowly).
-"""
+"""`lgn2hw compile`: import -> passes -> RTL -> (verify) -> (synthesis), through ``lgn2hw.compile``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,11 +7,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .. import analysis, ir
-from ..frontends import load_model
 from ..backend.options import rtl_options
 from ..synth.options import synth_options
-from .inspect import FORMAT_CHOICE, import_options
+from ._ui import CompileDisplay
+from .options import FORMAT_CHOICE, import_options
 
 
 @click.command("compile")
@@ -48,23 +44,12 @@ def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, 
       lgn2hw compile examples/digits.pt --target ice40 --device hx8k --clock 100
       lgn2hw compile examples/digits.pt --board icebreaker
     """
-    console = Console()
+    from .. import api
+
     out = Path(out_dir) if out_dir else Path("build") / Path(model).stem
-    imp = load_model(model, fmt, **import_opts)
-    nl = imp.netlist
-    counts = analysis.gate_counts(nl)
-    console.print(f"imported {model} ({imp.format}): {nl.num_inputs} inputs, {counts['gates']} gates "
-                  f"({counts['logic_gates']} logic), depth {counts['depth']}, {nl.num_classes} classes")
-    from ..passes import DEFAULT_PIPELINE
-    from .opt import run_passes
-    nl, _ = run_passes(imp, passes or DEFAULT_PIPELINE, data_path, verify_passes,
-                       report_path or out / "report.json", model, console)
-    ir.save(nl, out / "netlist.npz")
-    console.print(f"wrote {out / 'netlist.npz'}")
-    from ..backend.stage import rtl_stage
-    rtl_stage(console, nl, out, rtl_opts)
-    if verify_sim:
-        from .verify import checkpoint_data, run_and_report
-        run_and_report(console, out, verify_sim, data=checkpoint_data(imp.data))
-    from ..synth.stage import synth_stage
-    synth_stage(console, out, target, synth_opts)
+    report = Path(report_path) if report_path else out / "report.json"
+    show = CompileDisplay(Console(), model, out, report)
+    with show.running(f"compiling {model}"):
+        api.compile(model, out, format=fmt, import_options=import_opts, passes=passes, rtl=rtl_opts, target=target,
+                    verify=verify_sim, synth=synth_opts, data=data_path, report=report,
+                    verify_passes=verify_passes, progress=show.progress, on_step=show.on_step)

@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: MIT
 from __future__ import annotations
 
-import functools
 import json
 
 import click
@@ -9,32 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import analysis
-from ..frontends import FRONTENDS, load_model
-
-FORMAT_CHOICE = click.Choice(["netlist", *FRONTENDS])
-
-# Settings some checkpoints do not carry (a state_dict has no GroupSum k or tau, nor which LUT
-# parametrization made its weights); the importers take them as load_model options.
-_IMPORT_OPTIONS = (
-    click.option("--classes", type=click.IntRange(min=1), default=None,
-                 help="GroupSum k (number of classes) when the checkpoint does not store it."),
-    click.option("--tau", type=float, default=None, help="GroupSum temperature when the checkpoint does not store it."),
-    click.option("--parametrization", type=click.Choice(["raw", "walsh", "warp", "light"]), default=None,
-                 help="torchlogix LUT parametrization of a state_dict whose weight shape is ambiguous."),
-)
-
-
-def import_options(command):
-    """Add --classes/--tau/--parametrization; the command receives them as ``import_opts``."""
-    @functools.wraps(command)
-    def wrapper(*args, classes=None, tau=None, parametrization=None, **kwargs):
-        opts = {k: v for k, v in (("classes", classes), ("tau", tau), ("parametrization", parametrization))
-                if v is not None}
-        return command(*args, import_opts=opts, **kwargs)
-    for option in reversed(_IMPORT_OPTIONS):
-        wrapper = option(wrapper)
-    return wrapper
-
+from ..frontends import load_model
+from .options import FORMAT_CHOICE, import_options
 
 @click.command()
 @click.argument("model", type=click.Path(dir_okay=False))

@@ -1,61 +1,12 @@
 # SPDX-License-Identifier: MIT
-"""`lgn2hw opt`: import + optimization passes only; saves the netlist and the pass report."""
+"""`lgn2hw opt`: import + optimization passes only (``lgn2hw.optimize``); saves the netlist and the pass report."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-import numpy as np
 
-from .. import ir
-from ..errors import LgnError
-from ..frontends import load_model
-from .inspect import FORMAT_CHOICE
-
-
-def pass_data(data_path, imported):
-    """PassData from ``--data`` (npz with 'bits' or 'X', optional 'y') or the checkpoint's samples."""
-    from ..passes import PassData
-    from .predict import read_inputs
-
-    nl = imported.netlist
-    if data_path:
-        bits, y = read_inputs(data_path, nl)
-        return PassData(bits, y)
-    data = imported.data or {}
-    if "bits" in data or "X" in data:
-        if "bits" in data:
-            bits = np.asarray(data["bits"]).astype(np.uint8)
-        elif nl.encoder is not None:
-            bits = nl.encoder.encode(np.asarray(data["X"], np.float64))
-        else:
-            return None
-        if bits.ndim != 2 or bits.shape[1] != nl.num_inputs:
-            raise LgnError(f"the checkpoint's samples have shape {list(bits.shape)}, expected [N, {nl.num_inputs}]")
-        y = np.asarray(data["y"]) if "y" in data else None
-        return PassData(bits, y)
-    return None
-
-
-def run_passes(imported, passes: str, data_path, verify: bool, report_path, model: str, console):
-    """Shared by opt and compile: run the pipeline, print one row per pass, write the report."""
-    from ..passes import run_pipeline
-    from ..report import make_report, print_passes, write_report
-
-    data = pass_data(data_path, imported)
-    nl0 = imported.netlist
-    nl, reports = run_pipeline(nl0, passes, data=data, verify=verify)
-    doc = make_report(nl0, nl, reports, passes, model)
-    if reports:
-        print_passes(console, doc["passes"], title=f"passes: {passes}")
-    if report_path:
-        write_report(doc, report_path)
-        console.print(f"wrote {report_path}")
-    return nl, doc
-
-
-PASSES_HELP = ("Pass pipeline, e.g. 'const-fold,strash,sat-sweep{conflict-limit=2000},dce' "
-               "('none' to skip; default: the exact pipeline).")
+from .options import FORMAT_CHOICE, PASSES_HELP
 
 
 @click.command()
@@ -79,12 +30,17 @@ def opt(model, out_path, passes, report_path, data_path, verify, fmt):
     """
     from rich.console import Console
 
-    from ..passes import DEFAULT_PIPELINE
+    from .. import api, ir
+    from ..report import write_report
+    from ._ui import show_passes
 
     console = Console()
-    imported = load_model(model, fmt)
-    nl, doc = run_passes(imported, passes or DEFAULT_PIPELINE, data_path, verify, report_path, model, console)
-    ir.save(nl, out_path)
+    res = api.optimize(api.load(model, fmt), passes, data_path, verify)
+    doc = {**res.report, "model": str(model)}
+    if report_path:
+        write_report(doc, report_path)
+    show_passes(console, res, report_path)
+    ir.save(res.netlist, out_path)
     f = doc["final"]
     console.print(f"wrote {out_path}: {f['gates']:,} gates ({f['logic_gates']:,} logic), depth {f['depth']}")
     if Path(out_path).suffix != ".npz":

@@ -23,14 +23,15 @@ def report(report_json, plot_path):
     from pathlib import Path
 
     from .. import report as rep
-    from ..synth.report import find_synth_reports, render_synth_report
+    from ..synth.report import find_synth_reports
+    from ._ui import render_pass_report, render_synth_report
 
     path = Path(report_json)
     synth_docs = find_synth_reports(path)
     pass_json = path / "report.json" if path.is_dir() else path
     if not synth_docs or (pass_json.is_file() and not path.is_file()):
         doc = rep.read_report(pass_json)
-        rep.render(doc)
+        render_pass_report(doc)
         if plot_path:
             rep.plot(doc, plot_path)
             click.echo(f"wrote {plot_path}")

@@ -7,9 +7,8 @@ import io
 
 import click
 
-from ..frontends import load_model
 from ..ir import atomic_write
-from .inspect import FORMAT_CHOICE
+from .options import FORMAT_CHOICE
 
 DEFAULT_THRESHOLDS = "0.9,0.95,0.98,0.99,0.995,0.999,1.0"
 
@@ -32,12 +31,12 @@ def sweep_prune(model, data_path, thresholds, csv_path, plot_path, fmt):
     Example:
       lgn2hw sweep-prune examples/digits.pt --data test.npz --plot tradeoff.png
     """
+    from .. import api
     from ..errors import LgnError
     from ..passes import DEFAULT_PIPELINE, run_pipeline
-    from .opt import pass_data
 
-    imported = load_model(model, fmt)
-    data = pass_data(data_path, imported)
+    imported = api.load(model, fmt)
+    data = api.pass_data(imported, data_path)
     if data is None:
         raise LgnError(f"{model}: no samples: give --data samples.npz")
     try:

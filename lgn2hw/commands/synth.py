@@ -24,5 +24,12 @@ def synth(rtl_dir, target, synth_opts):
       lgn2hw synth build/digits --target ice40 --device hx8k --clock 100
       lgn2hw synth build/digits --board icebreaker
     """
-    from ..synth.stage import synth_stage
-    synth_stage(Console(), rtl_dir, target or ("none" if synth_opts["board"] else "ice40"), synth_opts)
+    from .. import api
+    from ._ui import show_synth
+
+    console = Console()
+    with console.status("synthesizing") as status:
+        rep = api.synthesize(rtl_dir, target or ("none" if synth_opts["board"] else "ice40"),
+                             progress=status.update, **synth_opts)
+    if rep is not None:
+        show_synth(console, rtl_dir, rep)

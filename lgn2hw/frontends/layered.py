@@ -121,8 +121,3 @@ def lut_tables(bits: np.ndarray, k: int, lsb_first: bool = False) -> np.ndarray:
     """
     tables = ops.bits_table(np.asarray(bits, dtype=np.uint8), k)
     return ops.from_lsb_first(tables, k) if lsb_first and k > 1 else tables
-
-
-def natural_key(name: str):
-    """Sort key for module paths: '2' < '10', 'layers.2' < 'layers.10'."""
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in name.split(".")]

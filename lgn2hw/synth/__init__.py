@@ -6,14 +6,13 @@
                      SynthConfig(target="ice40", device="hx8k", clock_mhz=100))
 
 ``tools`` finds the binaries, ``devices`` holds families/devices/options as data, ``flow``
-runs the tools (templates in ``rtl_templates/``), ``report`` parses and renders the figures,
+runs the tools (templates in ``rtl_templates/``), ``report`` parses the figures,
 ``baseline`` writes a naive behavioural core (the comparison point of bench/bench_synth.py).
 """
 from .devices import DEVICES, FAMILIES, get_device, parse_options
 from .flow import Design, DoesNotFit, SynthConfig, load_report, ooc_design, synthesize
-from .report import render_table, summary_line
+from .report import summary_line
 from .tools import Tool, find_tool, have_tool
 
 __all__ = ["DEVICES", "FAMILIES", "Design", "DoesNotFit", "SynthConfig", "Tool", "find_tool", "get_device",
-           "have_tool", "load_report", "ooc_design", "parse_options", "render_table",
-           "summary_line", "synthesize"]
+           "have_tool", "load_report", "ooc_design", "parse_options", "summary_line", "synthesize"]

@@ -1,15 +1,12 @@
 # SPDX-License-Identifier: MIT
-"""Synthesis reports: yosys ``stat -json`` and nextpnr ``--report`` JSON -> one dict, a table.
+"""Synthesis reports: yosys ``stat -json`` and nextpnr ``--report`` JSON -> one dict, a summary line.
 
 Pure functions over the tools' JSON; the flow (flow.py) runs the tools and calls these.
 """
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
-
-from rich.table import Table
 
 from ..errors import LgnError
 from .devices import Family
@@ -92,52 +89,6 @@ def parse_nextpnr_report(path: str | Path, family: Family, clock_mhz: float) -> 
     return {"utilization": used, "timing": timing, "critical_path": _critical_path(rep)}
 
 
-def _fmt_util(u: dict | None) -> str:
-    return f"{u['used']:,} / {u['available']:,} ({u['percent']:g}%)" if u else "-"
-
-
-def tool_label(tool: dict) -> str:
-    """Short "binary version (source)" for tables; synth.json keeps the full version line."""
-    name = Path(tool.get("command", "?").split()[0]).name
-    m = re.search(r"\d+\.\d+[\w.+-]*", tool.get("version") or "")
-    return f"{name} {m.group(0) if m else ''} ({tool.get('source', '?')})".replace("  ", " ")
-
-
-def render_table(rep: dict) -> Table:
-    """The synthesis report as a rich table (one row per figure)."""
-    dev = rep["device"]
-    table = Table(title=f"synthesis: {rep['target']} {dev['part']} ({dev['package'] or 'default package'})"
-                        + (f", board {rep['board']}" if rep.get("board") else ", out of context"))
-    table.add_column("figure")
-    table.add_column("core", justify="right")
-    table.add_column("whole design", justify="right")
-    core, design = rep["resources"]["core"], rep["resources"]["design"]
-    names = {"lut": "LUT4", "carry": "carry cells", "ff": "flip-flops", "bram": "block RAM",
-             "dsp": "DSP", "widemux": "wide muxes"}  # IO cells appear only after place-and-route
-    for kind, label in names.items():
-        if kind in core:
-            table.add_row(label, f"{core[kind]:,}", f"{design[kind]:,}")
-    pnr = rep.get("pnr")
-    if pnr:
-        u = pnr["utilization"]
-        table.add_row("logic cells (placed)", "", _fmt_util(u.get("logic")))
-        for kind, label in (("ff", "FF bels"), ("bram", "block RAM bels"), ("io", "IO bels"), ("dsp", "DSP bels")):
-            if kind in u and (u[kind]["used"] or kind == "io"):
-                table.add_row(label, "", _fmt_util(u[kind]))
-        t = pnr["timing"]
-        verdict = "met" if t["met"] else "NOT met"
-        table.add_row("Fmax", "", f"{t['fmax_mhz']} MHz (requested {t['requested_mhz']:g} MHz: {verdict})")
-        cp = pnr.get("critical_path")
-        if cp:
-            table.add_row("critical path", "", f"{cp['delay_ns']} ns, {cp.get('cells', '?')} cells "
-                          f"({cp['logic_ns']} ns logic, {cp['routing_ns']} ns routing)")
-    for step, secs in rep["times_s"].items():
-        table.add_row(f"{step} time", "", f"{secs:.1f} s  ({tool_label(rep['tools'].get(step, {}))})")
-    if rep.get("bitstream"):
-        table.add_row("bitstream", "", rep["bitstream"])
-    return table
-
-
 def summary_line(rep: dict) -> str:
     """One line: the core's LUT/FF counts, utilization and Fmax."""
     core = rep["resources"]["core"]
@@ -170,16 +121,3 @@ def find_synth_reports(path: str | Path) -> list[tuple[Path, dict]]:
         if is_synth_report(doc):
             found.append((p, doc))
     return found
-
-
-def render_synth_report(path: Path, doc: dict, console=None) -> None:
-    from rich.console import Console
-
-    console = console or Console()
-    try:
-        console.print(render_table(doc))
-    except (KeyError, TypeError, ValueError) as e:
-        raise LgnError(f"{path}: synthesis report lacks or mangles a field ({type(e).__name__}: {e})") from None
-    if doc.get("fits") is False:
-        console.print(f"[red]{doc.get('error', 'does not fit')}[/red]")
-    console.print(f"{summary_line(doc)}  [dim]({path})[/dim]")

@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: MIT
+"""The Python API under the CLI: ``load``, ``optimize``, ``simulate``, ``compile``, ``synthesize``.
+
+    import lgn2hw
+    result = lgn2hw.compile("examples/digits.pt", out="build/digits", rtl={"pipeline_every": 2})
+    result.plan.latency        # cycles, as in build/digits/metadata.json
+    result.report["final"]     # gate counts after the passes
+
+Every ``lgn2hw`` command is a thin wrapper over these functions: it parses options, calls one
+of them and prints what it returns (``on_step`` lets it print as each step finishes). Nothing
+here prints. Heavy dependencies (torch, z3, Amaranth, cocotb) load only in the step that
+needs them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import LgnError
+from .ir import Netlist
+
+if TYPE_CHECKING:
+    from .backend import CorePlan, EmitOptions, EmitResult
+    from .frontends import Imported
+    from .passes import PassData
+    from .sim import SimResult
+    from .verify import VerifyResult
+
+Progress = Callable[[str], None]
+OnStep = Callable[[str, Any], None]
+
+TARGETS = ("ice40", "ecp5")
+DEFAULT_CLOCK_MHZ = 100.0
+SYNTH_KEYS = ("device", "package", "board", "clock_mhz", "synth_opts", "pnr_opts", "seed", "pnr", "tool_timeout")
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    netlist: Netlist                 # after the passes
+    reports: list                    # one passes.PassReport per pass execution
+    report: dict                     # the pass report document (docs/report-schema.md)
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    out_dir: Path
+    model: "Imported"                # the loaded model (its netlist before the passes)
+    netlist: Netlist                 # the netlist the core computes (after the passes)
+    report: dict                     # the pass report document, also in report_path
+    report_path: Path | None
+    rtl: "EmitResult"                # files, seconds, metadata
+    verify: "VerifyResult | None" = None
+    synth: dict | None = None        # the synthesis report (synth.json), when a target or board was given
+
+    @property
+    def plan(self) -> "CorePlan":
+        """The core plan; ``plan.latency`` etc. are what metadata.json records."""
+        return self.rtl.plan
+
+    @property
+    def files(self) -> list[str]:
+        return self.rtl.files
+
+
+# ---------------------------------------------------------------------- steps
+def load(model, format: str | None = None, **options) -> "Imported":
+    """A checkpoint (native, difflogic, torchlogix, torch_dwn) or a saved netlist (.npz), as
+    ``frontends.Imported`` (``.netlist``, ``.format``, ``.data`` samples, ``.config``).
+    ``options``: ``classes``, ``tau``, ``parametrization`` for checkpoints that lack them."""
+    from .frontends import Imported, load_model
+    if isinstance(model, Imported):
+        return model
+    if isinstance(model, Netlist):
+        return Imported(model, "netlist")
+    return load_model(model, format, **options)
+
+
+def pass_data(model: "Imported", data=None) -> "PassData | None":
+    """Samples for data-driven passes: ``data`` (an .npz path, a dict with 'bits' or 'X' and
+    optional 'y', or a PassData), else the samples the checkpoint carries, else None."""
+    from .inputs import input_bits, labels, read_inputs, sample_bits
+    from .passes import PassData
+    nl = model.netlist
+    if isinstance(data, PassData):
+        return data
+    if isinstance(data, dict):
+        bits = input_bits(nl, data, "data")
+        return PassData(bits, labels(data, bits.shape[0], "data"))
+    if data is not None:
+        return PassData(*read_inputs(data, nl))
+    got = sample_bits(nl, model.data)
+    return None if got is None else PassData(*got)
+
+
+def optimize(model, passes: str | None = None, data=None, verify: bool = False,
+             on_pass: Callable | None = None) -> OptimizeResult:
+    """Run a pass pipeline (default: the exact pipeline; "none": no pass) on a model, a
+    netlist or a path. ``data``: see ``pass_data``. ``verify``: re-simulate after every exact
+    pass and name the first that changed the function."""
+    from .passes import DEFAULT_PIPELINE, run_pipeline
+    from .report import make_report
+    imp = load(model)
+    pipeline = passes or DEFAULT_PIPELINE
+    nl0 = imp.netlist
+    nl, reports = run_pipeline(nl0, pipeline, data=pass_data(imp, data), verify=verify, on_pass=on_pass)
+    name = str(model) if isinstance(model, (str, Path)) else nl0.provenance.get("file", "")
+    return OptimizeResult(nl, reports, make_report(nl0, nl, reports, pipeline, name))
+
+
+def simulate(model, inputs) -> "SimResult":
+    """The reference simulator on ``inputs``: an .npz path ('bits' or 'X'), a dict of those
+    arrays, or one array (0/1 input bits, or real features through the model's encoder).
+    Returns ``sim.SimResult`` (``output_bits``, ``group_sums``, ``classes``); a conv model runs
+    on the conv simulator (the same results as its unrolled netlist, much faster)."""
+    import numpy as np
+
+    from .inputs import array_bits, input_bits, read_inputs
+    from .sim import simulate_bits
+    imp = load(model)
+    nl = imp.netlist
+    if isinstance(inputs, (str, Path)):
+        bits, _ = read_inputs(inputs, nl)
+    elif isinstance(inputs, dict):
+        bits = input_bits(nl, inputs)
+    else:
+        bits = array_bits(nl, np.asarray(inputs))
+    if getattr(imp, "conv", None) is not None:
+        from .conv_sim import simulate_conv_bits
+        return simulate_conv_bits(imp.conv, bits, return_output_bits=True)
+    return simulate_bits(nl, bits)
+
+
+def checkpoint_vectors(model: "Imported") -> dict | None:
+    """The samples a checkpoint carries ('X', 'bits'), as verification vectors; None if none."""
+    data = model.data or {}
+    got = {k: v for k, v in data.items() if k in ("X", "bits")}
+    return got or None
+
+
+def rtl_options(rtl) -> "EmitOptions":
+    from .backend import EmitOptions
+    if rtl is None:
+        return EmitOptions()
+    if isinstance(rtl, EmitOptions):
+        return rtl
+    if isinstance(rtl, dict):
+        try:
+            return EmitOptions(**rtl)
+        except TypeError as e:
+            raise LgnError(f"rtl options: {e}") from None
+    raise LgnError(f"rtl: expected EmitOptions or a dict of its fields, got {type(rtl).__name__}")
+
+
+def synthesize(core_dir, target: str | None = "ice40", progress: Progress | None = None, **options) -> dict | None:
+    """Synthesize the core in ``core_dir`` out of context (``core_dir/synth``) or, with
+    ``board=``, for a board (``core_dir/board``: UART bridge, bitstream). Options: ``device``,
+    ``package``, ``board``, ``clock_mhz``, ``synth_opts``, ``pnr_opts``, ``seed``, ``pnr``,
+    ``tool_timeout``. Returns the synthesis report (synth.json), or None when neither a
+    target nor a board is given."""
+    from .synth.flow import SynthConfig, ooc_design, synthesize as run_flow
+    say = progress or (lambda msg: None)
+    unknown = set(options) - set(SYNTH_KEYS)
+    if unknown:
+        raise LgnError(f"unknown synthesis option(s): {', '.join(sorted(unknown))}")
+    core_dir = Path(core_dir)
+    target = None if target == "none" else target
+    board = options.get("board")
+    if target is None and not board:
+        for flag, key in (("--device", "device"), ("--clock", "clock_mhz"), ("--synth-opts", "synth_opts"),
+                          ("--pnr-opts", "pnr_opts")):
+            if options.get(key):
+                raise LgnError(f"{flag} needs --target ice40|ecp5 or --board")
+        return None
+    if target is not None and target not in TARGETS:
+        raise LgnError(f"target {target!r}: expected one of {', '.join(TARGETS)}")
+    common = dict(device=options.get("device"), package=options.get("package"), seed=options.get("seed"),
+                  synth_opts=options.get("synth_opts"), pnr_opts=options.get("pnr_opts"),
+                  timeout_s=options.get("tool_timeout"))
+    if board:
+        from .board.boards import load_board
+        from .board.build import build_board
+        b = load_board(board)
+        if target not in (None, b.target):
+            raise LgnError(f"--board {b.name} is an {b.target} board; got --target {target}")
+        if options.get("clock_mhz") and options["clock_mhz"] != b.clock_mhz:
+            raise LgnError(f"--board {b.name} runs at its {b.clock_mhz:g} MHz clock; --clock applies to "
+                           f"out-of-context builds only")
+        if options.get("device") and options["device"] != b.device:
+            raise LgnError(f"--board {b.name} has a {b.device} device; got --device {options['device']}")
+        say(f"building for {b.description}: yosys, nextpnr, bitstream")
+        return build_board(core_dir, core_dir / "board", b, SynthConfig(target=b.target, **common))
+    work = core_dir / "synth"
+    cfg = SynthConfig(target=target, clock_mhz=options.get("clock_mhz") or DEFAULT_CLOCK_MHZ,
+                      pnr=options.get("pnr", True) is not False, **common)
+    say(f"synthesizing for {target} ({'yosys + nextpnr' if cfg.pnr else 'yosys'})")
+    return run_flow(ooc_design(core_dir, work), work, cfg)
+
+
+def compile(model, out=None, *, format: str | None = None, import_options: dict | None = None,
+            passes: str | None = None, rtl=None, target: str | None = None,
+            verify: str | None = None, synth: dict | None = None, data=None, report=None,
+            verify_passes: bool = False, vectors: int = 1000, progress: Progress | None = None,
+            on_step: OnStep | None = None) -> CompileResult:
+    """Import -> passes -> RTL -> (verify) -> (synthesis), into ``out`` (default
+    ``build/<model name>``).
+
+    ``model``: a checkpoint or netlist path (``format``, ``import_options`` as for ``load``),
+    an ``Imported`` or a ``Netlist``.
+    ``passes``: pipeline text (default: the exact pipeline; "none": no pass). ``rtl``:
+    ``EmitOptions`` or a dict of its fields (pipeline_every, adder_stages, popcount, fabric,
+    fuse_popcount, input_width, frac_bits, signed, top). ``target``: "ice40", "ecp5" or None;
+    ``synth``: synthesis options (see ``synthesize``; ``board`` builds a bitstream).
+    ``verify``: "icarus" or "verilator" checks the core bit-exactly against the reference
+    simulator (``verify.VerificationFailed`` on a mismatch). ``data``: samples for
+    data-driven passes (see ``pass_data``). ``report``: the pass report path (default
+    ``<out>/report.json``; False: none). ``on_step(name, value)`` is called after each step:
+    "imported" (Imported), "optimized" (OptimizeResult), "rtl" (EmitResult), "verified"
+    (VerifyResult), "synthesized" (report dict).
+    """
+    from .backend.emit import emit
+    say = progress or (lambda msg: None)
+    step = on_step or (lambda name, value: None)
+    opts = rtl_options(rtl)
+    opts.check()
+    if verify is not None:
+        from .verify import SIMULATORS
+        if verify not in SIMULATORS:
+            raise LgnError(f"verify: unknown simulator {verify!r}; expected one of {', '.join(SIMULATORS)}")
+    synth = dict(synth or {})
+    out_dir = Path(out) if out is not None else Path("build") / Path(str(model)).stem
+    say(f"importing {model}")
+    imp = load(model, format, **(import_options or {}))
+    step("imported", imp)
+    say("optimizing")
+    opt = optimize(imp, passes, data, verify_passes)
+    opt = replace(opt, report={**opt.report, "model": str(model)})
+    report_path = None
+    if report is not False:
+        from .report import write_report
+        report_path = Path(report) if report else out_dir / "report.json"
+        write_report(opt.report, report_path)
+    step("optimized", opt)
+    say("emitting RTL")
+    res = emit(opt.netlist, out_dir, opts, progress=lambda msg: say(f"RTL: {msg}"))
+    step("rtl", res)
+    result = CompileResult(out_dir, imp, opt.netlist, opt.report, report_path, res)
+    if verify:
+        from .verify import VerificationFailed, verify as run_verify
+        vdata = checkpoint_vectors(imp)
+        say(f"verifying {out_dir} on {verify} (build + run)")
+        vres = run_verify(out_dir, verify, vectors=vectors, data=vdata)
+        result = replace(result, verify=vres)
+        step("verified", vres)
+        if not vres.ok:
+            raise VerificationFailed(vres)
+    rep = synthesize(out_dir, target, progress=say, **synth)
+    if rep is not None:
+        result = replace(result, synth=rep)
+        step("synthesized", rep)
+    return result
