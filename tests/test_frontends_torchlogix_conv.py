@@ -196,6 +196,10 @@ def test_non_square_and_unknown_modules_refused(tmp_path):
     with pytest.raises(CheckpointError, match=r"module '2' is a torchlogix.layers.pool.OrPooling3d, which lgn2hw "
                                               r"cannot compile"):
         load_model(path, **opts)
+    path, opts = sd_config(tmp_path, edit_cfg=lambda c: c["layers"][1].update({"class": "LogicConv3d"}))
+    with pytest.raises(CheckpointError, match=r"module '1' is a torchlogix.layers.conv.LogicConv3d, which lgn2hw "
+                                              r"cannot compile"):
+        load_model(path, **opts)
 
 
 def test_parametrization_from_config_is_used(tmp_path):

@@ -39,12 +39,15 @@ from . import torchlogix as tlx
 
 CONV = "LogicConv2d"
 POOL = "OrPooling2d"
-UNITS = (CONV, "LogicDense") + tlx.BINARIZATIONS
+#: torchlogix conv layers; only LogicConv2d is imported, the others are refused by name
+CONV_CLASSES = (CONV, "LogicConv3d", "LogicConvTranspose2d", "LogicConvTranspose3d")
+UNITS = CONV_CLASSES + ("LogicDense",) + tlx.BINARIZATIONS
 _PASS = ("Identity", "Dropout")
 
 
 def is_conv_model(root) -> bool:
-    return any(rec.class_name == CONV for _, rec in safe_pickle.module_sequence(root, units=UNITS))
+    return any(rec.class_name in CONV_CLASSES + (POOL, "OrPooling3d")
+               for _, rec in safe_pickle.module_sequence(root, units=UNITS))
 
 
 # ---------------------------------------------------------------------- small readers
@@ -132,6 +135,10 @@ def conv_block(rec, name, path, option, cin: int, hw: tuple[int, int]):
     if oh < 1 or ow < 1:
         raise CheckpointError(path, f"module {name!r}: a {rf}x{rf} window does not fit a {h}x{w} map with padding {pad}")
     weights = rec.get("tree_weights")
+    if isinstance(weights, safe_pickle.Record):
+        levels = sorted(k for k, v in (weights.attrs.get("_parameters") or {}).items() if v is not None)
+        if levels != sorted(str(lv) for lv in range(d)):
+            raise CheckpointError(path, f"module {name!r}: tree_weights has levels {levels}, but tree_depth is {d}")
     conn = rec.get("connections")
     if not isinstance(conn, safe_pickle.Record) or conn.class_name != "FixedConvConnections":
         what = conn.qualname if isinstance(conn, safe_pickle.Record) else type(conn).__name__
@@ -419,6 +426,9 @@ def records_from_config(sd: dict, config, path) -> safe_pickle.Record:
                     (params if key == "raw_diffs" else buffers)[key] = take(f"{prefix}{key}")
             if not buffers and not params and kw.get("thresholds") is not None and cls != "DummyBinarization":
                 buffers["thresholds"] = np.asarray(kw["thresholds"], dtype=np.float32)
+        for key in list(sd):  # anything else of this layer stays with it (a layer lgn2hw refuses by name)
+            if isinstance(key, str) and key.startswith(prefix) and key not in used:
+                buffers.setdefault(key[len(prefix):], take(key))
         children[name] = _record(f"{module}.{cls}", attrs, params=params, buffers=buffers, modules=modules)
     left = [k for k in sd if k not in used]
     if left:
