@@ -45,6 +45,7 @@ def test_conv_fixture_every_layer_bit_exact(path, opts, ref):
     imp = load_model(path, **opts)
     m = imp.conv
     assert imp.format == "torchlogix" and m is not None
+    assert m.provenance["source"] == "torchlogix " + ("state_dict + config" if opts else "full model")
     assert m.in_shape == (1, 8, 8) and m.bits_per_channel == 2
     np.testing.assert_array_equal(m.thresholds, [[0.25, 0.625]])
     assert [st.describe() for st in m.stages] == ["conv(k=4,rf=3,stride=1,pad=1)", "pool(k=2,stride=2,pad=0)"]
@@ -123,6 +124,7 @@ def test_dense_warp_full_pickle(path, opts):
     imp = load_model(path, **opts)
     nl = imp.netlist
     assert imp.conv is None and (nl.num_classes, nl.tau, nl.arity) == (3, 2.0, 4)
+    assert imp.config["form"] == ("state_dict + config" if opts else "full model")
     assert imp.config["parametrization"] == ["warp", "light", "warp"]
     res = simulate(nl, ref["inputs_real"])
     assert rows_equal(res.output_bits, ref["layer4_bits"]) == 200
@@ -158,6 +160,15 @@ def test_feature_dim_default_folds_into_width_refused(tmp_path):
     with pytest.raises(CheckpointError, match=r"feature_dim=-2 folds the 2 threshold bits of an image into the "
                                               r"width axis.*feature_dim=1"):
         load_model(path, **opts)
+
+
+def test_feature_dim_default_with_one_threshold_is_per_channel(tmp_path):
+    """With T = 1 the width fold is the identity: accepted (2 image channels, 1 bit each)."""
+    path, opts = sd_config(tmp_path, edit_sd=lambda sd: sd.update({"0.thresholds": torch.tensor([0.5])}),
+                           edit_cfg=lambda c: c["layers"][0]["kwargs"].update(feature_dim=-2))
+    m = load_model(path, **opts).conv
+    assert m.in_shape == (2, 8, 8)
+    np.testing.assert_array_equal(m.thresholds, [[0.5], [0.5]])
 
 
 def test_not_shared_over_positions_refused(tmp_path):

@@ -60,12 +60,13 @@ def convert(obj, path, classes=None, tau=None, parametrization=None, config=None
     from . import torchlogix_conv
 
     parametrization = canonical_kind(parametrization, path)
+    form = "full model"
     if isinstance(obj, dict) and config is not None:
-        obj = torchlogix_conv.records_from_config(obj, config, path)
+        obj, form = torchlogix_conv.records_from_config(obj, config, path), "state_dict + config"
     if isinstance(obj, safe_pickle.Record):
         if torchlogix_conv.is_conv_model(obj):
-            return torchlogix_conv.convert_model(obj, path, classes, tau, parametrization)
-        return _from_model(obj, path, classes, tau, parametrization)
+            return torchlogix_conv.convert_model(obj, path, classes, tau, parametrization, form)
+        return _from_model(obj, path, classes, tau, parametrization, form)
     if isinstance(obj, dict):
         conv_keys = [k for k in obj if isinstance(k, str) and k.endswith("._indices_L0")]
         if conv_keys:
@@ -196,10 +197,10 @@ def _encoder_thresholds(rec, path, name):
     if fd not in (-2, 1):
         raise CheckpointError(path, f"module {name!r}: {kind} with feature_dim={fd}; only flat feature "
                                     f"vectors (feature_dim -2) are supported")
-    return _encoder_thresholds_raw(rec, path, name)
+    return binarization_thresholds(rec, path, name)
 
 
-def _encoder_thresholds_raw(rec, path, name):
+def binarization_thresholds(rec, path, name):
     """The eval-mode thresholds [F, T] or [T] of a binarization record (not DummyBinarization)."""
     kind = rec.class_name
     if kind == "LearnableBinarization":
@@ -256,7 +257,7 @@ def check_export_ids(ids, tables: np.ndarray, k: int, path, key: str) -> None:
                                     f"{int(tables[j])}; the file is inconsistent (re-export it)")
 
 
-def _from_model(root, path, classes, tau, option) -> Imported:
+def _from_model(root, path, classes, tau, option, form="full model") -> Imported:
     layers, thresholds, group, kinds, first_in = [], None, None, [], None
     for name, rec in safe_pickle.module_sequence(root, units=("LogicDense",) + BINARIZATIONS):
         kind = rec.class_name
@@ -286,7 +287,7 @@ def _from_model(root, path, classes, tau, option) -> Imported:
         classes = group.get("k")
     if tau is None and group is not None:
         tau = group.get("tau")
-    return _finish(path, layers, thresholds, first_in, classes, tau, kinds, "full model")
+    return _finish(path, layers, thresholds, first_in, classes, tau, kinds, form)
 
 
 # ---------------------------------------------------------------------- state_dicts

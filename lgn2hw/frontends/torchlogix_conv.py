@@ -79,7 +79,7 @@ def _thresholds(rec, name, path, cin: int) -> tuple[np.ndarray | None, int]:
     kind = rec.class_name
     if kind == "DummyBinarization":
         return None, cin
-    thr = tlx._encoder_thresholds_raw(rec, path, name)
+    thr = tlx.binarization_thresholds(rec, path, name)
     thr = layered.finite(np.asarray(thr, dtype=np.float64), path, f"{name}.thresholds")
     if thr.ndim not in (1, 2) or thr.shape[-1] < 1:
         raise CheckpointError(path, f"{name}.thresholds: shape {list(thr.shape)}, expected [T] or [C, T]")
@@ -97,8 +97,8 @@ def _thresholds(rec, name, path, cin: int) -> tuple[np.ndarray | None, int]:
         raise CheckpointError(path, f"module {name!r}: {t} thresholds per channel, but the first LogicConv2d "
                                     f"reads {cin} channels (not a multiple of {t})")
     c = cin // t
-    if thr.ndim == 1:
-        thr = np.tile(thr, (c, 1))
+    if thr.ndim == 1 or thr.shape[0] == 1:  # one row: the same thresholds for every channel
+        thr = np.tile(thr.reshape(1, t), (c, 1))
     elif thr.shape[0] != c:
         raise CheckpointError(path, f"{name}.thresholds: {thr.shape[0]} rows of thresholds, but the first "
                                     f"LogicConv2d reads {cin} = {c} channels x {t} bits")
@@ -221,7 +221,7 @@ def or_pool(rec, name, path):
 
 
 # ---------------------------------------------------------------------- the model
-def convert_model(root, path, classes, tau, option) -> Imported:
+def convert_model(root, path, classes, tau, option, form="full model") -> Imported:
     from ..conv import ConvBlock, ConvModel
 
     binar, stages, head, kinds, group = None, [], [], [], None
@@ -297,10 +297,10 @@ def convert_model(root, path, classes, tau, option) -> Imported:
         head_nl = layered.build(path, flat, head, classes, tau=tau)
     else:
         head_nl = _identity_head(path, flat, classes, tau)
-    prov = {"source": "torchlogix conv", "parametrization": ",".join(sorted(set(kinds)))}
+    prov = {"source": f"torchlogix {form}", "parametrization": ",".join(sorted(set(kinds)))}
     model = ConvModel(in_shape, thresholds, tuple(stages), head_nl, provenance=prov)
     nl = model.unroll()
-    cfg = {"form": "full model", "parametrization": kinds,
+    cfg = {"form": form, "parametrization": kinds,
            "stages": [st.describe() for st in stages]}
     return Imported(nl, "torchlogix", config=cfg, conv=model)
 
