@@ -81,6 +81,9 @@ def canonical_kind(kind: str | None, path) -> str | None:
     """raw / warp / light from a user's or a config's spelling (walsh = warp)."""
     if kind is None:
         return None
+    if not isinstance(kind, str):
+        raise CheckpointError(path, f"torchlogix parametrization {kind!r} is not a name; known: "
+                                    f"{', '.join(PARAMETRIZATIONS)}")
     kind = _ALIASES.get(kind, kind)
     if kind not in PARAMETRIZATIONS:
         raise CheckpointError(path, f"unknown torchlogix parametrization {kind!r}; "
@@ -283,11 +286,23 @@ def _from_model(root, path, classes, tau, option, form="full model") -> Imported
             continue
         else:
             raise layered.unsupported_module(path, name, rec, "supported: LogicDense, binarization, Flatten, GroupSum")
+    classes, tau = group_settings(group, classes, tau, path)
+    return _finish(path, layers, thresholds, first_in, classes, tau, kinds, form)
+
+
+def group_settings(group, classes, tau, path) -> tuple[int | None, float | None]:
+    """GroupSum's k and τ (the options win over the record), checked."""
     if classes is None and group is not None:
         classes = group.get("k")
+        if classes is not None and (isinstance(classes, bool) or not isinstance(classes, (int, np.integer))
+                                    or classes < 1):
+            raise CheckpointError(path, f"GroupSum k = {classes!r}, expected a positive integer")
     if tau is None and group is not None:
         tau = group.get("tau")
-    return _finish(path, layers, thresholds, first_in, classes, tau, kinds, form)
+        if tau is not None and (isinstance(tau, bool) or not isinstance(tau, (int, float, np.number))
+                                or not np.isfinite(tau) or tau <= 0):
+            raise CheckpointError(path, f"GroupSum tau = {tau!r}, expected a positive number")
+    return classes, tau
 
 
 # ---------------------------------------------------------------------- state_dicts

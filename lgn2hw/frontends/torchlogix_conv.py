@@ -113,6 +113,15 @@ def _level_tables(w: np.ndarray, kind: str, k: int, path, key: str) -> np.ndarra
     return ops.bits_table(tlx.lut_bits(flat, kind, k, path, key), k)
 
 
+def in_hw(rec, name, path) -> tuple[int, int]:
+    """A LogicConv2d's input (H, W): ``in_dim`` is an int or a pair."""
+    in_dim = rec.get("in_dim")
+    dims = (in_dim, in_dim) if not isinstance(in_dim, (tuple, list)) else tuple(in_dim)
+    if len(dims) != 2:
+        raise CheckpointError(path, f"module {name!r}: in_dim {in_dim!r}, expected H or (H, W)")
+    return tuple(_int(v, path, f"module {name!r}: in_dim", 1) for v in dims)
+
+
 def conv_block(rec, name, path, option, cin: int, hw: tuple[int, int]):
     """A LogicConv2d record -> (ConvBlock, kind)."""
     from ..conv import ConvBlock
@@ -126,17 +135,17 @@ def conv_block(rec, name, path, option, cin: int, hw: tuple[int, int]):
     stride = _square(rec.get("stride", 1), path, f"module {name!r}: stride", 1)
     pad = _square(rec.get("padding", 0), path, f"module {name!r}: padding", 0)
     channels = _int(rec.get("channels"), path, f"module {name!r}: channels", 1)
-    in_dim = rec.get("in_dim")
-    h, w = (in_dim, in_dim) if isinstance(in_dim, int) else tuple(in_dim or (None, None))
+    h, w = in_hw(rec, name, path)
     if (h, w) != tuple(hw) or channels != cin:
         raise CheckpointError(path, f"module {name!r}: LogicConv2d expects {channels} x {h} x {w} inputs, but the "
                                     f"previous stage gives {cin} x {hw[0]} x {hw[1]}")
     oh, ow = (h + 2 * pad - rf) // stride + 1, (w + 2 * pad - rf) // stride + 1
     if oh < 1 or ow < 1:
-        raise CheckpointError(path, f"module {name!r}: a {rf}x{rf} window does not fit a {h}x{w} map with padding {pad}")
+        raise CheckpointError(path, f"module {name!r}: a {rf}x{rf} window does not fit a {h}x{w} map "
+                                    f"with padding {pad}")
     weights = rec.get("tree_weights")
     if isinstance(weights, safe_pickle.Record):
-        levels = sorted(k for k, v in (weights.attrs.get("_parameters") or {}).items() if v is not None)
+        levels = sorted(key for key, v in (weights.attrs.get("_parameters") or {}).items() if v is not None)
         if levels != sorted(str(lv) for lv in range(d)):
             raise CheckpointError(path, f"module {name!r}: tree_weights has levels {levels}, but tree_depth is {d}")
     conn = rec.get("connections")
@@ -240,11 +249,7 @@ def convert_model(root, path, classes, tau, option, form="full model") -> Import
                 raise CheckpointError(path, f"module {name!r}: LogicConv2d after the Flatten")
             if shape is None:  # the first conv fixes the input image
                 cin = _int(rec.get("channels"), path, f"module {name!r}: channels", 1)
-                in_dim = rec.get("in_dim")
-                hw = (in_dim, in_dim) if isinstance(in_dim, int) else tuple(in_dim or ())
-                if len(hw) != 2:
-                    raise CheckpointError(path, f"module {name!r}: in_dim {in_dim!r}, expected (H, W)")
-                hw = (_int(hw[0], path, f"module {name!r}: in_dim", 1), _int(hw[1], path, f"module {name!r}: in_dim", 1))
+                hw = in_hw(rec, name, path)
                 c = cin
                 if binar is not None:
                     thresholds, c = _thresholds(binar[1], binar[0], path, cin)
@@ -288,10 +293,7 @@ def convert_model(root, path, classes, tau, option, form="full model") -> Import
                                              "LogicConv2d, OrPooling2d, Flatten, LogicDense, GroupSum")
     if flat is None:
         raise CheckpointError(path, "no Flatten after the conv stages")
-    if classes is None and group is not None:
-        classes = group.get("k")
-    if tau is None and group is not None:
-        tau = group.get("tau")
+    classes, tau = tlx.group_settings(group, classes, tau, path)
     tau = 1.0 if tau is None else float(tau)
     if head:
         head_nl = layered.build(path, flat, head, classes, tau=tau)
@@ -384,6 +386,9 @@ def records_from_config(sd: dict, config, path) -> safe_pickle.Record:
         params, buffers, modules = {}, {}, {}
         if cls in (CONV, "LogicDense"):
             kind = tlx.canonical_kind(kw.get("parametrization", "raw"), cpath)
+            if kind is None:
+                raise CheckpointError(cpath, f"layers[{i}] ({cls}): parametrization is null; expected raw, warp "
+                                             f"or light")
             k = kw.get("lut_rank", 2)
             attrs.pop("parametrization", None)
             attrs["lut_rank"] = k
@@ -425,7 +430,11 @@ def records_from_config(sd: dict, config, path) -> safe_pickle.Record:
                 if f"{prefix}{key}" in sd:
                     (params if key == "raw_diffs" else buffers)[key] = take(f"{prefix}{key}")
             if not buffers and not params and kw.get("thresholds") is not None and cls != "DummyBinarization":
-                buffers["thresholds"] = np.asarray(kw["thresholds"], dtype=np.float32)
+                try:
+                    buffers["thresholds"] = np.asarray(kw["thresholds"], dtype=np.float32)
+                except (TypeError, ValueError):
+                    raise CheckpointError(cpath, f"layers[{i}] ({cls}): thresholds must be a list of numbers "
+                                                 f"or of equal-length lists") from None
         for key in list(sd):  # anything else of this layer stays with it (a layer lgn2hw refuses by name)
             if isinstance(key, str) and key.startswith(prefix) and key not in used:
                 buffers.setdefault(key[len(prefix):], take(key))
