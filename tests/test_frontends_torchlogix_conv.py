@@ -240,6 +240,22 @@ def test_export_lut_ids(tmp_path):
         load_model(path, **opts)
 
 
+@pytest.mark.parametrize("layer,kwargs,message", [
+    (5, {"tau": {"a": 1}}, r"GroupSum tau = \{'a': 1\}, expected a positive number"),
+    (5, {"k": 0}, r"GroupSum k = 0, expected a positive integer"),
+    (1, {"parametrization": None}, r"layers\[1\] \(LogicConv2d\): parametrization is null"),
+    (1, {"in_dim": [8, 8, 8]}, r"module '1': in_dim \[8, 8, 8\], expected H or \(H, W\)"),
+    (0, {"thresholds": [[1], [1, 2]]}, None),  # the state_dict's thresholds win; the config's are not read
+])
+def test_malformed_config_values(tmp_path, layer, kwargs, message):
+    path, opts = sd_config(tmp_path, edit_cfg=lambda c: c["layers"][layer]["kwargs"].update(kwargs))
+    if message is None:
+        assert load_model(path, **opts).conv is not None
+        return
+    with pytest.raises(CheckpointError, match=message):
+        load_model(path, **opts)
+
+
 def test_bad_config_file(tmp_path):
     (tmp_path / "c.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="not a JSON torchlogix config"):
