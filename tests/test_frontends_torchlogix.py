@@ -110,7 +110,7 @@ def test_walsh_rank2_hand_table(tmp_path, param):
 
 def test_ambiguous_weights_need_the_parametrization(tmp_path):
     path = sd_checkpoint(tmp_path, [HAND_WALSH[6]], [[0], [1]])
-    with pytest.raises(CheckpointError, match="--parametrization walsh"):
+    with pytest.raises(CheckpointError, match="--parametrization warp"):
         load_model(path, classes=1)
 
 

@@ -18,15 +18,17 @@ _IMPORT_OPTIONS = (
     click.option("--tau", type=float, default=None, help="GroupSum temperature when the checkpoint does not store it."),
     click.option("--parametrization", type=click.Choice(["raw", "walsh", "warp", "light"]), default=None,
                  help="torchlogix LUT parametrization of a state_dict whose weight shape is ambiguous."),
+    click.option("--config", "model_config", type=click.Path(exists=True, dir_okay=False), default=None,
+                 help="torchlogix constructor config (JSON: every layer's class and kwargs) for a state_dict."),
 )
 
 
 def import_options(command):
-    """Add --classes/--tau/--parametrization; the command receives them as ``import_opts``."""
+    """Add --classes/--tau/--parametrization/--config; the command receives them as ``import_opts``."""
     @functools.wraps(command)
-    def wrapper(*args, classes=None, tau=None, parametrization=None, **kwargs):
-        opts = {k: v for k, v in (("classes", classes), ("tau", tau), ("parametrization", parametrization))
-                if v is not None}
+    def wrapper(*args, classes=None, tau=None, parametrization=None, model_config=None, **kwargs):
+        opts = {k: v for k, v in (("classes", classes), ("tau", tau), ("parametrization", parametrization),
+                                  ("config", model_config)) if v is not None}
         return command(*args, import_opts=opts, **kwargs)
     for option in reversed(_IMPORT_OPTIONS):
         wrapper = option(wrapper)

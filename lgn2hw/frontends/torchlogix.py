@@ -8,9 +8,11 @@ Per ``LogicDense`` layer of LUT rank k (G nodes):
   the LUT address); learnable: candidates ``connections.indices`` [C, k, G] with scores
   ``connections.weights`` [C, k, G], slot l of node o reads ``indices[argmax_c weights[c,l,o], l, o]``
   (without ``indices``, C must equal the input width and the candidates are 0..C-1);
-* function -- ``weight`` [G, E] in one of the parametrizations:
+* function -- ``weight`` [G, E] in one of the parametrizations (torchlogix 0.2.2 classes
+  ``torchlogix.parametrization.RawLUTParametrization`` / ``WarpLUTParametrization`` /
+  ``LightLUTParametrization``; ``WalshLUTParametrization`` is the pre-0.2 name of warp):
   ``raw``   k = 2, E = 16 op logits, op = argmax (difflogic's op ids);
-  ``walsh`` ("WARP-LUTs") E = 2**k Walsh coefficients: with s_i = 1 - 2 x_i,
+  ``warp``  (Walsh coefficients) E = 2**k: with s_i = 1 - 2 x_i,
             y = sum_S w_S prod_{i in S} s_i (coefficient index bits = subset, slot 0 the MSB),
             output = y < 0, i.e. the LUT is (w @ H) < 0 for the Sylvester Hadamard matrix H;
   ``light`` E = 2**k indicator coefficients: output at address a = weight[a] > 0.
@@ -22,7 +24,9 @@ Per ``LogicDense`` layer of LUT rank k (G nodes):
 become the netlist's input encoder. ``GroupSum(k, τ, β)``: k contiguous groups; β shifts every
 class equally and does not change the argmax. A state_dict does not record the
 parametrization when the weight shape is ambiguous (``parametrization`` option), nor k and τ
-(``classes``/``tau`` options).
+(``classes``/``tau`` options); with the constructor config (``config`` option, a JSON file
+with every layer's class and keyword arguments, see torchlogix_conv.py) it is read like the
+full pickle. Models with ``LogicConv2d`` become a ``ConvModel`` (frontends/torchlogix_conv.py).
 """
 from __future__ import annotations
 
@@ -32,32 +36,85 @@ from .. import ops
 from ..errors import CheckpointError
 from . import Imported, layered, safe_pickle, to_numpy
 
-PARAMETRIZATIONS = ("raw", "walsh", "light")
-_ALIASES = {"warp": "walsh", "walsh-hadamard": "walsh"}
-_PARAM_CLASSES = {"RawLUTParametrization": "raw", "WalshLUTParametrization": "walsh",
-                  "LightLUTParametrization": "light"}
+PARAMETRIZATIONS = ("raw", "warp", "light")
+_ALIASES = {"walsh": "warp", "walsh-hadamard": "warp"}
+#: torchlogix.parametrization classes (0.2.2) -> kind; Walsh... is the pre-0.2 name of Warp...
+PARAM_CLASSES = {"torchlogix.parametrization.RawLUTParametrization": "raw",
+                 "torchlogix.parametrization.WarpLUTParametrization": "warp",
+                 "torchlogix.parametrization.LightLUTParametrization": "light",
+                 "torchlogix.parametrization.WalshLUTParametrization": "warp"}
 BINARIZATIONS = ("FixedBinarization", "SoftBinarization", "LearnableBinarization", "DummyBinarization")
 NO_OPS = ("Flatten", "Identity", "Dropout", "Unflatten")
+
+
+_SD_SUFFIXES = (".connections.indices", ".connections.weights", ".connections._indices_L0")
 
 
 def matches(obj) -> bool:
     if isinstance(obj, safe_pickle.Record):
         return safe_pickle.contains_class(obj, "torchlogix")
-    return isinstance(obj, dict) and any(isinstance(k, str) and (k.endswith(".connections.indices") or
-                                                                 k.endswith(".connections.weights")) for k in obj)
+    return isinstance(obj, dict) and any(isinstance(k, str) and k.endswith(_SD_SUFFIXES) for k in obj)
 
 
-def convert(obj, path, classes=None, tau=None, parametrization=None, **_options) -> Imported:
-    if parametrization is not None:
-        parametrization = _ALIASES.get(parametrization, parametrization)
-        if parametrization not in PARAMETRIZATIONS:
-            raise CheckpointError(path, f"unknown torchlogix parametrization {parametrization!r}; "
-                                        f"known: {', '.join(PARAMETRIZATIONS)} (warp = walsh)")
+def convert(obj, path, classes=None, tau=None, parametrization=None, config=None, **_options) -> Imported:
+    from . import torchlogix_conv
+
+    parametrization = canonical_kind(parametrization, path)
+    form = "full model"
+    if isinstance(obj, dict) and config is not None:
+        obj, form = torchlogix_conv.records_from_config(obj, config, path), "state_dict + config"
     if isinstance(obj, safe_pickle.Record):
-        return _from_model(obj, path, classes, tau, parametrization)
+        if torchlogix_conv.is_conv_model(obj):
+            return torchlogix_conv.convert_model(obj, path, classes, tau, parametrization, form)
+        return _from_model(obj, path, classes, tau, parametrization, form)
     if isinstance(obj, dict):
+        conv_keys = [k for k in obj if isinstance(k, str) and k.endswith("._indices_L0")]
+        if conv_keys:
+            raise CheckpointError(path, f"'{conv_keys[0]}' is a LogicConv2d's wiring: a conv state_dict does not "
+                                        f"record the geometry, pooling or parametrization; pass the constructor "
+                                        f"config with --config (or load the full pickle)")
         return _from_state_dict(obj, path, classes, tau, parametrization)
     raise CheckpointError(path, "not a torchlogix checkpoint")
+
+
+def canonical_kind(kind: str | None, path) -> str | None:
+    """raw / warp / light from a user's or a config's spelling (walsh = warp)."""
+    if kind is None:
+        return None
+    if not isinstance(kind, str):
+        raise CheckpointError(path, f"torchlogix parametrization {kind!r} is not a name; known: "
+                                    f"{', '.join(PARAMETRIZATIONS)}")
+    kind = _ALIASES.get(kind, kind)
+    if kind not in PARAMETRIZATIONS:
+        raise CheckpointError(path, f"unknown torchlogix parametrization {kind!r}; "
+                                    f"known: {', '.join(PARAMETRIZATIONS)} (walsh = warp)")
+    return kind
+
+
+def param_kind(rec, name: str, path, option: str | None) -> tuple[str, int, bool]:
+    """(kind, LUT rank, legacy) of a logic layer record: its parametrization child module
+    (0.2.x), a string (0.1.x, ``legacy``) or, absent both, the option (default raw)."""
+    k = rec.get("lut_rank", 2)
+    param = rec.get("parametrization")
+    legacy = isinstance(param, str)
+    if legacy:
+        kind = _ALIASES.get(param, param)
+    elif isinstance(param, safe_pickle.Record):
+        kind = PARAM_CLASSES.get(param.qualname)
+        if kind is None:
+            raise CheckpointError(path, f"module {name!r}: unsupported parametrization {param.qualname} "
+                                        f"(supported: torchlogix.parametrization.RawLUTParametrization, "
+                                        f"WarpLUTParametrization, LightLUTParametrization)")
+        k = param.get("lut_rank", k)
+    else:
+        kind = option or "raw"
+    if kind not in PARAMETRIZATIONS:
+        raise CheckpointError(path, f"module {name!r}: unsupported parametrization {kind!r}")
+    if option is not None and option != kind:
+        raise CheckpointError(path, f"module {name!r} is {kind}-parametrized, but --parametrization {option} was given")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= ops.MAX_ARITY:
+        raise CheckpointError(path, f"module {name!r}: LUT rank {k!r}, expected 1..{ops.MAX_ARITY}")
+    return kind, k, legacy
 
 
 # ---------------------------------------------------------------------- LUT functions
@@ -95,9 +152,9 @@ def lut_bits(weight: np.ndarray, kind: str, k: int, path, where: str, legacy: bo
 def _infer_kind(e: int, k: int, path, where: str) -> str:
     if k == 2 and e == 16:
         return "raw"
-    raise CheckpointError(path, f"{where}: weights with {e} columns at LUT rank {k} are Walsh (warp) or light "
-                                f"coefficients and a state_dict does not say which; pass --parametrization walsh "
-                                f"or --parametrization light")
+    raise CheckpointError(path, f"{where}: weights with {e} columns at LUT rank {k} are warp (Walsh) or light "
+                                f"coefficients and a state_dict does not say which; pass --parametrization warp "
+                                f"or --parametrization light (or the constructor config with --config)")
 
 
 def wiring(indices, weights, in_width: int | None, path, where: str) -> np.ndarray:
@@ -143,6 +200,12 @@ def _encoder_thresholds(rec, path, name):
     if fd not in (-2, 1):
         raise CheckpointError(path, f"module {name!r}: {kind} with feature_dim={fd}; only flat feature "
                                     f"vectors (feature_dim -2) are supported")
+    return binarization_thresholds(rec, path, name)
+
+
+def binarization_thresholds(rec, path, name):
+    """The eval-mode thresholds [F, T] or [T] of a binarization record (not DummyBinarization)."""
+    kind = rec.class_name
     if kind == "LearnableBinarization":
         raw = rec.get("raw_diffs")
         if raw is None:
@@ -155,23 +218,9 @@ def _encoder_thresholds(rec, path, name):
 
 
 # ---------------------------------------------------------------------- full pickles
-def _dense_from_record(rec, name, path, in_width, option):
-    k = rec.get("lut_rank", 2)
-    param = rec.get("parametrization")
-    legacy = isinstance(param, str)
-    if legacy:
-        kind = param
-    elif isinstance(param, safe_pickle.Record):
-        kind = _PARAM_CLASSES.get(param.class_name)
-        if kind is None:
-            raise CheckpointError(path, f"module {name!r}: unsupported parametrization {param.qualname}")
-        k = param.get("lut_rank", k)
-    else:
-        kind = option or "raw"
-    if kind not in PARAMETRIZATIONS:
-        raise CheckpointError(path, f"module {name!r}: unsupported parametrization {kind!r}")
-    if option is not None and option != kind:
-        raise CheckpointError(path, f"module {name!r} is {kind}-parametrized, but --parametrization {option} was given")
+def dense_from_record(rec, name, path, in_width, option):
+    """One LogicDense record -> (Layer, kind)."""
+    kind, k, legacy = param_kind(rec, name, path, option)
     weight = rec.get("weight")
     if weight is None:
         raise CheckpointError(path, f"module {name!r}: LogicDense without 'weight'")
@@ -190,11 +239,28 @@ def _dense_from_record(rec, name, path, in_width, option):
     if wire.shape[0] != w.shape[0]:
         raise CheckpointError(path, f"module {name!r}: wiring for {wire.shape[0]} nodes but weights for {w.shape[0]}")
     k = wire.shape[1]
-    bits = lut_bits(w, kind, k, path, name, legacy=legacy and kind == "walsh")
-    return layered.Layer(ops.bits_table(bits, k), wire, name), kind
+    bits = lut_bits(w, kind, k, path, name, legacy=legacy and kind == "warp")
+    tables = ops.bits_table(bits, k)
+    check_export_ids(rec.get("_export_lut_ids"), tables, k, path, f"{name}._export_lut_ids")
+    return layered.Layer(tables, wire, name), kind
 
 
-def _from_model(root, path, classes, tau, option) -> Imported:
+def check_export_ids(ids, tables: np.ndarray, k: int, path, key: str) -> None:
+    """A layer once put in torchlogix's export mode keeps the LUT ids it computed from its
+    weights (id bit 2**k-1-a = output at address a, the same as lgn2hw's rank-2 op ids); ids
+    that disagree with the weights make the file ambiguous."""
+    if ids is None:
+        return
+    ids = to_numpy(ids, path, key).reshape(-1)
+    if k != 2 or ids.size != tables.size:
+        raise CheckpointError(path, f"{key}: {ids.size} export LUT ids for {tables.size} gates of rank {k}")
+    if not np.array_equal(ids.astype(np.int64), tables.astype(np.int64)):
+        j = int(np.flatnonzero(ids.astype(np.int64) != tables.astype(np.int64))[0])
+        raise CheckpointError(path, f"{key}: gate {j} has export LUT id {int(ids[j])}, but its weights give "
+                                    f"{int(tables[j])}; the file is inconsistent (re-export it)")
+
+
+def _from_model(root, path, classes, tau, option, form="full model") -> Imported:
     layers, thresholds, group, kinds, first_in = [], None, None, [], None
     for name, rec in safe_pickle.module_sequence(root, units=("LogicDense",) + BINARIZATIONS):
         kind = rec.class_name
@@ -207,7 +273,7 @@ def _from_model(root, path, classes, tau, option) -> Imported:
                                             f"layer has {width} nodes (layers do not chain)")
             if not layers:
                 first_in = rec.get("in_dim")
-            layer, pk = _dense_from_record(rec, name, path, width if layers else first_in, option)
+            layer, pk = dense_from_record(rec, name, path, width if layers else first_in, option)
             layers.append(layer)
             kinds.append(pk)
         elif kind in BINARIZATIONS:
@@ -220,11 +286,23 @@ def _from_model(root, path, classes, tau, option) -> Imported:
             continue
         else:
             raise layered.unsupported_module(path, name, rec, "supported: LogicDense, binarization, Flatten, GroupSum")
+    classes, tau = group_settings(group, classes, tau, path)
+    return _finish(path, layers, thresholds, first_in, classes, tau, kinds, form)
+
+
+def group_settings(group, classes, tau, path) -> tuple[int | None, float | None]:
+    """GroupSum's k and τ (the options win over the record), checked."""
     if classes is None and group is not None:
         classes = group.get("k")
+        if classes is not None and (isinstance(classes, bool) or not isinstance(classes, (int, np.integer))
+                                    or classes < 1):
+            raise CheckpointError(path, f"GroupSum k = {classes!r}, expected a positive integer")
     if tau is None and group is not None:
         tau = group.get("tau")
-    return _finish(path, layers, thresholds, first_in, classes, tau, kinds, "full model")
+        if tau is not None and (isinstance(tau, bool) or not isinstance(tau, (int, float, np.number))
+                                or not np.isfinite(tau) or tau <= 0):
+            raise CheckpointError(path, f"GroupSum tau = {tau!r}, expected a positive number")
+    return classes, tau
 
 
 # ---------------------------------------------------------------------- state_dicts
