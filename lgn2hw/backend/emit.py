@@ -33,7 +33,7 @@ class EmitResult:
         return self.plan.latency
 
 
-def _write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
     def write(tmp):
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -89,7 +89,7 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
     out = Path(out_dir)
     say(f"writing {len(verilog)} Verilog file(s) to {out}")
     for name, text in verilog.items():
-        _write_text(out / name, text)
+        write_text(out / name, text)
     ir.save(nl, out / "netlist.npz")
     write_metadata(out, metadata)
     seconds["write"] = time.perf_counter() - t2

@@ -27,7 +27,7 @@ from ..errors import LgnError
 from ..quantize import FixedFormat
 
 FORMAT_VERSION = 1          # the layout CorePlan.metadata writes; the loader refuses newer ones
-KINDS = ("dense",)          # core architectures (plan.CorePlan.kind)
+KINDS = ("dense", "stream")  # core architectures: plan.CorePlan (dense), stream.StreamPlan (conv, streaming)
 NAME = "metadata.json"
 REQUIRED = ("top", "files", "latency", "num_inputs", "classes", "class_width", "sum_width")
 
@@ -80,6 +80,7 @@ class CoreMetadata:
     netlist_sha256: str | None
     pipeline: dict = field(default_factory=dict)
     source: dict = field(default_factory=dict)
+    stream: dict | None = None       # kind "stream": image [C*T, H, W], cycles_per_image, features, head_top, ...
 
     @property
     def path(self) -> Path:
@@ -176,10 +177,34 @@ def parse_metadata(meta, folder: Path, where: str | None = None) -> CoreMetadata
     pipeline, source = meta.get("pipeline", {}), meta.get("source", {})
     if not isinstance(pipeline, dict) or not isinstance(source, dict):
         raise LgnError(f"{where}: pipeline and source must be JSON objects")
+    stream = _parse_stream(meta.get("stream"), where, num_inputs) if kind == "stream" else None
     return CoreMetadata(folder=folder, format_version=version, kind=kind, top=top, files=tuple(files),
+                        stream=stream,
                         latency=_int(meta, "latency", where, 1, 1 << 20), num_inputs=num_inputs,
                         input_width=in_width, fixed=fixed, features=features, classes=classes, class_width=cw,
                         sum_width=sw, group_size=group_size, netlist_sha256=sha, pipeline=pipeline, source=source)
+
+
+def _parse_stream(spec, where: str, pixel_bits: int) -> dict:
+    """The ``stream`` section of a streaming conv core."""
+    at = f"{where}: stream"
+    if not isinstance(spec, dict):
+        raise LgnError(f"{at}: expected a JSON object")
+    image = spec.get("image")
+    if not (isinstance(image, list) and len(image) == 3
+            and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1 << 16 for v in image)):
+        raise LgnError(f"{at}.image = {image!r}, expected [channels, height, width]")
+    if image[0] != pixel_bits:
+        raise LgnError(f"{at}.image has {image[0]} bit-channels, num_inputs (in_pixel) is {pixel_bits}")
+    head_top = spec.get("head_top")
+    if not isinstance(head_top, str) or not _IDENT.fullmatch(head_top):
+        raise LgnError(f"{at}.head_top = {head_top!r} is not a Verilog identifier")
+    cycles = _int(spec, "cycles_per_image", at, 1)
+    if cycles != image[1] * image[2]:
+        raise LgnError(f"{at}.cycles_per_image {cycles} does not match a {image[1]}x{image[2]} image")
+    return {"image": tuple(image), "cycles_per_image": cycles, "features": _int(spec, "features", at, 1),
+            "head_top": head_top, "head_latency": _int(spec, "head_latency", at, 1, 1 << 20),
+            "stages": spec.get("stages") if isinstance(spec.get("stages"), list) else []}
 
 
 def load_metadata(folder) -> CoreMetadata:

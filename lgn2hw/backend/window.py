@@ -109,7 +109,7 @@ class WindowGen(wiring.Component):
             "upstream_idle": In(1, init=1),
             "o_valid": Out(1), "o_first": Out(1), "o_last": Out(1),
             "o_window": Out(geo.rf * geo.rf * geo.channels),
-            "idle": Out(1), "draining": Out(1),
+            "idle": Out(1), "draining": Out(1), "border": Out(1),
         })
 
     def elaborate(self, platform):
@@ -121,6 +121,7 @@ class WindowGen(wiring.Component):
         sx = Signal(range(max(2, w)), name="sx")
         busy = Signal(name="busy")                    # a frame is in progress (pixels or its border)
         drained = Signal(name="drained")              # a drain step was taken for this frame's border
+        fed = Signal(name="fed")                      # a pixel of the next frame was taken during the border
         in_tail = Signal()
         m.d.comb += in_tail.eq(busy & (sy >= g.height))
         at_end = Signal()
@@ -131,9 +132,10 @@ class WindowGen(wiring.Component):
         drain = Signal()
         m.d.comb += [
             take.eq(self.i_valid & ready),
-            drain.eq(~self.i_valid & in_tail & self.upstream_idle),
+            # a border is finished by the next frame's pixels once one has come, else by drain steps
+            drain.eq((~self.i_valid | drained) & in_tail & ~fed & self.upstream_idle),
             self.i_ready.eq(ready), self.draining.eq(in_tail & drained),
-            self.idle.eq(~busy),
+            self.idle.eq(~busy), self.border.eq(in_tail),
         ]
         step = Signal()
         m.d.comb += step.eq(take | drain)
@@ -146,7 +148,7 @@ class WindowGen(wiring.Component):
         m.d.comb += [nx.eq(Mux(wrap, 0, sx + 1)), ny.eq(Mux(wrap, sy + 1, sy))]
         next_x, next_y = Signal.like(sx), Signal.like(sy)
         with m.If(step & at_end):
-            with m.If(in_tail & ~drained & ~drain):  # the next frame's pixels drove the border
+            with m.If(in_tail & ~drained & ~drain):  # the next frame's pixels drove (the end of) the border
                 m.d.comb += [next_x.eq(nx), next_y.eq(ny - g.height)]
             with m.Else():
                 m.d.comb += [next_x.eq(0), next_y.eq(0)]
@@ -157,11 +159,13 @@ class WindowGen(wiring.Component):
         with m.If(step):
             m.d.sync += [sx.eq(next_x), sy.eq(next_y)]
             with m.If(at_end):
-                m.d.sync += [busy.eq(in_tail & ~drained & ~drain), drained.eq(0)]
+                m.d.sync += [busy.eq(in_tail & ~drained & ~drain), drained.eq(0), fed.eq(0)]
             with m.Else():
                 m.d.sync += busy.eq(1)
                 with m.If(drain):
                     m.d.sync += drained.eq(1)
+                with m.If(take & in_tail):
+                    m.d.sync += fed.eq(1)
 
         # line buffers: one memory word per column, rows y-1 .. y-rf+1 (C bits each)
         column = Signal(rf * c)  # top (row y-rf+1) first, the new pixel last

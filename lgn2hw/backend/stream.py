@@ -1,0 +1,309 @@
+# SPDX-License-Identifier: MIT
+"""The streaming conv core: pixels in, one class per image out; one instance of each kernel.
+
+Pixels arrive in raster order, one per clock at full rate (``in_pixel``: the pixel's C*T
+thermometer bits, bit ``c*T + t``). Each conv block is a window generator (window.py: line
+buffers, padding, stride) feeding the block's kernel netlist built once (Amaranth stages of
+the same schedule as the dense fabric, a register every ``--pipeline-every`` levels); each OR
+pool is a window generator feeding an OR per channel. The last stage's positions are
+collected into a bank of ``K*H*W`` bits in flatten order (``k*H*W + y*W + x``); when a frame's
+last position is in, the bank goes to the dense head — an ordinary dense core (``{top}_head``,
+plan.py), which registers its input on that cycle, so the next frame fills the bank meanwhile.
+
+Ports: ``clk``, ``rst`` (synchronous: drops every frame in flight), ``in_valid``, ``in_first``
+(with the first pixel of a frame: a frame cut short is dropped and the new one starts),
+``in_pixel``, ``in_ready`` (low only while the core finishes a frame's border on its own after
+the input paused, and for one cycle when ``in_first`` cuts a frame short), ``out_valid``,
+``out_class``, ``out_sums`` (class c at ``[c*sum_width +: sum_width]``), once per image.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.hdl import Cat, ClockSignal, Instance, Module, Mux, ResetInserter, ResetSignal, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..conv import ConvBlock, ConvModel
+from ..errors import LgnError
+from .fabric import AmaranthStage
+from .plan import CorePlan
+from .schedule import Schedule, schedule
+from .window import WindowGen, WindowGeometry
+
+
+@dataclass(frozen=True)
+class StreamStage:
+    kind: str                       # "conv" | "pool"
+    geometry: WindowGeometry
+    out_channels: int
+    schedule: Schedule | None       # conv: the kernel netlist's pipeline schedule
+
+    @property
+    def latency(self) -> int:
+        """Cycles from a window step to the stage's output: the window register, then the kernel
+        pipeline's registers (conv) or the OR register (pool)."""
+        if self.kind == "pool":
+            return 2
+        return 1 + (self.schedule.num_stages if self.schedule.registered else 0)
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    top: str
+    pixel_bits: int                 # in_pixel width: C*T
+    image: tuple                    # (C*T, H, W) of the input bit map
+    stages: tuple                   # StreamStage per conv block / pool
+    features: int                   # bits collected per image (the head's inputs)
+    head: CorePlan                  # the dense head's core plan (top ``{top}_head``)
+    model_sha256: str               # ConvModel.fingerprint() of the model it streams
+
+    @property
+    def cycles_per_image(self) -> int:
+        _, h, w = self.image
+        return h * w
+
+    @property
+    def latency(self) -> int:
+        """Cycles from the last pixel of an image (followed by no other) to its ``out_valid``:
+        every stage's border steps and pipeline, the bank, the head core."""
+        return sum(st.geometry.tail + st.latency for st in self.stages) + 1 + self.head.latency
+
+    def metadata(self) -> dict:
+        head = self.head.metadata()
+        return {**head, "kind": "stream", "top": self.top, "files": [*head["files"], f"{self.top}.v"],
+                "netlist_sha256": self.model_sha256,
+                "latency": self.latency, "num_inputs": self.pixel_bits, "input_width": self.pixel_bits,
+                "stream": {"image": list(self.image), "cycles_per_image": self.cycles_per_image,
+                           "features": self.features, "head_top": self.head.top, "head_latency": self.head.latency,
+                           "stages": [{"kind": st.kind, "rf": st.geometry.rf, "stride": st.geometry.stride,
+                                       "padding": st.geometry.padding, "in": [st.geometry.channels,
+                                                                               st.geometry.height, st.geometry.width],
+                                       "out_channels": st.out_channels, "tail": st.geometry.tail,
+                                       "latency": st.latency} for st in self.stages]}}
+
+
+def stage_geometries(model: ConvModel) -> list[WindowGeometry]:
+    """The window each stage slides over its input map (a pool's window is its kernel)."""
+    shapes = model.shapes()
+    return [WindowGeometry(*shapes[i], st.rf, st.stride, st.padding) if isinstance(st, ConvBlock)
+            else WindowGeometry(*shapes[i], st.kernel, st.step, st.padding) for i, st in enumerate(model.stages)]
+
+
+def plan_stream(model: ConvModel, head_plan: CorePlan, top: str, pipeline_every: int) -> StreamPlan:
+    """Plan the stream stages of ``model``; ``head_plan`` is the dense core planned for its head."""
+    stages = []
+    for st, geo in zip(model.stages, stage_geometries(model)):
+        if isinstance(st, ConvBlock):
+            stages.append(StreamStage("conv", geo, st.num_kernels, schedule(st.kernel, pipeline_every)))
+        else:
+            stages.append(StreamStage("pool", geo, geo.channels, None))
+    c, h, w = model.shapes()[-1]
+    image = model.input_map_shape
+    return StreamPlan(top, image[0], image, tuple(stages), c * h * w, head_plan, model.fingerprint())
+
+
+def pool_cells(n: int) -> list[int]:
+    """The window cells an OR pool reads: all of them (a function so tests can plant a fault)."""
+    return list(range(n))
+
+
+def bank_last(positions: int) -> int:
+    """The bank position that completes an image (a function so tests can plant a fault)."""
+    return positions - 1
+
+
+class KernelPipe(wiring.Component):
+    """A conv block's kernel netlist on one window: its schedule's stages in Amaranth."""
+
+    def __init__(self, kernel, sched: Schedule):
+        self.kernel, self.sched = kernel, sched
+        super().__init__({"x": In(kernel.num_inputs), "y": Out(kernel.num_outputs)})
+
+    def elaborate(self, platform):
+        m = Module()
+        vec = self.x
+        for s in range(1, self.sched.num_stages + 1):
+            m.submodules[f"stage{s}"] = st = AmaranthStage(self.kernel, self.sched, s, self.sched.registered)
+            m.d.comb += st.x.eq(vec)
+            vec = st.y
+        m.d.comb += self.y.eq(vec)
+        return m
+
+
+class StreamFrontEnd(wiring.Component):
+    """Pixel stream -> the collected feature bits of each image (``feat_valid`` for one cycle)."""
+
+    def __init__(self, plan: StreamPlan, model: ConvModel):
+        self.plan, self.model = plan, model
+        super().__init__({
+            "in_valid": In(1), "in_pixel": In(plan.pixel_bits), "in_ready": Out(1),
+            "busy": Out(1), "feat_valid": Out(1), "features": Out(plan.features),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        held = Signal()      # a later stage finishes a border on its own: the input waits
+        valid, data = self.in_valid & ~held, self.in_pixel
+        idle = []            # per stage: nothing of a frame left in it or before it
+        holds = []           # later stages about to finish a border on their own
+        gens = []
+        for i, (st, mst) in enumerate(zip(self.plan.stages, self.model.stages)):
+            gen = WindowGen(st.geometry)
+            m.submodules[f"win{i}"] = gen
+            gens.append(gen)
+            m.d.comb += [gen.i_valid.eq(valid), gen.i_data.eq(data)]
+            if idle:
+                m.d.comb += gen.upstream_idle.eq(idle[-1])
+                # it is about to finish a border on its own, or doing so: no new frame may enter meanwhile
+                holds.append(gen.border & (idle[-1] | gen.draining))
+            out = Signal(st.out_channels, name=f"s{i}_out")
+            out_valid = Signal(name=f"s{i}_valid")
+            flight = Signal(name=f"s{i}_flight")  # a window of this stage still in its pipeline
+            if st.kind == "conv":
+                m.submodules[f"kernel{i}"] = pipe = KernelPipe(mst.kernel, st.schedule)
+                m.d.comb += [pipe.x.eq(gen.o_window), out.eq(pipe.y)]
+                delay = st.latency - 1
+            else:
+                g = st.geometry
+                ors = []
+                for ch in range(g.channels):
+                    cells = [gen.o_window[(k * g.channels) + ch] for k in pool_cells(g.rf * g.rf)]
+                    ors.append(Cat(*cells).any())
+                reg = Signal(st.out_channels, name=f"s{i}_or")
+                m.d.sync += reg.eq(Cat(*ors))
+                m.d.comb += out.eq(reg)
+                delay = 1
+            v = gen.o_valid
+            chain = []
+            for d in range(delay):
+                nxt = Signal(name=f"s{i}_v{d + 1}")
+                m.d.sync += nxt.eq(v)
+                chain.append(nxt)
+                v = nxt
+            m.d.comb += [out_valid.eq(v), flight.eq(Cat(gen.o_valid, *chain).any())]
+            stage_idle = Signal(name=f"s{i}_idle")
+            m.d.comb += stage_idle.eq(gen.idle & ~flight & (idle[-1] if idle else 1))
+            idle.append(stage_idle)
+            valid, data = out_valid, out
+        # the bank: position q of the last map writes channel k at bit k*H*W + q
+        c, h, w = self.model.shapes()[-1]
+        hw = h * w
+        pos = Signal(range(max(2, hw)), name="bank_pos")
+        banks = [Signal(hw, name=f"bank{k}") for k in range(c)]
+        last = Signal(name="bank_last")
+        m.d.comb += last.eq(pos == bank_last(hw))
+        with m.If(valid):
+            for k in range(c):
+                m.d.sync += banks[k].bit_select(pos, 1).eq(data[k])
+            m.d.sync += pos.eq(Mux(last, 0, pos + 1))
+        m.d.sync += self.feat_valid.eq(valid & last)
+        m.d.comb += [self.features.eq(Cat(*banks)),
+                     held.eq(Cat(*holds).any() if holds else 0),
+                     self.in_ready.eq(gens[0].i_ready & ~held),
+                     self.busy.eq(~idle[-1] | (pos != 0))]
+        return m
+
+
+class StreamCore(wiring.Component):
+    """The top: the front end (reset by ``rst`` or a frame cut short) and the head core."""
+
+    def __init__(self, plan: StreamPlan, model: ConvModel):
+        self.plan, self.model = plan, model
+        hp = plan.head
+        super().__init__({
+            "in_valid": In(1), "in_first": In(1), "in_pixel": In(plan.pixel_bits), "in_ready": Out(1),
+            "out_valid": Out(1), "out_class": Out(hp.class_width), "out_sums": Out(hp.classes * hp.sum_width),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        front = StreamFrontEnd(self.plan, self.model)
+        # in_first while the front end holds part of a frame: drop it (reset) and take the pixel next cycle
+        cut = Signal()
+        started = Signal()  # a pixel of the current frame has been taken
+        m.d.comb += cut.eq(self.in_valid & self.in_first & started)
+        m.submodules.front = ResetInserter(cut)(front)
+        take = Signal()
+        m.d.comb += [
+            front.in_valid.eq(self.in_valid & ~cut), front.in_pixel.eq(self.in_pixel),
+            self.in_ready.eq(front.in_ready & ~cut), take.eq(self.in_valid & front.in_ready & ~cut),
+        ]
+        # a frame is "started" from its first pixel until its last has been taken
+        _, h, w = self.plan.image
+        count = Signal(range(max(2, h * w)), name="in_count")
+        with m.If(cut):
+            m.d.sync += [count.eq(0), started.eq(0)]
+        with m.Elif(take):
+            with m.If(count == h * w - 1):
+                m.d.sync += [count.eq(0), started.eq(0)]
+            with m.Else():
+                m.d.sync += [count.eq(count + 1), started.eq(1)]
+        hp = self.plan.head
+        m.submodules.head = Instance(hp.top, i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"),
+                                     i_in_valid=front.feat_valid, i_in_data=front.features,
+                                     o_out_valid=self.out_valid, o_out_class=self.out_class, o_out_sums=self.out_sums)
+        return m
+
+
+# ---------------------------------------------------------------------- emit
+def stream_head_options(options):
+    """The head core's options: the stream's, named ``{top}_head``, taking bits (the bank)."""
+    from dataclasses import replace
+    return replace(options, top=f"{options.top}_head", input_width=None, frac_bits=None, signed=None)
+
+
+def check_streamable(model: ConvModel, options) -> None:
+    """LgnError naming the first reason the streaming core cannot be built for ``model``."""
+    if options.input_width is not None:
+        raise LgnError("--onchip-encoder is not available for the streaming conv core yet: it takes thermometer "
+                       "bits (in_pixel); or use --conv unrolled")
+    if model.head.arity != 2 or any(st.kernel.arity != 2 for st in model.conv_blocks()):
+        raise LgnError("the streaming conv core takes two-input gates only; use --conv unrolled")
+    if model.input_map_shape[0] > 63:
+        raise LgnError(f"pixels of {model.input_map_shape[0]} bits: the streaming core takes at most 63; "
+                       "use --conv unrolled")
+    for i, (st, geo) in enumerate(zip(model.stages, stage_geometries(model))):
+        try:
+            geo.check()
+        except LgnError as e:
+            raise LgnError(f"stage {i} ({st.kind}): {e}") from None
+
+
+def emit_stream(model: ConvModel, out_dir, options=None, progress=None):
+    """Plan and write the streaming core of ``model`` into ``out_dir``: the head core's files,
+    ``{top}.v``, ``netlist.npz`` (the conv model) and ``metadata.json`` (kind "stream")."""
+    import time
+    from pathlib import Path
+
+    from amaranth.back import verilog as amaranth_verilog
+
+    from .. import conv
+    from .emit import EmitResult, render, write_text
+    from .metadata import write_metadata
+    from .options import EmitOptions
+    from .plan import plan_core
+
+    say = progress or (lambda msg: None)
+    opts = options or EmitOptions()
+    opts.check()
+    check_streamable(model, opts)  # plan_stream and the window generators assume it
+    seconds = {}
+    t0 = time.perf_counter()
+    head_plan = plan_core(model.head, stream_head_options(opts))
+    plan = plan_stream(model, head_plan, opts.top, opts.pipeline_every)
+    say(f"head: {model.head.num_nodes} gates, {head_plan.classes} x popcount({head_plan.group_size})")
+    verilog = render(model.head, head_plan, progress, seconds)
+    say(f"elaborating the streaming front end ({len(plan.stages)} stages)")
+    t1 = time.perf_counter()
+    verilog[f"{opts.top}.v"] = amaranth_verilog.convert(StreamCore(plan, model), name=opts.top, emit_src=False,
+                                                        strip_internal_attrs=True)
+    seconds["stream"] = time.perf_counter() - t1
+    metadata = plan.metadata()
+    out = Path(out_dir)
+    for name, text in verilog.items():
+        write_text(out / name, text)
+    conv.save(model, out / "netlist.npz")
+    write_metadata(out, metadata)
+    seconds["total"] = time.perf_counter() - t0
+    return EmitResult(out, [*verilog, "netlist.npz", "metadata.json"], plan, metadata, seconds)
