@@ -23,11 +23,16 @@ from pathlib import Path
 from cocotb_tools.runner import VerilatorControlFile, get_runner
 
 TESTS = ("stream_full_throughput", "stream_with_bubbles", "reset_mid_stream")
+# kind "stream" (the streaming conv core): its own bench module and tests
+STREAM_TESTS = ("frames_back_to_back", "frames_with_bubbles", "reset_mid_frame", "first_cuts_frame")
+BENCH = {"dense": ("lgn_core_tb", TESTS), "stream": ("lgn_stream_tb", STREAM_TESTS)}
 TIMESCALE = ("1ns", "1ps")  # Amaranth emits no `timescale; cocotb's 10 ns clock needs ps precision
-PORTS = ("clk", "rst", "in_valid", "in_data", "out_valid", "out_class", "out_sums")
+PORTS = {"dense": ("clk", "rst", "in_valid", "in_data", "out_valid", "out_class", "out_sums"),
+         "stream": ("clk", "rst", "in_valid", "in_first", "in_pixel", "in_ready", "out_valid", "out_class",
+                    "out_sums")}
 
 
-def verilator_ports_only(build: Path, top: str) -> list:
+def verilator_ports_only(build: Path, top: str, ports) -> list:
     """Build args and a control file that give VPI access to the top's ports only.
 
     cocotb's runner passes --public-flat-rw, which keeps every gate wire alive and registers
@@ -36,7 +41,7 @@ def verilator_ports_only(build: Path, top: str) -> list:
     """
     vlt = build / "ports.vlt"
     vlt.write_text("`verilator_config\n" + "".join(
-        f'public_flat_rw -module "{top}" -var "{p}"\n' for p in PORTS))
+        f'public_flat_rw -module "{top}" -var "{p}"\n' for p in ports))
     return ["--no-public-flat-rw", VerilatorControlFile(vlt)]
 
 
@@ -69,7 +74,7 @@ def main(argv=None) -> int:
     ap.add_argument("--bubble-vectors", type=int, default=256)
     ap.add_argument("--bubble-prob", type=float, default=0.3)
     ap.add_argument("--waves", action="store_true", help="dump a VCD (Verilator: a --trace build)")
-    ap.add_argument("--test", choices=TESTS, default=None, help="run only this test")
+    ap.add_argument("--test", choices=TESTS + STREAM_TESTS, default=None, help="run only this test")
     ap.add_argument("--verilator-arg", action="append", default=[], help="extra Verilator build argument")
     ap.add_argument("--all-signals", action="store_true",
                     help="Verilator: VPI access to every signal (cocotb's default), not only the ports")
@@ -80,6 +85,7 @@ def main(argv=None) -> int:
 
     meta = load_metadata(args.core_dir)
     top = meta.top
+    module, tests = BENCH[meta.kind]
     build = args.build_dir.resolve()
     run_dir = build / ("run_waves" if args.waves else "run")
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -99,7 +105,7 @@ def main(argv=None) -> int:
         build_args = [*VERILATOR_ARGS, *args.verilator_arg]
         if not args.all_signals:
             build.mkdir(parents=True, exist_ok=True)
-            no_public, vlt = verilator_ports_only(build, top)
+            no_public, vlt = verilator_ports_only(build, top, PORTS[meta.kind])
             sources.insert(0, vlt)
             build_args.append(no_public)
     t0, cpu0 = time.perf_counter(), _children_cpu()
@@ -117,7 +123,7 @@ def main(argv=None) -> int:
     wave_file = run_dir / ("waves.vcd" if args.sim == "icarus" else "dump.vcd")
     t0 = time.perf_counter()
     try:
-        runner.test(test_module="lgn_core_tb", hdl_toplevel=top, build_dir=build, test_dir=run_dir,
+        runner.test(test_module=module, hdl_toplevel=top, build_dir=build, test_dir=run_dir,
                     testcase=args.test, seed=args.seed, waves=args.waves, log_file=test_log,
                     results_xml=str(run_dir / "results.xml"), timescale=TIMESCALE,
                     plusargs=[f"+dumpfile_path={wave_file}"] if args.waves and args.sim == "icarus" else [],
@@ -132,7 +138,7 @@ def main(argv=None) -> int:
     report["run_seconds"] = time.perf_counter() - t0
 
     results = []
-    for name in ([args.test] if args.test else TESTS):
+    for name in ([args.test] if args.test else tests):
         path = run_dir / f"{name}.json"
         if not path.is_file():
             return finish(error=f"test {name} did not report (simulator crashed?): {tail(test_log)}",
