@@ -108,6 +108,34 @@ def optimize(model, passes: str | None = None, data=None, verify: bool = False,
     return OptimizeResult(nl, reports, make_report(nl0, nl, reports, pipeline, name))
 
 
+def optimize_conv(model, passes: str | None = None, verify: bool = False) -> tuple:
+    """The exact pipeline on a conv model's stages (passes.conv.optimize_conv): returns the
+    optimized ``ConvModel`` and an ``OptimizeResult`` whose netlist is its unroll() and whose
+    report has one row per pass and stage (``stage`` names it) and a ``stages`` list (gates per stage before and after, kernels made constant)."""
+    from . import analysis
+    from .passes import DEFAULT_PIPELINE
+    from .passes.conv import optimize_conv as run
+    from .report import make_report
+    imp = load(model)
+    if imp.conv is None:
+        raise LgnError("optimize_conv: not a conv model")
+    pipeline = passes or DEFAULT_PIPELINE
+    new, results = run(imp.conv, pipeline, verify=verify)
+    flat = new.unroll()
+    reports = [r for res in results for r in res.reports]
+    name = str(model) if isinstance(model, (str, Path)) else imp.netlist.provenance.get("file", "")
+    doc = make_report(imp.netlist, flat, reports, pipeline, name)
+    rows = iter(doc["passes"])
+    for res in results:
+        for _ in res.reports:
+            row = next(rows)
+            row["stage"] = res.stage
+    doc["stages"] = [{"stage": r.stage, "initial": analysis.gate_counts(r.before), "final": analysis.gate_counts(r.after),
+                      "dropped_kernels": r.dropped_kernels} for r in results]
+    doc["conv"] = {"shared_gates": new.gate_counts()["shared"], "unrolled_gates": flat.num_nodes}
+    return new, OptimizeResult(flat, reports, doc)
+
+
 def simulate(model, inputs) -> "SimResult":
     """The reference simulator on ``inputs``: an .npz path ('bits' or 'X'), a dict of those
     arrays, or one array (0/1 input bits, or real features through the model's encoder).
@@ -201,7 +229,7 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
             passes: str | None = None, rtl=None, target: str | None = None,
             verify: str | None = None, synth: dict | None = None, data=None, report=None,
             verify_passes: bool = False, vectors: int = 1000, progress: Progress | None = None,
-            on_step: OnStep | None = None) -> CompileResult:
+            on_step: OnStep | None = None, conv: str | None = None) -> CompileResult:
     """Import -> passes -> RTL -> (verify) -> (synthesis), into ``out`` (default
     ``build/<model name>``).
 
@@ -217,6 +245,9 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
     ``<out>/report.json``; False: none). ``on_step(name, value)`` is called after each step:
     "imported" (Imported), "optimized" (OptimizeResult), "rtl" (EmitResult), "verified"
     (VerifyResult), "synthesized" (report dict).
+    ``conv``: for a conv model, "streaming" (the default: the streaming conv core, one instance
+    of each kernel; exact passes per kernel and on the head) or "unrolled" (the unrolled netlist
+    through the dense core); not allowed for dense models.
     """
     from .backend.emit import emit
     say = progress or (lambda msg: None)
@@ -229,11 +260,22 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
             raise LgnError(f"verify: unknown simulator {verify!r}; expected one of {', '.join(SIMULATORS)}")
     synth = dict(synth or {})
     out_dir = Path(out) if out is not None else Path("build") / Path(str(model)).stem
+    if conv not in (None, "streaming", "unrolled"):
+        raise LgnError(f"conv: {conv!r}, expected 'streaming' or 'unrolled'")
     say(f"importing {model}")
     imp = load(model, format, **(import_options or {}))
+    if conv is not None and imp.conv is None:
+        raise LgnError(f"--conv {conv}: {model} is not a conv model")
+    streaming = imp.conv is not None and conv != "unrolled"
+    if streaming:
+        from .backend.stream import check_streamable
+        check_streamable(imp.conv, opts)  # before any expensive step
     step("imported", imp)
     say("optimizing")
-    opt = optimize(imp, passes, data, verify_passes)
+    if streaming:
+        model_opt, opt = optimize_conv(imp, passes, verify_passes)
+    else:
+        opt = optimize(imp, passes, data, verify_passes)
     opt = replace(opt, report={**opt.report, "model": str(model)})
     report_path = None
     if report is not False:
@@ -242,7 +284,11 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
         write_report(opt.report, report_path)
     step("optimized", opt)
     say("emitting RTL")
-    res = emit(opt.netlist, out_dir, opts, progress=lambda msg: say(f"RTL: {msg}"))
+    if streaming:
+        from .backend.stream import emit_stream
+        res = emit_stream(model_opt, out_dir, opts, progress=lambda msg: say(f"RTL: {msg}"))
+    else:
+        res = emit(opt.netlist, out_dir, opts, progress=lambda msg: say(f"RTL: {msg}"))
     step("rtl", res)
     result = CompileResult(out_dir, imp, opt.netlist, opt.report, report_path, res)
     if verify:

@@ -130,15 +130,51 @@ def show_import(console: Console, model, imp) -> None:
 
 def show_passes(console: Console, opt, report_path=None) -> None:
     """One row per pass of an ``api.OptimizeResult`` (none when no pass ran)."""
-    if opt.reports:
-        print_passes(console, opt.report["passes"], title=f"passes: {opt.report['pipeline']}")
+    doc = opt.report
+    if opt.reports and "stages" in doc:  # a conv model: one table per stage
+        for st in doc["stages"]:
+            rows = [p for p in doc["passes"] if p.get("stage") == st["stage"]]
+            note = f", {st['dropped_kernels']} unread kernel(s) made constant" if st.get("dropped_kernels") else ""
+            print_passes(console, rows, title=f"{st['stage']}: {st['initial']['gates']:,} -> "
+                                              f"{st['final']['gates']:,} gates{note}")
+        conv = doc.get("conv", {})
+        console.print(f"conv model after the passes: {conv.get('shared_gates', 0):,} gates shared "
+                      f"({conv.get('unrolled_gates', 0):,} unrolled)")
+    elif opt.reports:
+        print_passes(console, doc["passes"], title=f"passes: {doc['pipeline']}")
     if report_path:
         console.print(f"wrote {report_path}")
+
+
+def show_stream_rtl(console: Console, res) -> None:
+    """The streaming conv core an ``emit_stream`` wrote: its stages, head and timing."""
+    plan, meta = res.plan, res.metadata
+    table = Table(title=f"RTL: {plan.top}, streaming conv core ({sum(res.seconds.values()):.1f} s)", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    c, h, w = plan.image
+    table.add_row("input", f"{h}x{w} pixels of {c} bits (in_pixel), one per clock")
+    for i, st in enumerate(plan.stages):
+        g = st.geometry
+        what = (f"{st.out_channels} kernels, one instance each, {st.schedule.num_stages} pipeline stage(s)"
+                if st.kind == "conv" else f"OR over {g.rf}x{g.rf}")
+        table.add_row(f"stage {i} ({st.kind})", f"{g.channels}x{g.height}x{g.width} -> {st.out_channels}x"
+                      f"{g.out_height}x{g.out_width}; rf {g.rf}, stride {g.stride}, padding {g.padding}; {what}; "
+                      f"line buffers {max(0, g.rf - 1)} x {g.width} x {g.channels} bits; border {g.tail} steps")
+    hp = plan.head
+    table.add_row("head", f"{plan.features} collected bits -> dense core {hp.top}: {hp.classes} x "
+                          f"popcount({hp.group_size}), latency {hp.latency}")
+    table.add_row("timing", f"{plan.cycles_per_image} cycles per image (back to back); latency {plan.latency} "
+                            f"cycles from an image's last pixel to out_valid")
+    table.add_row("files", "\n".join(str(Path(res.out_dir) / f) for f in res.files))
+    console.print(table)
 
 
 def show_rtl(console: Console, res, counts: dict | None = None) -> None:
     """The core an ``emit`` wrote (an ``EmitResult``): its plan as a table; ``counts``: the
     netlist's ``analysis.gate_counts``."""
+    if res.metadata.get("kind") == "stream":
+        return show_stream_rtl(console, res)
     plan, pipe = res.plan, res.metadata["pipeline"]
     table = Table(title=f"RTL: {plan.top} ({sum(res.seconds.values()):.1f} s)", show_header=False)
     table.add_column(style="bold")

@@ -29,12 +29,15 @@ from .options import FORMAT_CHOICE, import_options
               help="Pass report JSON (default: <out>/report.json).")
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
               help="npz with 'bits' or 'X' (and 'y') for data-driven passes (default: the checkpoint's samples).")
+@click.option("--conv", "conv_mode", type=click.Choice(["streaming", "unrolled"]), default=None,
+              help="Conv models: the streaming core (default: pixels in, one instance of each kernel) or the "
+                   "unrolled netlist through the dense core.")
 @click.option("--verify-passes", is_flag=True, help="Re-simulate after every exact pass and name the first that changed the function.")
 @import_options
 @rtl_options
 @synth_options
 def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, verify_sim=None, passes=None,
-                report_path=None, data_path=None, verify_passes=False):
+                report_path=None, data_path=None, verify_passes=False, conv_mode=None):
     """Compile a trained LGN checkpoint into an optimized netlist and hardware.
 
     \b
@@ -43,6 +46,8 @@ def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, 
       lgn2hw compile examples/digits.pt --verify verilator
       lgn2hw compile examples/digits.pt --target ice40 --device hx8k --clock 100
       lgn2hw compile examples/digits.pt --board icebreaker
+      lgn2hw compile examples/mnist_conv.pt --target ice40          (streaming conv core)
+      lgn2hw compile examples/mnist_conv.pt --conv unrolled --verify
     """
     from .. import api
 
@@ -52,4 +57,4 @@ def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, 
     with show.running(f"compiling {model}"):
         api.compile(model, out, format=fmt, import_options=import_opts, passes=passes, rtl=rtl_opts, target=target,
                     verify=verify_sim, synth=synth_opts, data=data_path, report=report,
-                    verify_passes=verify_passes, progress=show.progress, on_step=show.on_step)
+                    verify_passes=verify_passes, progress=show.progress, on_step=show.on_step, conv=conv_mode)
