@@ -79,10 +79,10 @@ def render(template: str, **ctx) -> str:
     return templates().get_template(template).render(**ctx)
 
 
-def xor_tree_lines(width: int) -> str:
-    """Verilog reducing ``x0`` ({out_valid, out_class, out_sums}, ``width`` bits) to ``sout``
-    with 4-input XORs, a register after each level."""
-    lines = [f"  wire [{width - 1}:0] x0 = {{out_valid, out_class, out_sums}};"]
+def xor_tree_lines(width: int, extra: str = "") -> str:
+    """Verilog reducing ``x0`` ({out_valid, out_class, out_sums} and ``extra`` outputs,
+    ``width`` bits) to ``sout`` with 4-input XORs, a register after each level."""
+    lines = [f"  wire [{width - 1}:0] x0 = {{{extra}out_valid, out_class, out_sums}};"]
     level = 0
     while width > 1:
         nxt = -(-width // 4)
@@ -100,9 +100,11 @@ def ooc_design(core_dir: str | Path, work_dir: str | Path) -> Design:
     """Wrap the core in the out-of-context harness (ports not bound to pins)."""
     core_dir, work_dir = Path(core_dir).resolve(), Path(work_dir).resolve()
     meta = load_metadata(core_dir)
-    out_width = 1 + meta.class_width + meta.sums_width
+    stream = meta.kind == "stream"  # the streaming conv core: in_first/in_pixel in, in_ready out
+    out_width = 1 + meta.class_width + meta.sums_width + int(stream)
     text = render("ooc_harness.v.j2", top="lgn_ooc", core_top=meta.top, in_width=meta.input_width,
-                  class_width=meta.class_width, sums_width=meta.sums_width, reduce_lines=xor_tree_lines(out_width))
+                  class_width=meta.class_width, sums_width=meta.sums_width, stream=stream,
+                  reduce_lines=xor_tree_lines(out_width, "in_ready, " if stream else ""))
     harness = work_dir / "ooc_harness.v"
     ir.atomic_write(harness, lambda tmp: Path(tmp).write_text(text))
     return Design(files=(*meta.file_paths, harness), top="lgn_ooc", core_top=meta.top, name="core")
