@@ -57,6 +57,7 @@ class StreamPlan:
     features: int                   # bits collected per image (the head's inputs)
     head: CorePlan                  # the dense head's core plan (top ``{top}_head``)
     model_sha256: str               # ConvModel.fingerprint() of the model it streams
+    estimates: dict                 # resource estimates, streaming vs unrolled (``estimate``)
 
     @property
     def cycles_per_image(self) -> int:
@@ -72,7 +73,7 @@ class StreamPlan:
     def metadata(self) -> dict:
         head = self.head.metadata()
         return {**head, "kind": "stream", "top": self.top, "files": [*head["files"], f"{self.top}.v"],
-                "netlist_sha256": self.model_sha256,
+                "netlist_sha256": self.model_sha256, "estimates": self.estimates,
                 "latency": self.latency, "num_inputs": self.pixel_bits, "input_width": self.pixel_bits,
                 "stream": {"image": list(self.image), "cycles_per_image": self.cycles_per_image,
                            "features": self.features, "head_top": self.head.top, "head_latency": self.head.latency,
@@ -100,7 +101,28 @@ def plan_stream(model: ConvModel, head_plan: CorePlan, top: str, pipeline_every:
             stages.append(StreamStage("pool", geo, geo.channels, None))
     c, h, w = model.shapes()[-1]
     image = model.input_map_shape
-    return StreamPlan(top, image[0], image, tuple(stages), c * h * w, head_plan, model.fingerprint())
+    return StreamPlan(top, image[0], image, tuple(stages), c * h * w, head_plan, model.fingerprint(),
+                      estimate(model, head_plan))
+
+
+def estimate(model: ConvModel, head_plan: CorePlan) -> dict:
+    """Before synthesis: LUT4 upper estimates (one per logic gate, one per bit the GroupSum adds)
+    for the streaming core and for the unrolled design of the same model, and the streaming
+    core's memory bits (line buffers) and collection bank."""
+    from ..analysis import gate_counts
+    kernels = sum(gate_counts(st.kernel)["logic_gates"] for st in model.conv_blocks())
+    head = gate_counts(model.head)["logic_gates"]
+    pop = head_plan.popcount.bits
+    lines = sum(max(0, g.rf - 1) * g.width * g.channels for g in stage_geometries(model))
+    ors = sum(g.channels * (g.rf * g.rf - 1) for st, g in zip(model.stages, stage_geometries(model))
+              if not isinstance(st, ConvBlock))
+    unrolled = gate_counts(model.unroll())["logic_gates"]
+    c, h, w = model.shapes()[-1]
+    return {"streaming": {"logic_gates": kernels + ors + head, "lut4_upper": kernels + ors + head + pop,
+                          "line_buffer_bits": lines, "bank_bits": c * h * w},
+            "unrolled": {"logic_gates": unrolled, "lut4_upper": unrolled + pop},
+            "note": "LUT4 upper estimates before synthesis: one per logic gate and per GroupSum bit; "
+                    "yosys packs gates, so the synthesized counts are lower"}
 
 
 def pool_cells(n: int) -> list[int]:

@@ -166,6 +166,11 @@ def show_stream_rtl(console: Console, res) -> None:
                           f"popcount({hp.group_size}), latency {hp.latency}")
     table.add_row("timing", f"{plan.cycles_per_image} cycles per image (back to back); latency {plan.latency} "
                             f"cycles from an image's last pixel to out_valid")
+    est = plan.estimates
+    table.add_row("estimate", f"streaming <= {est['streaming']['lut4_upper']:,} LUT4, "
+                              f"{est['streaming']['line_buffer_bits']:,} line-buffer bits, "
+                              f"{est['streaming']['bank_bits']:,}-bit bank; unrolled (--conv unrolled) <= "
+                              f"{est['unrolled']['lut4_upper']:,} LUT4 (one per logic gate and GroupSum bit)")
     table.add_row("files", "\n".join(str(Path(res.out_dir) / f) for f in res.files))
     console.print(table)
 
