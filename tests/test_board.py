@@ -240,3 +240,14 @@ def test_run_board_with_a_missing_port_is_one_line(tmp_path, capsys):
     assert main(["run-board", str(tmp_path / "rtl"), "--port", str(tmp_path / "no-such-tty")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "cannot open the serial port" in err and err.count("\n") == 1
+
+
+def test_stream_frames_are_pixels():
+    """A streaming core's vector is an image: pixels * in_bytes bytes, pixel p's bits together."""
+    f = FrameFormat(in_width=3, classes=2, class_width=1, sum_width=3, pixels=4)
+    assert f.vector_bytes == 4 and f.vector_bits == 12
+    data = f.encode_inputs(np.array([[1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1]], np.uint8))
+    assert data == bytes([0b001, 0b010, 0b100, 0b111])
+    assert FrameFormat.from_dict(f.as_dict()) == f
+    with pytest.raises(LgnError, match=r"expected bits \[N, 12\]"):
+        f.encode_inputs(np.zeros((1, 3), np.uint8))

@@ -50,3 +50,23 @@ def test_board_testbench_catches_a_wrong_core(tmp_path, rng):
     bits = rng.integers(0, 2, size=(8, nl.num_inputs), dtype=np.uint8)
     res = simulate_board(tmp_path / "rtl", tmp_path / "sim", bits, testcase="classify_over_uart")
     assert res["classify_over_uart"]["mismatches"] == 8  # class-0 sum is off by one on every vector
+
+
+def test_streaming_conv_board_top_over_uart(tmp_path, rng):
+    """The streaming conv core behind the UART bridge: images as pixel frames, one answer each;
+    half an image followed by a pause is dropped."""
+    require_tool("iverilog")
+    from _convgen import random_model
+    from lgn2hw.backend.options import EmitOptions
+    from lgn2hw.backend.stream import emit_stream
+    from lgn2hw.board.inputs import image_pixels
+    from lgn2hw.board.simulate import simulate_board
+    model = random_model(rng, (1, 6, 6), 2, (("conv", 3, 2, 3, 1, 1, 1), ("pool", 2, 2, 0)), widths=(12,), classes=3)
+    emit_stream(model, tmp_path / "rtl", EmitOptions())
+    flat = rng.integers(0, 2, size=(6, model.num_input_bits), dtype=np.uint8)
+    res = simulate_board(tmp_path / "rtl", tmp_path / "sim", image_pixels(model, flat), board="icebreaker",
+                         clocks_per_bit=4)
+    main = res["classify_over_uart"]
+    assert main["vectors"] == 6 and main["mismatches"] == 0 and main["framing_errors"] == 0
+    resync = res["partial_frame_is_dropped"]
+    assert resync["mismatches"] == 0 and resync["extra_bytes"] == 0

@@ -8,7 +8,7 @@ core is instantiated by name (its Verilog comes from the backend), the bridge is
 from __future__ import annotations
 
 from amaranth.back import verilog
-from amaranth.hdl import Cat, ClockDomain, ClockSignal, Const, Instance, Module, ResetSignal, Signal
+from amaranth.hdl import Cat, ClockDomain, ClockSignal, Const, Instance, Module, Mux, ResetSignal, Signal
 from amaranth.lib import wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
@@ -75,9 +75,26 @@ class BoardBridge(wiring.Component):
         out_valid = Signal()
         out_class = Signal(f.class_width)
         out_sums = Signal(f.classes * f.sum_width)
-        m.submodules.core = Instance(
-            self.core_top, i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"), i_in_valid=in_valid,
-            i_in_data=frame[:f.in_width], o_out_valid=out_valid, o_out_class=out_class, o_out_sums=out_sums)
+        outs = dict(o_out_valid=out_valid, o_out_class=out_class, o_out_sums=out_sums)
+        if f.pixels == 1:
+            m.submodules.core = Instance(self.core_top, i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"),
+                                         i_in_valid=in_valid, i_in_data=frame[:f.in_width], **outs)
+        else:  # a streaming conv core: each frame is a pixel, held until the core takes it
+            pixel = Signal(f.in_width)
+            pending, first, ready = Signal(), Signal(), Signal()
+            index = Signal(range(f.pixels))  # the next pixel's position in its image
+            with m.If(in_valid):
+                m.d.sync += [pixel.eq(frame[:f.in_width]), pending.eq(1), first.eq(index == 0),
+                             index.eq(Mux(index == f.pixels - 1, 0, index + 1))]
+            with m.Elif(pending & ready):
+                m.d.sync += pending.eq(0)
+            with m.If((count == 0) & (idle == self.frame_timeout)):  # a pause between pixels: the image is cut
+                m.d.sync += index.eq(0)
+            with m.If(~rx.valid & (idle != self.frame_timeout)):
+                m.d.sync += idle.eq(idle + 1)
+            m.submodules.core = Instance(self.core_top, i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"),
+                                         i_in_valid=pending, i_in_first=first, i_in_pixel=pixel, o_in_ready=ready,
+                                         **outs)
 
         m.submodules.fifo = fifo = SyncFIFO(width=f.response_bits, depth=f.fifo_depth)
         m.d.comb += [fifo.w_data.eq(Cat(out_class, out_sums)), fifo.w_en.eq(out_valid)]

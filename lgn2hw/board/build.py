@@ -45,7 +45,7 @@ def write_board_top(core_dir: str | Path, out_dir: str | Path, board: Board, bau
     bridge = BoardBridge(meta.top, frame, divisor, timeout,
                          hfosc_div=None if simulation else board.hfosc_div, led_active_low=board.led_active_low)
     _write(out / "board_top.v", board_top_verilog(bridge))
-    info = {"board": board.name, "top": TOP, "core_top": meta.top, "baud": baud,
+    info = {"board": board.name, "top": TOP, "core_top": meta.top, "kind": meta.kind, "baud": baud,
             "clock_mhz": board.clock_mhz, "clocks_per_bit": divisor, "frame_timeout_cycles": timeout,
             "frame": frame.as_dict(), "core_dir": os.path.relpath(core_dir, out), "core_latency": meta.latency,
             "input_format": meta.input_format,

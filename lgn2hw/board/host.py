@@ -28,8 +28,7 @@ def read_board_json(build_dir: str | Path) -> dict:
 
 
 def frame_from_info(info: dict) -> FrameFormat:
-    fr = info["frame"]
-    return FrameFormat(fr["in_width"], fr["classes"], fr["class_width"], fr["sum_width"], fr["fifo_depth"])
+    return FrameFormat.from_dict(info["frame"])
 
 
 class BoardClient:
@@ -61,10 +60,10 @@ class BoardClient:
         self.close()
 
     def run(self, in_bits: np.ndarray, progress=None) -> tuple[np.ndarray, np.ndarray]:
-        """Classify vectors: in_data bits [N, in_width] -> (classes [N], sums [N, C])."""
+        """Classify vectors: in_data bits [N, vector_bits] -> (classes [N], sums [N, C])."""
         f = self.frame
         frames = f.encode_inputs(in_bits)
-        n = len(frames) // f.in_bytes
+        n = len(frames) // f.vector_bytes
         received = bytearray()
         sent = 0
         last = time.monotonic()
@@ -72,7 +71,7 @@ class BoardClient:
             done = len(received) // f.out_bytes
             if sent < n and sent - done < f.fifo_depth:
                 k = min(n, done + f.fifo_depth) - sent
-                self.port.write(frames[sent * f.in_bytes:(sent + k) * f.in_bytes])
+                self.port.write(frames[sent * f.vector_bytes:(sent + k) * f.vector_bytes])
                 sent += k
             chunk = self.port.read(max(1, (sent - done) * f.out_bytes - len(received) % f.out_bytes))
             if chunk:

@@ -41,17 +41,26 @@ def run_board(build_dir, port, inputs_path, num_random, baud, check, out_path):
     bdir = Path(build_dir)
     bdir = bdir / "board" if (bdir / "board" / "board.json").is_file() else bdir
     info = read_board_json(bdir)
-    nl = ir.load(bdir / info["core_dir"] / "netlist.npz")
+    stream = info.get("kind") == "stream"  # a streaming conv core: images, pixel after pixel
     fmt = info["input_format"]
+    x = None
     if inputs_path:
         try:
             x = np.load(inputs_path, allow_pickle=False)
         except ValueError as e:
             raise LgnError(f"{inputs_path}: not a numpy .npy array ({e})") from None
-        in_bits = inputs.to_in_data(x, fmt, nl)
+    rng = np.random.default_rng(0)
+    if stream:
+        from .. import conv
+        from ..inputs import array_bits
+        model = conv.load(bdir / info["core_dir"] / "netlist.npz")
+        flat = (array_bits(model.unroll(), x.reshape(len(x), -1)) if x is not None else
+                rng.integers(0, 2, size=(num_random, model.num_input_bits), dtype=np.uint8))
+        in_bits = inputs.image_pixels(model, flat)
     else:
-        in_bits = np.random.default_rng(0).integers(0, 2, size=(num_random, info["frame"]["in_width"]),
-                                                    dtype=np.uint8)
+        nl = ir.load(bdir / info["core_dir"] / "netlist.npz")
+        in_bits = (inputs.to_in_data(x, fmt, nl) if x is not None else
+                   rng.integers(0, 2, size=(num_random, info["frame"]["in_width"]), dtype=np.uint8))
     t0 = time.perf_counter()
     with BoardClient.open(bdir, port, baud) as board:
         classes, sums = board.run(in_bits)
@@ -64,7 +73,7 @@ def run_board(build_dir, port, inputs_path, num_random, baud, check, out_path):
                 np.savez(fh, classes=classes, sums=sums)
         ir.atomic_write(out_path, write)
     if check:
-        ref = inputs.reference(nl, fmt, in_bits)
+        ref = inputs.stream_reference(model, in_bits) if stream else inputs.reference(nl, fmt, in_bits)
         bad = np.flatnonzero((ref.classes != classes) | np.any(ref.group_sums != sums, axis=1))
         if bad.size:
             i = int(bad[0])

@@ -30,7 +30,12 @@ POR_WAIT = 40  # cycles: the board top holds its own power-on reset for 16
 
 
 def reference(core_dir: Path, info: dict, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Classes and group sums the core must produce for in_data ``bits``."""
+    """Classes and group sums the core must produce for in_data ``bits`` (a streaming conv
+    core: whole images, pixel after pixel)."""
+    if info.get("kind") == "stream":
+        from lgn2hw import conv
+        res = inputs.stream_reference(conv.load(core_dir / "netlist.npz"), bits)
+        return res.classes, res.group_sums
     res = inputs.reference(ir.load(core_dir / "netlist.npz"), info["input_format"], bits)
     return res.classes, res.group_sums
 
@@ -38,7 +43,7 @@ def reference(core_dir: Path, info: dict, bits: np.ndarray) -> tuple[np.ndarray,
 def setup():
     info = json.loads(Path(os.environ["LGN2HW_BOARD_JSON"]).read_text())
     fr = info["frame"]
-    frame = FrameFormat(fr["in_width"], fr["classes"], fr["class_width"], fr["sum_width"], fr["fifo_depth"])
+    frame = FrameFormat.from_dict(fr)
     bits = np.load(os.environ["LGN2HW_VECTORS"])
     return info, frame, bits
 
@@ -105,6 +110,9 @@ async def partial_frame_is_dropped(dut):
     info, frame, bits = setup()
     src, sink = await start(dut, info)
     bits = bits[:3]
+    if frame.pixels > 1:  # a streaming core: half an image, then a pause
+        await src.send(frame.encode_inputs(bits[:1])[:frame.in_bytes * (frame.pixels // 2)])
+        await ClockCycles(dut.clk, int(info["frame_timeout_cycles"]) + 4 * int(info["clocks_per_bit"]))
     if frame.in_bytes > 1:
         await src.send(frame.encode_inputs(bits[:1])[:frame.in_bytes - 1])  # one byte short
         await ClockCycles(dut.clk, int(info["frame_timeout_cycles"]) + 4 * int(info["clocks_per_bit"]))
