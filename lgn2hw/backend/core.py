@@ -78,7 +78,10 @@ class AmaranthDatapath(Elaboratable):
         sched, pop = plan.schedule, plan.popcount
         clk = ClockSignal("sync")
         x = Signal(plan.input.width, name="in_reg", reset_less=True)
-        m.d.sync += x.eq(self.in_data)
+        if plan.options.input_register:
+            m.d.sync += x.eq(self.in_data)
+        else:  # the caller holds in_data for the cycle in_valid is high
+            m.d.comb += x.eq(self.in_data)
         if plan.input.fixed is not None:
             fmt = plan.input.fixed
             kind, thr = comparisons(nl.encoder, fmt)

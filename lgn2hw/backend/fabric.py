@@ -109,8 +109,10 @@ def fabric_verilog(nl: Netlist, plan: "CorePlan", encoder_lines: list[str]) -> s
         lines += body
     return templates().get_template("fabric.v.j2").render(
         name=plan.module("fabric"), top=plan.top, in_width=plan.input.width, encoder_lines="\n".join(encoder_lines),
-        input_decls="\n".join(f"reg r0_{s};" for s in inputs.tolist()),
-        input_lines="\n".join(f"    r0_{s} <= {v};" for s, v in zip(inputs.tolist(), src)),
+        input_decls="\n".join(f"reg r0_{s};" for s in inputs.tolist()) if plan.options.input_register else
+        "\n".join(f"wire r0_{s} = {v};" for s, v in zip(inputs.tolist(), src)),
+        input_lines="\n".join(f"    r0_{s} <= {v};" for s, v in zip(inputs.tolist(), src))
+        if plan.options.input_register else "",
         stages=[stage_verilog(nl, sched, s, plan.stage_registered(s)) for s in range(1, sched.num_stages + 1)],
         registered=sched.registered, classes=plan.classes, group_size=plan.group_size, sum_width=plan.sum_width,
         popcount=pop.style, popcount_lines="\n".join(lines),

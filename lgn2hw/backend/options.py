@@ -25,6 +25,8 @@ class EmitOptions:
     input_width: int | None = None  # on-chip encoder: fixed-point bits per feature (None: input bits)
     frac_bits: int | None = None    # on-chip encoder: fractional bits (None: chosen from thresholds)
     signed: bool | None = None      # on-chip encoder: signed features (None: if a threshold is < 0)
+    input_register: bool = True     # False: in_data feeds the fabric directly and must hold for the cycle
+                                    # in_valid is high (the streaming core's head reads its bank so)
 
     def check(self) -> None:
         if not self.top.isidentifier():
@@ -35,6 +37,8 @@ class EmitOptions:
             raise LgnError(f"popcount style {self.popcount!r}: expected one of {', '.join(POPCOUNT_STYLES)}")
         if self.fabric not in FABRICS:
             raise LgnError(f"fabric {self.fabric!r}: expected one of {', '.join(FABRICS)}")
+        if not self.input_register and self.input_width is not None:
+            raise LgnError("the on-chip encoder needs the input register")
 
 
 _RTL_OPTIONS = [

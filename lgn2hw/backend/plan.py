@@ -254,7 +254,7 @@ def plan_core(nl: Netlist, options: EmitOptions | None = None) -> CorePlan:
     # the argmax's first levels share the popcount's last cycle (one budget of adder levels)
     breaks = register_levels(nl.num_classes, m, pop.tail)
     fabric_latency = sched.fabric_latency - int(fused)
-    latency = 1 + int(inp.fixed is not None) + fabric_latency + pop.latency + len(breaks) + 1
+    latency = int(opts.input_register) + int(inp.fixed is not None) + fabric_latency + pop.latency + len(breaks) + 1
     return CorePlan(kind="dense", options=opts, schedule=sched, fused=fused, input=inp, popcount=pop,
                     argmax_breaks=tuple(breaks), classes=nl.num_classes, class_width=class_width(nl.num_classes),
                     latency=latency, netlist_sha256=nl.fingerprint(), source=nl.provenance)

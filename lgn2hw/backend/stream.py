@@ -270,9 +270,12 @@ class StreamCore(wiring.Component):
 
 # ---------------------------------------------------------------------- emit
 def stream_head_options(options):
-    """The head core's options: the stream's, named ``{top}_head``, taking bits (the bank)."""
+    """The head core's options: the stream's, named ``{top}_head``, taking bits (the bank) without
+    an input register: the bank holds an image for the cycle its valid is high, and the next
+    image's first write lands on the edge where the head's first registers take it."""
     from dataclasses import replace
-    return replace(options, top=f"{options.top}_head", input_width=None, frac_bits=None, signed=None)
+    return replace(options, top=f"{options.top}_head", input_width=None, frac_bits=None, signed=None,
+                   input_register=False)
 
 
 def check_streamable(model: ConvModel, options) -> None:
