@@ -31,7 +31,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -333,24 +332,10 @@ def loads(text: str) -> Netlist:
 
 # ---------------------------------------------------------------------- file form
 def atomic_write(path: str | os.PathLike, write) -> None:
-    """Call write(tmp_path) then rename over path, so a failure never leaves a half file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Call write(tmp_path) then rename over path, so a failure never leaves a half file
+    (regular files only: see ``lgn2hw.outputs.atomic_write``)."""
+    from .outputs import atomic_write as write_atomically
+    write_atomically(path, write)
 
 
 def netlist_arrays(nl: Netlist, prefix: str = "") -> tuple[dict, dict]:

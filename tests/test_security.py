@@ -100,3 +100,113 @@ def test_option_text_cannot_reach_the_script(tmp_path, capsys, opts):
     assert main(["synth", str(core), "--no-pnr", "--synth-opts", opts]) == 1
     one_line_error(capsys, "--synth-opts")
     assert not (core / "synth" / "synth.ys").exists()
+
+
+# ---------------------------------------------------------------- 2, 3. outputs
+def native_model(tmp_path, name="m.pt", samples=40, seed=0, **overrides):
+    """A small native checkpoint with stored samples (12 input bits from 4 features, 3 classes)."""
+    import torch
+
+    from lgn2hw.frontends.native import make_checkpoint
+    rng = np.random.default_rng(seed)
+    layers = [{"arity": 2, "indices": rng.integers(0, 12, (8, 2)), "logits": rng.normal(size=(8, 16))},
+              {"arity": 2, "indices": rng.integers(0, 8, (6, 2)), "ops": rng.integers(0, 16, 6)}]
+    thr = np.sort(rng.normal(size=(4, 3)), axis=1)
+    data = {"X": rng.normal(size=(samples, 4)).astype(np.float32), "y": rng.integers(0, 3, samples)}
+    ck = make_checkpoint(12, layers, 3, tau=2.0, thresholds=thr, config={"note": "test"}, data=data)
+    ck.update(overrides)
+    path = tmp_path / name
+    torch.save(ck, path)
+    return path
+
+
+def inputs_file(tmp_path, name="x.npz", n=30, seed=1):
+    rng = np.random.default_rng(seed)
+    path = tmp_path / name
+    np.savez(path, X=rng.normal(size=(n, 4)), y=rng.integers(0, 3, n))
+    return path
+
+
+def snapshot(path):
+    return path.read_bytes() if path.is_file() else None
+
+
+def test_predict_refuses_to_replace_a_device(tmp_path, capsys):
+    m, x = native_model(tmp_path), inputs_file(tmp_path)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target in ("/dev/null", str(fifo)):
+        assert main(["predict", str(m), "--inputs", str(x), "--out", target]) == 1
+        one_line_error(capsys, target, "not a regular file")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_atomic_write_refuses_special_files_itself(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(LgnError, match="a FIFO, not a regular file"):
+        ir.atomic_write(fifo, lambda tmp: open(tmp, "w").write("x"))
+    with pytest.raises(LgnError, match="a folder"):
+        ir.atomic_write(tmp_path, lambda tmp: open(tmp, "w").write("x"))
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and os.listdir(tmp_path) == ["fifo"]
+    link = tmp_path / "link.txt"
+    link.symlink_to(tmp_path / "real.txt")
+    ir.atomic_write(link, lambda tmp: open(tmp, "w").write("through"))
+    assert link.is_symlink() and (tmp_path / "real.txt").read_text() == "through"
+
+
+def _outputs_cases(tmp_path):
+    m, x = native_model(tmp_path), inputs_file(tmp_path)
+    r = tmp_path / "r.json"
+    assert main(["opt", str(m), "-o", str(tmp_path / "o.npz"), "--report", str(r)]) == 0
+    w = tmp_path / "w.npz"
+    np.savez(w, X=np.random.default_rng(0).normal(size=(60, 3)), y=np.arange(60) % 2)
+    return [
+        (["predict", str(m), "--inputs", str(x), "--out", str(m)], m, "--out"),
+        (["predict", str(m), "--inputs", str(x), "--out", str(x)], x, "--out"),
+        (["opt", str(m), "-o", str(tmp_path / "o2.npz"), "--report", str(m)], m, "--report"),
+        (["opt", str(m), "-o", str(m)], m, "--out"),
+        (["opt", str(m), "-o", str(x), "--data", str(x)], x, "--out"),
+        (["report", str(r), "--plot", str(r)], r, "--plot"),
+        (["report", str(r), "--plot", str(m)], None, None),  # m is no input of report: allowed
+        (["sweep-prune", str(m), "--csv", str(m), "--plot", str(tmp_path / "s.png")], m, "--csv"),
+        (["sweep-prune", str(m), "--plot", str(m), "--csv", str(tmp_path / "s.csv")], m, "--plot"),
+        (["sweep-prune", str(m), "--csv", str(tmp_path / "s.csv"), "--plot", str(tmp_path / "s.csv")],
+         None, "also given as"),
+        (["train", "--dataset", str(w), "--out", str(w), "--epochs", "1"], w, "--out"),
+        (["compile", str(m), "--out", str(tmp_path / "c"), "--report", str(m)], m, "--report"),
+    ]
+
+
+def test_no_command_overwrites_its_inputs(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cases = _outputs_cases(tmp_path)
+    capsys.readouterr()
+    for argv, victim, fragment in cases:
+        if fragment is None:
+            continue
+        before = {p: snapshot(p) for p in tmp_path.iterdir() if p.is_file()}
+        assert main(argv) == 1, argv
+        one_line_error(capsys, fragment)
+        after = {p: snapshot(p) for p in tmp_path.iterdir() if p.is_file()}
+        assert after == before, argv  # nothing written, nothing replaced
+    assert not (tmp_path / "c").exists() and not (tmp_path / "s.png").exists()
+
+
+def test_output_folder_checked_before_work(tmp_path, capsys):
+    m = native_model(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for argv in (["predict", str(m), "--inputs", str(inputs_file(tmp_path)), "--out", str(blocker / "y.npz")],
+                 ["train", "--dataset", "digits", "--out", str(blocker / "m.pt")],
+                 ["sweep-prune", str(m), "--csv", str(blocker / "s.csv")],
+                 ["predict", str(m), "--inputs", str(inputs_file(tmp_path)), "--out", "/proc/self/x.npz"]):
+        assert main(argv) == 1
+        err = one_line_error(capsys)
+        assert ".lgn2hw-probe" not in err and "is a file, not a folder" in err or "cannot write in" in err
+
+
+def test_write_errors_name_the_target_not_the_temp_file(tmp_path):
+    with pytest.raises(LgnError) as e:
+        ir.atomic_write("/proc/self/out.npz", lambda tmp: open(tmp, "w").write("x"))
+    assert str(e.value).startswith("/proc/self/out.npz: cannot write") and "/proc/self/.out" not in str(e.value)

@@ -33,8 +33,10 @@ def sweep_prune(model, data_path, thresholds, csv_path, plot_path, fmt):
     """
     from .. import api
     from ..errors import LgnError
+    from ..outputs import check_outputs
     from ..passes import DEFAULT_PIPELINE, run_pipeline
 
+    check_outputs({"--csv": csv_path, "--plot": plot_path}, inputs=[model, data_path])
     imported = api.load(model, fmt)
     data = api.pass_data(imported, data_path)
     if data is None:
