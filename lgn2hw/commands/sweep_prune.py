@@ -37,14 +37,20 @@ def sweep_prune(model, data_path, thresholds, csv_path, plot_path, fmt):
     from ..passes import DEFAULT_PIPELINE, run_pipeline
 
     check_outputs({"--csv": csv_path, "--plot": plot_path}, inputs=[model, data_path])
-    imported = api.load(model, fmt)
-    data = api.pass_data(imported, data_path)
-    if data is None:
-        raise LgnError(f"{model}: no samples: give --data samples.npz")
     try:
         values = [float(v) for v in thresholds.split(",") if v.strip()]
     except ValueError:
         raise LgnError(f"--thresholds: expected comma-separated numbers, got {thresholds!r}") from None
+    if not values:
+        raise LgnError(f"--thresholds: expected at least one number, got {thresholds!r}")
+    bad = [v for v in values if not 0.0 <= v <= 1.0]
+    if bad:
+        raise LgnError(f"--thresholds: {bad[0]:g} out of range 0..1 (a fraction of the baseline's accuracy "
+                       f"for greedy-prune, a similarity for similarity-merge)")
+    imported = api.load(model, fmt)
+    data = api.pass_data(imported, data_path)
+    if data is None:
+        raise LgnError(f"{model}: no samples: give --data samples.npz")
     base, _ = run_pipeline(imported.netlist, DEFAULT_PIPELINE, data=data)
     rows = []
     for pass_name, opt in (("greedy-prune", "threshold"), ("similarity-merge", "rho")):
@@ -57,7 +63,7 @@ def sweep_prune(model, data_path, thresholds, csv_path, plot_path, fmt):
             click.echo(f"{pass_name}{{{opt}={v}}}: {rows[-1]['logic_gates']} logic gates, "
                        f"held-out accuracy {c.get('accuracy', float('nan')):.4f}, agreement {c['agreement']:.4f}")
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
     atomic_write(csv_path, lambda tmp: open(tmp, "w").write(buf.getvalue()))

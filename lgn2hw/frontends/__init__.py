@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, LgnError
 from ..ir import Netlist, NetlistError
 from .. import ir
 
@@ -54,21 +54,36 @@ def read_checkpoint(path):
     global is refused by name, nothing from the file ever runs.
     """
     import pickle
+    import zipfile
+
     import torch
 
+    from .. import limits
     from . import safe_pickle
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        is_zip = zipfile.is_zipfile(path)
+    except FileNotFoundError:
+        raise CheckpointError(path, "no such file") from None
+    except OSError as e:
+        raise CheckpointError(path, f"cannot read ({e.strerror or e})") from None
+    if is_zip:  # before torch sees it: bounded sizes, and every CRC (torch checks none)
+        limits.check_zip(path, CheckpointError)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(path, "no such file") from None
     except IsADirectoryError:
         raise CheckpointError(path, "is a directory, expected a checkpoint file") from None
     except pickle.UnpicklingError:
-        return safe_pickle.load(path)
+        obj = safe_pickle.load(path)
+    except MemoryError:
+        raise CheckpointError(path, "too large to load (out of memory)") from None
     except Exception as e:  # torch raises many types on truncated or foreign files
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(path, f"not a readable torch checkpoint ({msg})") from None
+        raise CheckpointError(path, f"not a readable torch checkpoint ({msg[:200]})") from None
+    limits.check_tensors(obj, path, CheckpointError)
+    return obj
 
 
 def load_model(path, fmt: str | None = None, **options) -> Imported:
@@ -78,7 +93,7 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
         raise CheckpointError(path, "no such file")
     if path.is_dir():
         raise CheckpointError(path, "is a directory, expected a checkpoint file")
-    if fmt in (None, "netlist") and ir.is_netlist_file(path):
+    if fmt == "netlist" or (fmt is None and (path.suffix == ".npz" or ir.is_netlist_file(path))):
         try:
             header, _ = ir.read_npz(path)
             if header.get("kind") == "conv":
@@ -99,6 +114,12 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
                 imported = mod.convert(obj, path, **options)
             except NetlistError as e:
                 raise CheckpointError(path, f"{name} checkpoint describes an invalid network: {e}") from None
+            if imported.data:
+                from ..datafile import check_samples
+                try:
+                    imported.data = check_samples(imported.data, imported.netlist, path, prefix="data.")
+                except LgnError as e:
+                    raise CheckpointError(path, str(e).removeprefix(f"{path}: ")) from None
             prov = dict(imported.netlist.provenance)
             prov.setdefault("format", name)
             prov.setdefault("file", path.name)
