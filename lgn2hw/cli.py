@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
 from . import __version__
-from .errors import LgnError
+from .errors import LgnError, LgnWarning
 
 # command name -> "module:function"; imported only when the command runs (torch, z3, amaranth are slow).
 COMMANDS: dict[str, str] = {
@@ -49,8 +50,25 @@ def cli():
     """
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    if issubclass(category, LgnWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
 def main(argv=None) -> int:
-    """Entry point: user errors become one line on stderr and exit code 1."""
+    """Entry point: user errors become one line on stderr and exit code 1; warnings one line each."""
+    with warnings.catch_warnings():  # restores the filters and showwarning on return
+        warnings.simplefilter("always", LgnWarning)
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv) -> int:
     try:
         cli.main(args=argv, prog_name="lgn2hw", standalone_mode=False)
     except click.exceptions.Abort:

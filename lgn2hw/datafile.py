@@ -26,7 +26,7 @@ def load_arrays(path, max_elements: int = limits.MAX_ELEMENTS) -> dict[str, np.n
     except OSError as e:
         raise LgnError(f"{path}: cannot read ({e.strerror or e})") from None
     if not is_zip:
-        raise LgnError(f"{path}: not an .npz file (not a zip archive, or truncated)")
+        raise LgnError(f"{path}: not a readable .npz file (not a zip archive, or truncated)")
     limits.check_zip(p, verify_crc=False)  # np.load checks each entry's CRC as it reads it
     limits.npz_headers(p, max_elements)
     try:

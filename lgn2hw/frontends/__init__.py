@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import CheckpointError, LgnError
+from ..errors import CheckpointError, LgnError, LgnWarning
 from ..ir import Netlist, NetlistError
 from .. import ir
 
@@ -99,10 +101,13 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
             if header.get("kind") == "conv":
                 from .. import conv
                 model = conv.load(path)
-                return Imported(model.unroll(), "netlist", conv=model)
-            return Imported(ir.load(path), "netlist")
+                imported = Imported(model.unroll(), "netlist", conv=model)
+            else:
+                imported = Imported(ir.load(path), "netlist")
         except NetlistError as e:
             raise CheckpointError(path, str(e).removeprefix(f"{path}: ")) from None
+        _warn_unused(path, "netlist", options, ())
+        return imported
     if fmt is not None and fmt not in FRONTENDS:
         raise CheckpointError(path, f"unknown format {fmt!r}; known: {', '.join(['netlist', *FRONTENDS])}")
     obj = read_checkpoint(path)
@@ -110,6 +115,7 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
     for name in names:
         mod = importlib.import_module(FRONTENDS[name])
         if fmt or mod.matches(obj):
+            _warn_unused(path, name, options, inspect.signature(mod.convert).parameters)
             try:
                 imported = mod.convert(obj, path, **options)
             except NetlistError as e:
@@ -128,6 +134,15 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
             return imported
     raise CheckpointError(path, f"not a known LGN checkpoint (tried {', '.join(names)}); "
                                 f"top-level object is {_describe(obj)}")
+
+
+def _warn_unused(path, fmt: str, options: dict, accepted) -> None:
+    """A load option the format does not read (``--classes`` for a checkpoint that stores its
+    classes) would be ignored without a word: say so."""
+    for key, value in options.items():
+        if value is not None and key not in accepted:
+            warnings.warn(f"{path}: --{key} does not apply to a {fmt} file (it stores what it needs); ignored",
+                          LgnWarning, stacklevel=3)
 
 
 def _describe(obj) -> str:
