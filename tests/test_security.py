@@ -210,3 +210,169 @@ def test_write_errors_name_the_target_not_the_temp_file(tmp_path):
     with pytest.raises(LgnError) as e:
         ir.atomic_write("/proc/self/out.npz", lambda tmp: open(tmp, "w").write("x"))
     assert str(e.value).startswith("/proc/self/out.npz: cannot write") and "/proc/self/.out" not in str(e.value)
+
+
+# ---------------------------------------------------------------- 4. corrupted checkpoints
+def _entry_span(path, suffix):
+    """(offset, size) of the stored bytes of the zip entry whose name ends with ``suffix``."""
+    import struct
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        info = next(i for i in zf.infolist() if i.filename.endswith(suffix))
+    raw = path.read_bytes()
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26: info.header_offset + 30])
+    return info.header_offset + 30 + name_len + extra_len, info.compress_size
+
+
+def _flip(path, offset):
+    raw = bytearray(path.read_bytes())
+    raw[offset] ^= 0x20
+    path.write_bytes(bytes(raw))
+
+
+def test_flipped_byte_in_a_tensor_storage_is_refused(tmp_path, capsys):
+    m = native_model(tmp_path)
+    start, size = _entry_span(m, "data/0")
+    _flip(m, start + size // 2)
+    assert main(["inspect", str(m)]) == 1
+    one_line_error(capsys, "m.pt", "corrupt entry", "data/0")
+
+
+def test_flipped_byte_in_data_pkl_is_refused(tmp_path, capsys):
+    m = native_model(tmp_path)
+    raw = m.read_bytes()
+    start, size = _entry_span(m, "data.pkl")
+    at = raw.index(b"config", start, start + size)
+    _flip(m, at + 2)  # config -> coNfig, as in the issue
+    assert b"coNfig" in m.read_bytes()
+    assert main(["inspect", str(m)]) == 1
+    one_line_error(capsys, "m.pt", "corrupt entry", "data.pkl")
+
+
+def test_truncated_checkpoint_and_npz_say_what_they_are(tmp_path, capsys):
+    m = native_model(tmp_path)
+    m.write_bytes(m.read_bytes()[:-200])
+    assert main(["inspect", str(m)]) == 1
+    one_line_error(capsys, "m.pt")
+    nl = tmp_path / "n.npz"
+    ir.save(tiny_net(), nl)
+    nl.write_bytes(nl.read_bytes()[:-100])
+    assert main(["inspect", str(nl)]) == 1
+    err = one_line_error(capsys, "n.npz", "not an lgn2hw netlist .npz")
+    assert "torch" not in err
+
+
+# ---------------------------------------------------------------- 5. memory bombs
+def _expanded_native(tmp_path, gates=10**7, name="bomb.pt"):
+    """A few KB on disk, 1.3 GB as float64 logits once copied (under the size limit): a stride-0
+    expanded tensor."""
+    import torch
+    path = native_model(tmp_path, name)
+    ck = torch.load(path, weights_only=True)
+    ck["layers"][0]["logits"] = torch.zeros(1, 16).expand(gates, 16)
+    ck["layers"][0]["indices"] = torch.zeros(1, 2, dtype=torch.int64).expand(gates, 2)
+    torch.save(ck, path)
+    return path
+
+
+def _expanded_peer_pickle(tmp_path, monkeypatch, gates=10**7):
+    """A full-model pickle of a (fake) difflogic class: read by the restricted unpickler."""
+    import types
+
+    import torch
+    pkg, mod = types.ModuleType("difflogic"), types.ModuleType("difflogic.difflogic")
+
+    class LogicLayer(torch.nn.Module):
+        pass
+    LogicLayer.__module__ = "difflogic.difflogic"
+    LogicLayer.__qualname__ = "LogicLayer"
+    mod.LogicLayer = LogicLayer
+    pkg.difflogic = mod
+    monkeypatch.setitem(sys.modules, "difflogic", pkg)
+    monkeypatch.setitem(sys.modules, "difflogic.difflogic", mod)
+    layer = LogicLayer()
+    layer.weights = torch.nn.Parameter(torch.zeros(1, 16).expand(gates, 16), requires_grad=False)
+    path = tmp_path / "peer_bomb.pt"
+    torch.save(torch.nn.Sequential(layer), path)
+    return path
+
+
+def _npy_header_bomb(path, shape=(10**9, 64)):
+    """An .npz whose .npy header declares 64 GB of uint8 (and holds 16 bytes)."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "|u1", "fortran_order": False, "shape": shape})
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("bits.npy", buf.getvalue() + bytes(16))
+    return path
+
+
+def test_expanded_tensor_is_refused_before_it_is_copied(tmp_path, capsys, monkeypatch):
+    bomb = _expanded_native(tmp_path)
+    assert bomb.stat().st_size < 100_000
+    assert main(["inspect", str(bomb)]) == 1
+    one_line_error(capsys, "bomb.pt", "expanded from a storage")
+    peer = _expanded_peer_pickle(tmp_path, monkeypatch)
+    assert peer.stat().st_size < 100_000
+    assert main(["inspect", str(peer)]) == 1
+    one_line_error(capsys, "peer_bomb.pt", "expanded from a storage")
+    huge = _expanded_native(tmp_path, 10**8, "huge.pt")
+    assert main(["inspect", str(huge)]) == 1
+    one_line_error(capsys, "huge.pt", "layers[0].logits: 1,600,000,000 elements, more than the limit")
+
+
+def test_npz_sizes_are_checked_from_the_headers(tmp_path, capsys):
+    from lgn2hw.datafile import load_arrays
+    m = native_model(tmp_path)
+    bomb = _npy_header_bomb(tmp_path / "x.npz")
+    assert main(["predict", str(m), "--inputs", str(bomb), "--out", str(tmp_path / "y.npz")]) == 1
+    one_line_error(capsys, "x.npz", "'bits'", "more than the limit")
+    assert not (tmp_path / "y.npz").exists()
+    real = tmp_path / "r.npz"
+    np.savez_compressed(real, bits=np.zeros((5000, 12), np.uint8))  # deflates ~100x
+    with pytest.raises(LgnError, match=r"\(60,000 elements\), more than the limit of 1,000"):
+        load_arrays(real, max_elements=1000)
+    from lgn2hw import limits
+    with pytest.raises(LgnError, match="declares 60,.* bytes uncompressed"):
+        limits.check_zip(real, max_bytes=10_000)
+    net = tmp_path / "n.npz"
+    _npy_header_bomb(net, (10**10,))
+    assert main(["inspect", str(net)]) == 1
+    one_line_error(capsys, "n.npz", "more than the limit")
+
+
+def test_labels_are_bounded_and_dense(tmp_path, capsys):
+    w = tmp_path / "w.npz"
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    np.savez(w, X=X, y=np.where(np.arange(60) % 2, 10**6, 0))
+    assert main(["train", "--dataset", str(w), "--out", str(tmp_path / "m.pt"), "--epochs", "1", "--quiet"]) == 1
+    one_line_error(capsys, "w.npz", "'y'", "0..999")
+    assert not (tmp_path / "m.pt").exists()
+
+
+BOMB_SCRIPT = r"""
+import resource, sys
+from lgn2hw.cli import main
+codes = [main(argv) for argv in ARGVS]
+print(codes, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_bombs_stay_within_bounded_memory(tmp_path, monkeypatch):
+    """Run every bomb in one fresh process: each is refused and the process never grows past
+    the size of torch itself (the bombs would need 6 to 64 GB)."""
+    import subprocess
+    m = native_model(tmp_path)
+    argvs = [["inspect", str(_expanded_native(tmp_path))],
+             ["opt", str(_expanded_peer_pickle(tmp_path, monkeypatch)), "-o", str(tmp_path / "o.npz")],
+             ["predict", str(m), "--inputs", str(_npy_header_bomb(tmp_path / "x.npz")), "--out", str(tmp_path / "y.npz")]]
+    script = BOMB_SCRIPT.replace("ARGVS", repr(argvs))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=240)
+    assert r.returncode == 0, r.stderr[-2000:]
+    codes, rss_mb = r.stdout.strip().rsplit("]", 1)
+    assert codes + "]" == "[1, 1, 1]", r.stderr
+    assert int(rss_mb) < 1500, (rss_mb, r.stderr)
+    print(f"peak RSS {rss_mb} MB")
+    assert "Traceback" not in r.stderr and r.stderr.count("\n") == 3
