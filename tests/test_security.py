@@ -376,3 +376,179 @@ def test_bombs_stay_within_bounded_memory(tmp_path, monkeypatch):
     assert int(rss_mb) < 1500, (rss_mb, r.stderr)
     print(f"peak RSS {rss_mb} MB")
     assert "Traceback" not in r.stderr and r.stderr.count("\n") == 3
+
+
+# ---------------------------------------------------------------- 6, 8, 9. validation and messages
+def _netlist_file(tmp_path, name="n.npz", header=None, drop=(), arrays=None):
+    """A saved netlist with its JSON header edited (``header(dict) -> object``) or arrays dropped/replaced."""
+    path = tmp_path / name
+    ir.save(tiny_net(), path)
+    with np.load(path) as z:
+        a = {k: z[k] for k in z.files}
+    if header is not None:
+        a["header"] = np.frombuffer(json.dumps(header(json.loads(bytes(a["header"]).decode()))).encode(), np.uint8)
+    for k in drop:
+        a.pop(k)
+    a.update(arrays or {})
+    np.savez(path, **a)
+    return path
+
+
+def _set(key, value):
+    def edit(h):
+        h[key] = value
+        return h
+    return edit
+
+
+NETLIST_CASES = [
+    (dict(header=lambda h: [h]), "header: expected a JSON object"),
+    (dict(drop=("fanin",)), "lacks the array 'fanin'"),
+    (dict(drop=("outputs",)), "lacks the array 'outputs'"),
+    (dict(header=lambda h: {k: v for k, v in h.items() if k != "num_inputs"}), "header lacks 'num_inputs'"),
+    (dict(header=_set("num_inputs", "16")), "header.num_inputs: expected a whole number, got str"),
+    (dict(header=_set("arity", "two")), "header.arity: expected a whole number"),
+    (dict(header=_set("num_classes", 2.9)), "header.num_classes: expected a whole number, got 2.9"),
+    (dict(header=_set("num_inputs", 10**12)), "header.num_inputs: 1000000000000 out of range"),
+    (dict(header=_set("provenance", [1, 2])), "header.provenance: expected a JSON object"),
+    (dict(header=_set("tau", "hot")), "header.tau: expected a positive number"),
+    (dict(arrays={"tables": np.arange(60, dtype=np.float64)}), "'tables': expected 1-d integers, got float64"),
+    (dict(arrays={"fanin": np.zeros(60, np.int32)}), "'fanin': expected 2-d integers"),
+]
+
+
+@pytest.mark.parametrize("edit,message", NETLIST_CASES)
+def test_mangled_netlist_files_are_one_line(tmp_path, capsys, edit, message):
+    path = _netlist_file(tmp_path, **edit)
+    for argv in (["inspect", str(path)], ["predict", str(path), "--inputs", str(inputs_file(tmp_path)),
+                                          "--out", str(tmp_path / "y.npz")]):
+        assert main(argv) == 1
+        err = one_line_error(capsys, "n.npz", message)
+        assert err.count("n.npz") == 1  # not "n.npz: n.npz: ..."
+    assert not (tmp_path / "y.npz").exists()
+
+
+NATIVE_CASES = [
+    ({"config": [1, 2]}, "'config': expected a dict, got list"),
+    ({"data": [1, 2]}, "'data': expected a dict, got list"),
+    ({"num_inputs": 10**12}, "num_inputs: 1000000000000 out of range"),
+    ({"num_inputs": 120.5}, "num_inputs: expected a whole number, got 120.5"),
+    ({"num_inputs": "two"}, "num_inputs: expected a whole number, got str 'two'"),
+    ({"classes": 2.9}, "classes: expected a whole number, got 2.9"),
+    ({"tau": float("nan")}, "tau: expected a positive number"),
+]
+
+
+@pytest.mark.parametrize("override,message", NATIVE_CASES)
+def test_mangled_native_fields_are_one_line(tmp_path, capsys, override, message):
+    m = native_model(tmp_path, **override)
+    assert main(["inspect", str(m)]) == 1
+    one_line_error(capsys, "m.pt", message)
+
+
+def test_native_layer_with_ops_and_logits_is_refused(tmp_path, capsys):
+    import torch
+    m = native_model(tmp_path)
+    ck = torch.load(m, weights_only=True)
+    ck["layers"][1]["logits"] = torch.zeros(6, 16)
+    torch.save(ck, m)
+    assert main(["inspect", str(m)]) == 1
+    one_line_error(capsys, "layers[1]: has both 'ops' and 'logits'")
+
+
+def _with_data(tmp_path, **data):
+    import torch
+    m = native_model(tmp_path)
+    ck = torch.load(m, weights_only=True)
+    ck["data"] = {k: torch.as_tensor(v) for k, v in data.items()}
+    torch.save(ck, m)
+    return m
+
+
+SAMPLE_CASES = [
+    (dict(X=np.zeros((10, 4)), y=np.zeros(7, np.int64)), "sample counts differ: 'data.X' has 10, 'data.y' has 7"),
+    (dict(X=np.full((10, 4), np.nan)), "'data.X' contains NaN or infinity"),
+    (dict(X=np.zeros((10, 5))), "'data.X' has shape [10, 5], expected [N, 4]"),
+    (dict(X=np.zeros((10, 4)), y=np.full(10, 3)), "'data.y' has label 3, but the model has 3 classes"),
+]
+
+
+@pytest.mark.parametrize("data,message", SAMPLE_CASES)
+def test_stored_samples_are_validated(tmp_path, capsys, data, message):
+    m = _with_data(tmp_path, **data)
+    assert main(["opt", str(m), "-o", str(tmp_path / "o.npz")]) == 1
+    one_line_error(capsys, "m.pt", message)
+    assert not (tmp_path / "o.npz").exists()
+
+
+def test_difflogic_dict_fields(tmp_path, capsys):
+    import torch
+    src = REPO / "tests" / "fixtures" / "peers" / "difflogic" / "difflogic_tiny_with_indices.pt"
+    ck = torch.load(src, weights_only=True)
+    for edit, message in ((lambda c: c.update(config=[2, 4.0]), "'config': expected a dict, got list"),
+                          (lambda c: c["indices"].update({"9": c["indices"][next(iter(c["indices"]))]}),
+                           "'indices' has entries for layers the state_dict lacks: ['9']"),
+                          (lambda c: c.update(config={**c["config"], "in_dim": 10**12}), "config.num_inputs")):
+        c = torch.load(src, weights_only=True)
+        edit(c)
+        path = tmp_path / "d.pt"
+        torch.save(c, path)
+        assert main(["inspect", str(path)]) == 1
+        one_line_error(capsys, "d.pt", message)
+    assert ck  # the fixture itself still loads
+    assert main(["inspect", str(src)]) == 0
+
+
+def test_predict_inputs_are_validated(tmp_path, capsys):
+    m = native_model(tmp_path)
+    out = tmp_path / "y.npz"
+    rng = np.random.default_rng(0)
+    cases = [({"X": np.array([["a"] * 4] * 3)}, "'X' holds <U1 values, expected numbers"),
+             ({"X": rng.normal(size=(3, 4)), "bits": np.zeros((3, 12), np.uint8)}, "has both 'bits' and 'X'"),
+             ({"X": rng.normal(size=(3, 4)), "y": np.array([0, 1, 7])}, "'y' has label 7, but the model has 3"),
+             ({"X": rng.normal(size=(3, 5))}, "'X' has shape [3, 5], expected [N, 4]")]
+    for arrays, message in cases:
+        np.savez(tmp_path / "x.npz", **arrays)
+        assert main(["predict", str(m), "--inputs", str(tmp_path / "x.npz"), "--out", str(out)]) == 1
+        one_line_error(capsys, "x.npz", message)
+        assert not out.exists()
+
+
+@pytest.mark.parametrize("passes,message", [
+    ("greedy-prune{threshold=-3}", "threshold=-3 out of range [0.5, 1]"),
+    ("greedy-prune{holdout=1.5}", "holdout=1.5 out of range (0, 1)"),
+    ("greedy-prune{holdout=0}", "holdout=0 out of range (0, 1)"),
+    ("similarity-merge{rho=-1}", "rho=-1 out of range (0, 1]"),
+    ("sat-sweep{conflict-limit=-5}", "conflict-limit=-5 out of range [1, inf)"),
+])
+def test_pass_options_out_of_range(tmp_path, capsys, passes, message):
+    m = native_model(tmp_path)
+    assert main(["opt", str(m), "-o", str(tmp_path / "o.npz"), "--passes", passes]) == 1
+    one_line_error(capsys, message)
+    assert not (tmp_path / "o.npz").exists()
+
+
+@pytest.mark.parametrize("thresholds,message", [("", "expected at least one number"),
+                                                ("5,-1", "5 out of range 0..1"), ("a,b", "comma-separated")])
+def test_sweep_thresholds(tmp_path, capsys, thresholds, message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    m = native_model(tmp_path)
+    assert main(["sweep-prune", str(m), "--thresholds", thresholds]) == 1
+    one_line_error(capsys, "--thresholds", message)
+    assert not (tmp_path / "sweep_prune.csv").exists()
+
+
+def test_options_that_do_not_apply_are_warned_about(tmp_path, capsys):
+    m = native_model(tmp_path)
+    assert main(["inspect", str(m), "--classes", "3", "--tau", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: " in err and "--classes does not apply to a native file" in err and "--tau" in err
+
+
+def test_label_gaps_are_warned_about(tmp_path):
+    from lgn2hw.errors import LgnWarning
+    from lgn2hw.train.data import read_npz
+    w = tmp_path / "w.npz"
+    np.savez(w, X=np.random.default_rng(0).normal(size=(20, 3)), y=np.where(np.arange(20) % 2, 7, 0))
+    with pytest.warns(LgnWarning, match=r"labels span 0..7 but 6 of these classes have no sample \(1, 2, 3"):
+        read_npz(w)
