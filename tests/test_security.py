@@ -552,3 +552,22 @@ def test_label_gaps_are_warned_about(tmp_path):
     np.savez(w, X=np.random.default_rng(0).normal(size=(20, 3)), y=np.where(np.arange(20) % 2, 7, 0))
     with pytest.warns(LgnWarning, match=r"labels span 0..7 but 6 of these classes have no sample \(1, 2, 3"):
         read_npz(w)
+
+
+def test_sweep_outputs(tmp_path, monkeypatch):
+    """LF line ends in the CSV; the plot names the model, labels thresholds and shows the baseline."""
+    import matplotlib.axes
+    texts = []
+    monkeypatch.setattr(matplotlib.axes.Axes, "annotate",
+                        lambda self, text, *a, **k: texts.append(text))
+    titles = []
+    orig_title = matplotlib.axes.Axes.set_title
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_title",
+                        lambda self, t, *a, **k: (titles.append(t), orig_title(self, t, *a, **k))[1])
+    m = native_model(tmp_path, samples=60)
+    csv_path, png = tmp_path / "s.csv", tmp_path / "s.png"
+    assert main(["sweep-prune", str(m), "--thresholds", "0.9,1.0", "--csv", str(csv_path), "--plot", str(png)]) == 0
+    assert b"\r\n" not in csv_path.read_bytes() and csv_path.read_text().count("\n") == 5
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert titles and "m.pt" in titles[-1]
+    assert texts.count("0.9") == 2 and texts.count("1") == 2
