@@ -571,3 +571,31 @@ def test_sweep_outputs(tmp_path, monkeypatch):
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert titles and "m.pt" in titles[-1]
     assert texts.count("0.9") == 2 and texts.count("1") == 2
+
+
+# ---------------------------------------------------------------- the first thing a new user sees
+def test_default_clock_comes_from_the_device_and_says_so():
+    from lgn2hw.synth.devices import DEVICES
+    from lgn2hw.synth.report import summary_line
+    from lgn2hw.synth.devices import requested_clock
+    assert requested_clock("ice40") == (48.0, "default for iCE40UP5K; --clock to change")
+    assert requested_clock("ice40", "hx8k")[0] == 100.0
+    assert requested_clock("ice40", clock_mhz=75) == (75.0, "--clock")
+    assert all(d.default_clock_mhz > 0 for fam in DEVICES.values() for d in fam.values())
+    rep = {"target": "ice40", "device": {"name": "up5k"}, "clock_source": "default for iCE40UP5K",
+           "resources": {"core": {"lut": 1, "ff": 2, "carry": 3}},
+           "pnr": {"utilization": {}, "timing": {"fmax_mhz": 66.75, "requested_mhz": 48.0, "met": True}}}
+    assert summary_line(rep).endswith("Fmax 66.75 MHz (requested 48 MHz, default for iCE40UP5K: met)")
+
+
+@pytest.mark.synth
+@pytest.mark.slow
+def test_readme_example_ends_green(tmp_path, capsys):
+    """`lgn2hw compile examples/digits.pt --target ice40` on the default UP5K meets its clock."""
+    from conftest import EXAMPLE_MODEL, require_tool
+    require_tool("yosys"), require_tool("nextpnr-ice40")
+    assert main(["compile", str(EXAMPLE_MODEL), "--target", "ice40", "--out", str(tmp_path / "b")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "default for iCE40UP5K; --clock to change: met)" in out
+    rep = json.loads((tmp_path / "b" / "synth" / "synth.json").read_text())
+    assert rep["pnr"]["timing"]["met"] and rep["clock_source"].startswith("default for iCE40UP5K")
