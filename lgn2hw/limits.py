@@ -11,6 +11,7 @@ The limits are module constants (no global state changes them); tests pass small
 from __future__ import annotations
 
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def check_zip(path, error=LgnError, max_bytes: int = MAX_ARCHIVE_BYTES, verify_c
                     _check_entry(zf, info, path, error)
     except zipfile.BadZipFile as e:
         raise _fail(path, f"corrupt or truncated zip archive ({e})", error) from None
-    except (OSError, EOFError, ValueError, NotImplementedError) as e:
+    except (OSError, EOFError, ValueError, NotImplementedError, zlib.error) as e:
         if isinstance(e, LgnError):
             raise
         raise _fail(path, f"unreadable zip archive ({type(e).__name__}: {e})", error) from None
@@ -69,7 +70,7 @@ def _check_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path, error) -> Non
         with zf.open(info) as fh:  # reads in blocks; raises BadZipFile at the end on a CRC mismatch
             while fh.read(1 << 20):
                 pass
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, zlib.error) as e:
         raise _fail(path, f"corrupt entry {info.filename} ({e}): the file was damaged after it "
                           f"was written", error) from None
     except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as e:
@@ -98,7 +99,7 @@ def npz_headers(path, max_elements: int = MAX_ELEMENTS) -> dict[str, tuple[tuple
         raise LgnError(f"{path}: corrupt or truncated .npz ({e})") from None
     except LgnError:
         raise
-    except (OSError, EOFError, ValueError, TypeError, SyntaxError) as e:
+    except (OSError, EOFError, ValueError, TypeError, SyntaxError, zlib.error) as e:
         raise LgnError(f"{path}: not a readable .npz file ({type(e).__name__}: {str(e)[:120]})") from None
     return out
 

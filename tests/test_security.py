@@ -3,6 +3,7 @@
 field validation. Every case ends in one line on stderr, a non-zero exit and nothing written."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -599,3 +600,24 @@ def test_readme_example_ends_green(tmp_path, capsys):
     assert "default for iCE40UP5K; --clock to change: met)" in out
     rep = json.loads((tmp_path / "b" / "synth" / "synth.json").read_text())
     assert rep["pnr"]["timing"]["met"] and rep["clock_source"].startswith("default for iCE40UP5K")
+
+
+def test_progress_lines_when_not_a_terminal():
+    from rich.console import Console
+
+    from lgn2hw.progress import status
+    buf = io.StringIO()
+    with status(Console(file=buf, force_terminal=False), "synthesizing for ice40 (yosys)"):
+        pass
+    lines = buf.getvalue().splitlines()
+    assert lines[0] == "synthesizing for ice40 (yosys) ..." and lines[1].startswith("synthesizing for ice40 (yosys): done in")
+
+
+def test_verify_counts_add_up():
+    from lgn2hw.verify import VerifyResult, describe
+    res = VerifyResult(simulator="icarus", vectors=1529, mismatches=0, latency=3, measured_latency=[3],
+                       build_seconds=1, run_seconds=1, vectors_per_second=1000,
+                       composition={"corner": 122, "dataset": 114, "random": 1000})
+    line = next(s for s in describe(res) if s.startswith("vectors checked"))
+    assert line == ("vectors checked: 1529 = 1236 distinct (122 corner, 114 dataset, 1000 random) at full "
+                    "throughput + 293 sent again (with bubbles, and after a reset mid-stream)")

@@ -262,7 +262,8 @@ class CompileDisplay:
 
     @contextmanager
     def running(self, what: str = "compiling"):
-        with self.console.status(what) as status:
+        from ..progress import status as progress_status
+        with progress_status(self.console, what) as status:
             self.status = status
             try:
                 yield self
