@@ -81,13 +81,15 @@ def _main(argv) -> int:
     except click.ClickException as e:
         click.echo(f"error: {e.format_message()}", err=True)
         return e.exit_code
-    except LgnError as e:
-        click.echo(f"error: {e}", err=True)
-        return 1
-    except (ValueError, OSError) as e:  # NetlistError is a ValueError
-        click.echo(f"error: {e}", err=True)
+    except (LgnError, ValueError, OSError) as e:  # NetlistError is a ValueError
+        click.echo(f"error: {_one_line(str(e))}", err=True)
         return 1
     return 0
+
+
+def _one_line(message: str) -> str:
+    """Errors are one line whatever the text they quote (a repr of an array spans several)."""
+    return " ".join(message.split()) if "\n" in message else message
 
 
 if __name__ == "__main__":

@@ -421,6 +421,8 @@ def load(path: str | os.PathLike) -> Netlist:
         return netlist_from_arrays(header, arrays, encoder=enc, provenance=prov)
     except (NetlistError, TypeError, ValueError) as e:
         raise NetlistError(f"{path}: {e}") from None
+    except (ValueError, IndexError, TypeError) as e:  # arrays that do not fit together (see _check_header)
+        raise NetlistError(f"{path}: arrays do not form a netlist ({type(e).__name__}: {str(e)[:160]})") from None
 
 
 def _check_file(path) -> None:

@@ -201,5 +201,5 @@ def whole_number(value, where: str, path=None, lo: int = 0, hi: int = MAX_ELEMEN
 
 
 def _short(value) -> str:
-    text = repr(value)
+    text = " ".join(repr(value).split())
     return text if len(text) <= 40 else text[:37] + "..."

@@ -66,6 +66,7 @@ def check_outcome(model: Path, folder: Path) -> None:
     if rc == 1:
         lines = [line for line in err.splitlines() if not line.startswith("warning: ")]
         assert len(lines) == 1 and lines[0].startswith("error: "), err
+        assert model.name in lines[0], err  # names the file
     x = folder / "x.npz"
     if not x.exists():
         np.savez(x, X=np.random.default_rng(3).normal(size=(16, 4)))
@@ -80,6 +81,7 @@ def check_outcome(model: Path, folder: Path) -> None:
     else:
         lines = [line for line in err.splitlines() if not line.startswith("warning: ")]
         assert len(lines) == 1 and lines[0].startswith("error: "), err
+        assert model.name in lines[0] or x.name in lines[0], err
         assert not out.exists()
     leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
     assert not leftovers, leftovers
