@@ -419,7 +419,7 @@ def load(path: str | os.PathLike) -> Netlist:
     try:
         enc = Encoder(np.asarray(arrays["thresholds"], dtype=np.float64)) if "thresholds" in arrays else None
         return netlist_from_arrays(header, arrays, encoder=enc, provenance=prov)
-    except (NetlistError, TypeError, ValueError) as e:
+    except NetlistError as e:
         raise NetlistError(f"{path}: {e}") from None
     except (ValueError, IndexError, TypeError) as e:  # arrays that do not fit together (see _check_header)
         raise NetlistError(f"{path}: arrays do not form a netlist ({type(e).__name__}: {str(e)[:160]})") from None

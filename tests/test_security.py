@@ -403,7 +403,7 @@ def _set(key, value):
 
 
 NETLIST_CASES = [
-    (dict(header=lambda h: [h]), "header: expected a JSON object"),
+    (dict(header=lambda h: [h]), "expected a JSON object"),
     (dict(drop=("fanin",)), "lacks the array 'fanin'"),
     (dict(drop=("outputs",)), "lacks the array 'outputs'"),
     (dict(header=lambda h: {k: v for k, v in h.items() if k != "num_inputs"}), "header lacks 'num_inputs'"),
