@@ -89,7 +89,7 @@ def _main(argv) -> int:
 
 def _one_line(message: str) -> str:
     """Errors are one line whatever the text they quote (a repr of an array spans several)."""
-    return " ".join(message.split()) if "\n" in message else message
+    return " ".join(message.split()) if len(message.splitlines()) > 1 else message
 
 
 if __name__ == "__main__":

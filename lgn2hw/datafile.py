@@ -25,6 +25,8 @@ def load_arrays(path, max_elements: int = limits.MAX_ELEMENTS) -> dict[str, np.n
         is_zip = zipfile.is_zipfile(p)
     except OSError as e:
         raise LgnError(f"{path}: cannot read ({e.strerror or e})") from None
+    except zipfile.BadZipFile as e:  # is_zipfile itself raises on some damaged directories
+        raise LgnError(f"{path}: corrupt or truncated .npz ({e})") from None
     if not is_zip:
         raise LgnError(f"{path}: not a readable .npz file (not a zip archive, or truncated)")
     limits.check_zip(p, verify_crc=False)  # np.load checks each entry's CRC as it reads it

@@ -71,10 +71,10 @@ def _check_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path, error) -> Non
             while fh.read(1 << 20):
                 pass
     except (zipfile.BadZipFile, zlib.error) as e:
-        raise _fail(path, f"corrupt entry {info.filename} ({e}): the file was damaged after it "
+        raise _fail(path, f"corrupt entry {info.filename!r} ({e}): the file was damaged after it "
                           f"was written", error) from None
     except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as e:
-        raise _fail(path, f"unreadable entry {info.filename} ({type(e).__name__}: {e})", error) from None
+        raise _fail(path, f"unreadable entry {info.filename!r} ({type(e).__name__}: {e})", error) from None
 
 
 def npz_headers(path, max_elements: int = MAX_ELEMENTS) -> dict[str, tuple[tuple[int, ...], np.dtype]]:

@@ -621,3 +621,11 @@ def test_verify_counts_add_up():
     line = next(s for s in describe(res) if s.startswith("vectors checked"))
     assert line == ("vectors checked: 1529 = 1236 distinct (122 corner, 114 dataset, 1000 random) at full "
                     "throughput + 293 sent again (with bubbles, and after a reset mid-stream)")
+
+
+def test_usage_errors_use_the_same_prefix(capsys):
+    for argv, fragment in ((["predict"], "Missing argument 'MODEL'"), (["nosuch"], "No such command 'nosuch'"),
+                           (["compile", "x.pt", "--target", "foo"], "Invalid value for '--target'")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and fragment in err and "Error:" not in err

@@ -69,6 +69,8 @@ def read_checkpoint(path):
         raise CheckpointError(path, "no such file") from None
     except OSError as e:
         raise CheckpointError(path, f"cannot read ({e.strerror or e})") from None
+    except zipfile.BadZipFile as e:  # is_zipfile itself raises on some damaged directories
+        raise CheckpointError(path, f"corrupt or truncated zip archive ({e})") from None
     if is_zip:  # before torch sees it: bounded sizes, and every CRC (torch checks none)
         limits.check_zip(path, CheckpointError)
     try:
@@ -120,6 +122,10 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
                 imported = mod.convert(obj, path, **options)
             except NetlistError as e:
                 raise CheckpointError(path, f"{name} checkpoint describes an invalid network: {e}") from None
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError, RuntimeError) as e:
+                # a field of a type no check foresaw: still one line naming the file, never a traceback
+                msg = " ".join(str(e).split())[:160]
+                raise CheckpointError(path, f"malformed {name} checkpoint ({type(e).__name__}: {msg})") from None
             if imported.data:
                 from ..datafile import check_samples
                 try:

@@ -133,6 +133,8 @@ def layers_netlist(layers, num_inputs: int, classes: int, path, where: str = "la
 
 def convert(obj: dict, path, **_options) -> Imported:
     version = obj.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise CheckpointError(path, f"version: expected an integer, got {type(version).__name__}")
     if version == CONV_VERSION and obj.get("kind") == "conv":
         return convert_conv(obj, path)
     if version != VERSION:

@@ -275,8 +275,8 @@ def load(path):
     """Load a torch checkpoint (zip format) or a plain pickle with the restricted unpickler."""
     try:
         is_zip = zipfile.is_zipfile(path)
-    except OSError as e:
-        raise CheckpointError(path, f"cannot read ({e.strerror or e})") from None
+    except (OSError, zipfile.BadZipFile) as e:
+        raise CheckpointError(path, f"cannot read ({getattr(e, 'strerror', None) or e})") from None
     if not is_zip:
         with open(path, "rb") as fh:
             obj = _run(_Unpickler(fh, path, None, ""), path)
