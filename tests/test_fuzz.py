@@ -252,5 +252,6 @@ def test_fuzz_findings():
     _native_case([(("version",), np.zeros(0, np.float32))])  # a tensor version: RuntimeError escaped
     _native_case([(("num_inputs",), np.zeros((2, 1), np.float32))])  # a repr over two lines
     _bytes_case("npz", [(0.5, 1)], None)  # a zlib error escaped
+    _bytes_case("npz", [(0.875, 1)], None)  # an unknown compression method: NotImplementedError
     _bytes_case("pt", [(0.9952104325821579, 1)], None)  # zipfile.is_zipfile raised BadZipFile
     _bytes_case("pt", [(0.9181614364425773, 168), (0.9181614364425773, 192)], None)  # \x0c in an entry name
