@@ -49,10 +49,10 @@ def _spy_yosys(tmp_path):
 
 
 INJECTIONS = [
-    ("files", ["lgn_core_naive.v\n!touch PWNED"], "files[0]"),
-    ("files", ["/etc/hostname"], "files[0]"),
-    ("files", ["../lgn_core_naive.v"], "files[0]"),
-    ("files", 7, "metadata.json"),
+    ("files", ["lgn_core_naive.v\n!touch PWNED"], "files"),
+    ("files", ["/etc/hostname"], "files"),
+    ("files", ["../lgn_core_naive.v"], "files"),
+    ("files", 7, "files"),
     ("top", "lgn_core\n!touch PWNED", "top"),
     ("top", "x; !touch PWNED", "top"),
 ]
