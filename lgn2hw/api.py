@@ -31,7 +31,6 @@ Progress = Callable[[str], None]
 OnStep = Callable[[str, Any], None]
 
 TARGETS = ("ice40", "ecp5")
-DEFAULT_CLOCK_MHZ = 100.0
 SYNTH_KEYS = ("device", "package", "board", "clock_mhz", "synth_opts", "pnr_opts", "seed", "pnr", "tool_timeout")
 
 
@@ -186,6 +185,7 @@ def synthesize(core_dir, target: str | None = "ice40", progress: Progress | None
     ``package``, ``board``, ``clock_mhz``, ``synth_opts``, ``pnr_opts``, ``seed``, ``pnr``,
     ``tool_timeout``. Returns the synthesis report (synth.json), or None when neither a
     target nor a board is given."""
+    from .synth.devices import requested_clock
     from .synth.flow import SynthConfig, ooc_design, synthesize as run_flow
     say = progress or (lambda msg: None)
     unknown = set(options) - set(SYNTH_KEYS)
@@ -219,10 +219,11 @@ def synthesize(core_dir, target: str | None = "ice40", progress: Progress | None
         say(f"building for {b.description}: yosys, nextpnr, bitstream")
         return build_board(core_dir, core_dir / "board", b, SynthConfig(target=b.target, **common))
     work = core_dir / "synth"
-    cfg = SynthConfig(target=target, clock_mhz=options.get("clock_mhz") or DEFAULT_CLOCK_MHZ,
-                      pnr=options.get("pnr", True) is not False, **common)
+    clock, source = requested_clock(target, options.get("device"), options.get("package"), options.get("clock_mhz"))
+    cfg = SynthConfig(target=target, clock_mhz=clock, pnr=options.get("pnr", True) is not False, **common)
     say(f"synthesizing for {target} ({'yosys + nextpnr' if cfg.pnr else 'yosys'})")
-    return run_flow(ooc_design(core_dir, work), work, cfg)
+    design = ooc_design(core_dir, work)
+    return run_flow(replace(design, extra={**design.extra, "clock_source": source}), work, cfg)
 
 
 def compile(model, out=None, *, format: str | None = None, import_options: dict | None = None,

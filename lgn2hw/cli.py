@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
 from . import __version__
-from .errors import LgnError
+from .errors import LgnError, LgnWarning
 
 # command name -> "module:function"; imported only when the command runs (torch, z3, amaranth are slow).
 COMMANDS: dict[str, str] = {
@@ -49,23 +50,46 @@ def cli():
     """
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    if issubclass(category, LgnWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
 def main(argv=None) -> int:
-    """Entry point: user errors become one line on stderr and exit code 1."""
+    """Entry point: user errors become one line on stderr and exit code 1; warnings one line each."""
+    with warnings.catch_warnings():  # restores the filters and showwarning on return
+        warnings.simplefilter("always", LgnWarning)
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv) -> int:
     try:
         cli.main(args=argv, prog_name="lgn2hw", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
-    except click.ClickException as e:
-        e.show()
+    except click.UsageError as e:  # one line, with the same "error:" prefix as every other error
+        hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+        click.echo(f"error: {e.format_message()}{hint}", err=True)
         return e.exit_code
-    except LgnError as e:
-        click.echo(f"error: {e}", err=True)
-        return 1
-    except (ValueError, OSError) as e:  # NetlistError is a ValueError
-        click.echo(f"error: {e}", err=True)
+    except click.ClickException as e:
+        click.echo(f"error: {e.format_message()}", err=True)
+        return e.exit_code
+    except (LgnError, ValueError, OSError) as e:  # NetlistError is a ValueError
+        click.echo(f"error: {_one_line(str(e))}", err=True)
         return 1
     return 0
+
+
+def _one_line(message: str) -> str:
+    """Errors are one line whatever the text they quote (a repr of an array spans several)."""
+    return " ".join(message.split()) if len(message.splitlines()) > 1 else message
 
 
 if __name__ == "__main__":

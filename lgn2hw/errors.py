@@ -16,5 +16,9 @@ class CheckpointError(LgnError):
         self.problem = problem
 
 
+class LgnWarning(UserWarning):
+    """Something the user should know that does not stop the command (the CLI prints one line)."""
+
+
 class ToolError(LgnError):
     """An external tool (simulator, yosys, nextpnr...) is missing or failed."""

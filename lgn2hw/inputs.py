@@ -50,7 +50,19 @@ def _bits(bits, width: int, where: str) -> np.ndarray:
 
 
 def input_bits(nl: Netlist, arrays: dict, where: str = "inputs") -> np.ndarray:
-    """The netlist input bits uint8 [N, I] of a sample set: its ``bits`` or its ``X`` encoded."""
+    """The netlist input bits uint8 [N, I] of a sample set: its ``bits`` or its ``X`` encoded.
+    The whole set is checked first (``datafile.check_samples``: numbers, NaN, shapes, labels in
+    the model's range, equal counts); a set with both ``bits`` and ``X`` is refused (which one
+    counts would be a guess)."""
+    from . import limits
+    from .datafile import check_samples
+    if "bits" in arrays and "X" in arrays:
+        raise LgnError(f"{where}: has both 'bits' and 'X'; keep one of them")
+    if "X" in arrays and "bits" not in arrays and nl.encoder is None:
+        raise LgnError(f"{where}: has features 'X' but the model has no input encoder; give 'bits'")
+    arrays = check_samples(arrays, nl, where)
+    if "X" in arrays:
+        limits.check_elements(arrays["X"].shape[0] * nl.num_inputs, "'X' encoded to input bits", where)
     if "bits" in arrays:
         return _bits(arrays["bits"], nl.num_inputs, where)
     if "X" in arrays:

@@ -31,7 +31,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -333,24 +332,10 @@ def loads(text: str) -> Netlist:
 
 # ---------------------------------------------------------------------- file form
 def atomic_write(path: str | os.PathLike, write) -> None:
-    """Call write(tmp_path) then rename over path, so a failure never leaves a half file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Call write(tmp_path) then rename over path, so a failure never leaves a half file
+    (regular files only: see ``lgn2hw.outputs.atomic_write``)."""
+    from .outputs import atomic_write as write_atomically
+    write_atomically(path, write)
 
 
 def netlist_arrays(nl: Netlist, prefix: str = "") -> tuple[dict, dict]:
@@ -397,6 +382,7 @@ def save(nl: Netlist, path: str | os.PathLike) -> None:
 
 def read_npz(path) -> tuple[dict, dict]:
     """(header, arrays) of a netlist file; errors name the file."""
+    _check_file(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             header = json.loads(bytes(z["header"]).decode())
@@ -404,7 +390,7 @@ def read_npz(path) -> tuple[dict, dict]:
     except FileNotFoundError:
         raise NetlistError(f"{path}: no such file") from None
     except Exception as e:
-        raise NetlistError(f"{path}: not an lgn2hw netlist .npz ({type(e).__name__}: {e})") from None
+        raise NetlistError(f"{path}: not an lgn2hw netlist .npz ({type(e).__name__}: {str(e)[:120]})") from None
     if not isinstance(header, dict):
         raise NetlistError(f"{path}: header is {type(header).__name__}, expected a JSON object")
     if header.get("format") != FORMAT_NAME:
@@ -424,6 +410,7 @@ def load(path: str | os.PathLike) -> Netlist:
     header, arrays = read_npz(path)
     if header.get("kind") == "conv":
         raise NetlistError(f"{path}: holds a conv model (load it with lgn2hw.conv.load or any lgn2hw command)")
+    _check_header(header, arrays, path)
     if header.get("version") != FORMAT_VERSION:
         raise NetlistError(f"{path}: netlist format version {header.get('version')}, this lgn2hw reads {FORMAT_VERSION}")
     prov = header.get("provenance")
@@ -432,5 +419,62 @@ def load(path: str | os.PathLike) -> Netlist:
     try:
         enc = Encoder(np.asarray(arrays["thresholds"], dtype=np.float64)) if "thresholds" in arrays else None
         return netlist_from_arrays(header, arrays, encoder=enc, provenance=prov)
-    except (NetlistError, TypeError, ValueError) as e:
+    except NetlistError as e:
         raise NetlistError(f"{path}: {e}") from None
+    except (ValueError, IndexError, TypeError) as e:  # arrays that do not fit together (see _check_header)
+        raise NetlistError(f"{path}: arrays do not form a netlist ({type(e).__name__}: {str(e)[:160]})") from None
+
+
+def _check_file(path) -> None:
+    """Sizes from the zip directory and .npy headers, before any array is read (see limits)."""
+    from . import limits
+    from .errors import LgnError
+
+    if not Path(path).is_file():
+        raise NetlistError(f"{path}: no such file" if not Path(path).exists() else f"{path}: not a file")
+    try:
+        limits.check_zip(path, verify_crc=False)
+        limits.npz_headers(path)
+    except LgnError as e:
+        raise NetlistError(f"{path}: not an lgn2hw netlist .npz: {str(e).removeprefix(f'{path}: ')}") from None
+
+
+_HEADER_INTS = {"num_inputs": (0, 1 << 24), "arity": (1, ops.MAX_ARITY), "num_classes": (1, 1 << 20)}
+_ARRAYS = {"tables": 1, "fanin": 2, "outputs": 1}
+
+
+def _check_header(header, arrays: dict, path) -> None:
+    """The JSON header and the arrays' kinds, so that a mangled file is one line naming the key."""
+    from . import limits
+    from .errors import LgnError
+
+    if not isinstance(header, dict):
+        raise NetlistError(f"{path}: header: expected a JSON object, got {type(header).__name__}")
+    try:
+        for key, (lo, hi) in _HEADER_INTS.items():
+            if key not in header:
+                raise NetlistError(f"{path}: header lacks {key!r}")
+            limits.whole_number(header[key], f"header.{key}", path, lo, hi)
+    except LgnError as e:
+        raise NetlistError(str(e)) from None
+    tau = header.get("tau", 1.0)
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not np.isfinite(tau) or tau <= 0:
+        raise NetlistError(f"{path}: header.tau: expected a positive number, got {str(tau)[:40]!r}")
+    if not isinstance(header.get("provenance", {}), (dict, type(None))):
+        raise NetlistError(f"{path}: header.provenance: expected a JSON object, got "
+                           f"{type(header['provenance']).__name__}")
+    for key, ndim in {**_ARRAYS, "level": 1}.items():
+        if key not in arrays:
+            if key == "level":
+                continue
+            raise NetlistError(f"{path}: lacks the array {key!r}")
+        a = arrays[key]
+        if a.dtype.kind not in "iu" or a.ndim != ndim:
+            raise NetlistError(f"{path}: {key!r}: expected {ndim}-d integers, got {a.dtype} of shape {list(a.shape)}")
+        if key == "tables" and a.size and a.dtype.kind == "i" and a.min() < 0:
+            raise NetlistError(f"{path}: 'tables': negative truth table {int(a.min())}")
+    if "thresholds" in arrays:
+        t = arrays["thresholds"]
+        if t.dtype.kind not in "fiu" or t.ndim != 2:
+            raise NetlistError(f"{path}: 'thresholds': expected float [F, T], got {t.dtype} of shape {list(t.shape)}")
+

@@ -417,9 +417,13 @@ def describe(res: VerifyResult) -> list[str]:
     """Human-readable lines for a result (the CLI prints them)."""
     comp = ", ".join(f"{v} {k}" for k, v in res.composition.items() if v)
     how = ("images back to back at one pixel per clock, with bubbles and gaps, with a reset and an "
-           "in_first mid-image" if res.kind == "stream" else "full throughput, with bubbles, and with a reset mid-stream")
+           "in_first mid-image" if res.kind == "stream" else "full throughput")
+    distinct = sum(res.composition.values())
+    replayed = res.vectors - distinct  # the bubble and reset streams send some vectors again
+    what = "images" if res.kind == "stream" else "vectors"
     lines = [f"simulator: {res.simulator}",
-             f"{'images' if res.kind == 'stream' else 'vectors'} checked: {res.vectors} ({comp}; {how})",
+             f"{what} checked: {res.vectors} = {distinct} distinct ({comp}) at {how}"
+             + (f" + {replayed} sent again (with bubbles, and after a reset mid-stream)" if replayed > 0 else ""),
              f"mismatches: {res.mismatches}",
              f"latency: declared {res.latency}, measured {', '.join(map(str, res.measured_latency)) or 'none'}",
              f"time: build {res.build_seconds:.1f} s ({res.build_cpu_seconds:.1f} s CPU), run {res.run_seconds:.1f} s, "

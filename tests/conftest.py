@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-PEER_FIXTURES = SHARED / "fixtures" / "peers"
+# Data the tests read lives in the repository (a clone alone passes its tests); never ../shared.
+FIXTURES = REPO / "tests" / "fixtures"
+PEER_FIXTURES = FIXTURES / "peers"
 EXAMPLE_MODEL = REPO / "examples" / "digits.pt"
 
 

@@ -71,7 +71,8 @@ def build_board(core_dir: str | Path, out_dir: str | Path, board: Board, config:
     info = write_board_top(core_dir, out, board, baud=baud)
     design = Design(files=tuple(out / f for f in info["files"]),
                     top=TOP, core_top=info["core_top"], constraints=out / info["constraints"], name=TOP,
-                    extra={"uart": {"baud": info["baud"], "clocks_per_bit": info["clocks_per_bit"]}})
+                    extra={"uart": {"baud": info["baud"], "clocks_per_bit": info["clocks_per_bit"]},
+                           "clock_source": f"the {board.name} board clock"})
     cfg = dataclasses.replace(config, device=board.device, package=board.package, clock_mhz=board.clock_mhz,
                               pnr=True, bitstream=True)
     rep = synthesize(design, out, cfg, board=board.name)

@@ -95,7 +95,8 @@ def render_table(rep: dict) -> Table:
                 table.add_row(label, "", _fmt_util(u[kind]))
         t = pnr["timing"]
         verdict = "met" if t["met"] else "NOT met"
-        table.add_row("Fmax", "", f"{t['fmax_mhz']} MHz (requested {t['requested_mhz']:g} MHz: {verdict})")
+        source = f", {rep['clock_source']}" if rep.get("clock_source") else ""
+        table.add_row("Fmax", "", f"{t['fmax_mhz']} MHz (requested {t['requested_mhz']:g} MHz{source}: {verdict})")
         cp = pnr.get("critical_path")
         if cp:
             table.add_row("critical path", "", f"{cp['delay_ns']} ns, {cp.get('cells', '?')} cells "
@@ -261,7 +262,8 @@ class CompileDisplay:
 
     @contextmanager
     def running(self, what: str = "compiling"):
-        with self.console.status(what) as status:
+        from ..progress import status as progress_status
+        with progress_status(self.console, what) as status:
             self.status = status
             try:
                 yield self

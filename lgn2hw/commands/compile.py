@@ -53,6 +53,8 @@ def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, 
 
     out = Path(out_dir) if out_dir else Path("build") / Path(model).stem
     report = Path(report_path) if report_path else out / "report.json"
+    from ..outputs import check_outputs
+    check_outputs({"--report": report, "netlist": out / "netlist.npz"}, inputs=[model, data_path])
     show = CompileDisplay(Console(), model, out, report)
     with show.running(f"compiling {model}"):
         api.compile(model, out, format=fmt, import_options=import_opts, passes=passes, rtl=rtl_opts, target=target,

@@ -34,6 +34,8 @@ def opt(model, out_path, passes, report_path, data_path, verify, fmt):
     from ..report import write_report
     from ._ui import show_passes
 
+    from ..outputs import check_outputs
+    check_outputs({"--out": out_path, "--report": report_path}, inputs=[model, data_path])
     console = Console()
     res = api.optimize(api.load(model, fmt), passes, data_path, verify)
     doc = {**res.report, "model": str(model)}

@@ -25,7 +25,9 @@ def predict(model, inputs_path, out_path, fmt, import_opts):
       lgn2hw predict examples/digits.pt --inputs x.npz --out y.npz
     """
     from .. import api
+    from ..outputs import check_outputs
 
+    check_outputs({"--out": out_path}, inputs=[model, inputs_path])
     imp = api.load(model, fmt, **import_opts)
     bits, y = read_inputs(inputs_path, imp.netlist)
     res = api.simulate(imp, bits)

@@ -23,12 +23,14 @@ def report(report_json, plot_path):
     from pathlib import Path
 
     from .. import report as rep
+    from ..outputs import check_outputs
     from ..synth.report import find_synth_reports
     from ._ui import render_pass_report, render_synth_report
 
     path = Path(report_json)
     synth_docs = find_synth_reports(path)
     pass_json = path / "report.json" if path.is_dir() else path
+    check_outputs({"--plot": plot_path}, inputs=[path, pass_json, *(p for p, _ in synth_docs)])
     if not synth_docs or (pass_json.is_file() and not path.is_file()):
         doc = rep.read_report(pass_json)
         render_pass_report(doc)

@@ -37,6 +37,8 @@ def run_board(build_dir, port, inputs_path, num_random, baud, check, out_path):
     from ..board.host import BoardClient, read_board_json
     from ..errors import LgnError
 
+    from ..outputs import check_outputs
+    check_outputs({"--out": out_path}, inputs=[inputs_path])
     console = Console()
     bdir = Path(build_dir)
     bdir = bdir / "board" if (bdir / "board" / "board.json").is_file() else bdir

@@ -28,7 +28,8 @@ def synth(rtl_dir, target, synth_opts):
     from ._ui import show_synth
 
     console = Console()
-    with console.status("synthesizing") as status:
+    from ..progress import status as progress_status
+    with progress_status(console, "synthesizing") as status:
         rep = api.synthesize(rtl_dir, target or ("none" if synth_opts["board"] else "ice40"),
                              progress=status.update, **synth_opts)
     if rep is not None:

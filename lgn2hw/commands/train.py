@@ -72,6 +72,8 @@ def train(dataset, layers, width, widths_text, interconnect, sampling, candidate
       lgn2hw train --dataset yinyang --layers 2 --width 100 --interconnect learnable --out m.pt
       lgn2hw train --dataset mydata.npz --widths 1000,1000,990 --interconnect fixed --out m.pt
     """
+    from ..outputs import check_outputs
+    check_outputs({"--out": out_path}, inputs=[dataset if Path(dataset).exists() else None])
     import torch
     from rich.console import Console
 

@@ -58,7 +58,8 @@ def verify_cmd(target, simulator, vectors, data_path, seed, out_dir, build_dir, 
             compiled = api.compile(path, core, progress=show.progress, on_step=show.on_step)
         if data is None:
             data = api.checkpoint_vectors(compiled.model)
-    with console.status(f"verifying {core} on {simulator} (build + run)"):
+    from ..progress import status as progress_status
+    with progress_status(console, f"verifying {core} on {simulator} (build + run)"):
         res = verify(core, simulator, vectors=vectors, data=data, seed=seed, build_dir=build_dir)
     show_verify(console, res, core, as_json)
     if not res.ok:

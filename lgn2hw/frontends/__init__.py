@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, LgnError, LgnWarning
 from ..ir import Netlist, NetlistError
 from .. import ir
 
@@ -54,21 +56,38 @@ def read_checkpoint(path):
     global is refused by name, nothing from the file ever runs.
     """
     import pickle
+    import zipfile
+
     import torch
 
+    from .. import limits
     from . import safe_pickle
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        is_zip = zipfile.is_zipfile(path)
+    except FileNotFoundError:
+        raise CheckpointError(path, "no such file") from None
+    except OSError as e:
+        raise CheckpointError(path, f"cannot read ({e.strerror or e})") from None
+    except zipfile.BadZipFile as e:  # is_zipfile itself raises on some damaged directories
+        raise CheckpointError(path, f"corrupt or truncated zip archive ({e})") from None
+    if is_zip:  # before torch sees it: bounded sizes, and every CRC (torch checks none)
+        limits.check_zip(path, CheckpointError)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(path, "no such file") from None
     except IsADirectoryError:
         raise CheckpointError(path, "is a directory, expected a checkpoint file") from None
     except pickle.UnpicklingError:
-        return safe_pickle.load(path)
+        obj = safe_pickle.load(path)
+    except MemoryError:
+        raise CheckpointError(path, "too large to load (out of memory)") from None
     except Exception as e:  # torch raises many types on truncated or foreign files
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(path, f"not a readable torch checkpoint ({msg})") from None
+        raise CheckpointError(path, f"not a readable torch checkpoint ({msg[:200]})") from None
+    limits.check_tensors(obj, path, CheckpointError)
+    return obj
 
 
 def load_model(path, fmt: str | None = None, **options) -> Imported:
@@ -78,16 +97,19 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
         raise CheckpointError(path, "no such file")
     if path.is_dir():
         raise CheckpointError(path, "is a directory, expected a checkpoint file")
-    if fmt in (None, "netlist") and ir.is_netlist_file(path):
+    if fmt == "netlist" or (fmt is None and (path.suffix == ".npz" or ir.is_netlist_file(path))):
         try:
             header, _ = ir.read_npz(path)
             if header.get("kind") == "conv":
                 from .. import conv
                 model = conv.load(path)
-                return Imported(model.unroll(), "netlist", conv=model)
-            return Imported(ir.load(path), "netlist")
+                imported = Imported(model.unroll(), "netlist", conv=model)
+            else:
+                imported = Imported(ir.load(path), "netlist")
         except NetlistError as e:
             raise CheckpointError(path, str(e).removeprefix(f"{path}: ")) from None
+        _warn_unused(path, "netlist", options, ())
+        return imported
     if fmt is not None and fmt not in FRONTENDS:
         raise CheckpointError(path, f"unknown format {fmt!r}; known: {', '.join(['netlist', *FRONTENDS])}")
     obj = read_checkpoint(path)
@@ -95,10 +117,21 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
     for name in names:
         mod = importlib.import_module(FRONTENDS[name])
         if fmt or mod.matches(obj):
+            _warn_unused(path, name, options, inspect.signature(mod.convert).parameters)
             try:
                 imported = mod.convert(obj, path, **options)
             except NetlistError as e:
                 raise CheckpointError(path, f"{name} checkpoint describes an invalid network: {e}") from None
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError, RuntimeError) as e:
+                # a field of a type no check foresaw: still one line naming the file, never a traceback
+                msg = " ".join(str(e).split())[:160]
+                raise CheckpointError(path, f"malformed {name} checkpoint ({type(e).__name__}: {msg})") from None
+            if imported.data:
+                from ..datafile import check_samples
+                try:
+                    imported.data = check_samples(imported.data, imported.netlist, path, prefix="data.")
+                except LgnError as e:
+                    raise CheckpointError(path, str(e).removeprefix(f"{path}: ")) from None
             prov = dict(imported.netlist.provenance)
             prov.setdefault("format", name)
             prov.setdefault("file", path.name)
@@ -107,6 +140,15 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
             return imported
     raise CheckpointError(path, f"not a known LGN checkpoint (tried {', '.join(names)}); "
                                 f"top-level object is {_describe(obj)}")
+
+
+def _warn_unused(path, fmt: str, options: dict, accepted) -> None:
+    """A load option the format does not read (``--classes`` for a checkpoint that stores its
+    classes) would be ignored without a word: say so."""
+    for key, value in options.items():
+        if value is not None and key not in accepted:
+            warnings.warn(f"{path}: --{key} does not apply to a {fmt} file (it stores what it needs); ignored",
+                          LgnWarning, stacklevel=3)
 
 
 def _describe(obj) -> str:

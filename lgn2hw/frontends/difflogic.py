@@ -112,13 +112,15 @@ def _from_model(root, path, classes, tau) -> Imported:
         classes = group.get("k")
     if tau is None and group is not None:
         tau = group.get("tau")
-    nl = layered.build(path, num_inputs, layers, classes, tau=1.0 if tau is None else float(tau),
+    nl = layered.build(path, num_inputs, layers, classes, tau=1.0 if tau is None else tau,
                        provenance={"source": "difflogic full model"})
     return Imported(nl, "difflogic", config={"form": "full model"})
 
 
 def _from_dict(obj, path, classes, tau) -> Imported:
     sd, indices = obj["state_dict"], obj.get("indices")
+    if obj.get("config") is not None and not isinstance(obj["config"], dict):
+        raise CheckpointError(path, f"'config': expected a dict, got {type(obj['config']).__name__}")
     config = dict(obj.get("config") or {})
     if not isinstance(indices, dict):
         raise CheckpointError(path, f"'indices': expected a dict of module name -> [2, G] indices, "
@@ -132,6 +134,10 @@ def _from_dict(obj, path, classes, tau) -> Imported:
         if idx is None:
             raise CheckpointError(path, f"'indices' has no entry for layer {name!r} (keys: {sorted(map(str, indices))})")
         layers.append(_layer(sd[f"{name}.weights"], idx, name, path))
+    extra = sorted(str(k) for k in indices if str(k) not in names and str(k).removesuffix(".indices") not in names)
+    if extra:
+        raise CheckpointError(path, f"'indices' has entries for layers the state_dict lacks: {extra[:5]} "
+                                    f"(layers: {names})")
     num_inputs = config.get("in_dim")
     if num_inputs is None:
         num_inputs = int(layers[0].wiring.max()) + 1
@@ -139,6 +145,6 @@ def _from_dict(obj, path, classes, tau) -> Imported:
         classes = config.get("k", config.get("classes", config.get("num_classes")))
     if tau is None:
         tau = config.get("tau")
-    nl = layered.build(path, int(num_inputs), layers, classes, tau=1.0 if tau is None else float(tau),
-                       provenance={"source": "difflogic state_dict + indices"})
+    nl = layered.build(path, num_inputs, layers, classes, tau=1.0 if tau is None else tau,
+                       provenance={"source": "difflogic state_dict + indices"}, where="config.")
     return Imported(nl, "difflogic", config=config)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import ops
+from .. import limits, ops
 from ..errors import CheckpointError
+from ..limits import whole_number
 from ..ir import Encoder, Netlist
 
 
@@ -63,20 +64,25 @@ def thermometer(thresholds: np.ndarray, num_inputs: int, path, key: str) -> Enco
 
 def build(path, num_inputs: int, layers: list[Layer], classes, *, tau: float = 1.0,
           encoder: Encoder | None = None, pad_groups: bool = False,
-          output_order: np.ndarray | None = None, provenance: dict | None = None) -> Netlist:
+          output_order: np.ndarray | None = None, provenance: dict | None = None, where: str = "") -> Netlist:
     """Check that the layers chain and build the netlist (one level per layer).
 
     ``pad_groups``: GroupSum zero-pads the last layer to a multiple of ``classes`` (torch_dwn);
     otherwise the count must divide. ``output_order``: a permutation applied to the last
-    layer's outputs before grouping.
+    layer's outputs before grouping. ``where`` prefixes the names of num_inputs/classes/tau
+    in messages (e.g. "config.").
     """
     if not layers:
         raise CheckpointError(path, "no logic layers found")
     if classes is None:
         raise CheckpointError(path, "the number of classes (GroupSum k) is not stored in this checkpoint; "
                                     "pass it with --classes")
+    num_inputs = whole_number(num_inputs, f"{where}num_inputs", path, 0, limits.MAX_INPUTS, CheckpointError)
+    classes = whole_number(classes, f"{where}classes (GroupSum k)", path, 1, limits.MAX_CLASSES, CheckpointError)
+    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.number)) or not np.isfinite(tau) or tau <= 0:
+        raise CheckpointError(path, f"{where}tau: expected a positive number, got {str(tau)[:40]!r}")
     arity = max(layer.arity for layer in layers)
-    width, base, next_id = int(num_inputs), 2, 2 + int(num_inputs)
+    width, base, next_id = num_inputs, 2, 2 + num_inputs
     tables, fanin, levels = [], [], []
     for depth, layer in enumerate(layers, start=1):
         g, k = layer.wiring.shape
@@ -102,9 +108,6 @@ def build(path, num_inputs: int, layers: list[Layer], classes, *, tau: float = 1
         if np.sort(order).tolist() != list(range(width)):
             raise CheckpointError(path, f"GroupSum permutation is not a permutation of the {width} outputs")
         outputs = outputs[order]
-    classes = int(classes)
-    if classes < 1:
-        raise CheckpointError(path, f"classes={classes}, expected at least 1")
     if width % classes:
         if not pad_groups:
             raise CheckpointError(path, f"GroupSum k={classes} does not divide the last layer's {width} outputs")

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import ops
+from .. import limits, ops
 from ..errors import CheckpointError
 from ..ir import Encoder, Netlist, NetlistError
+from ..limits import whole_number
 from . import Imported, to_numpy
 
 FORMAT = "lgn2hw"
@@ -40,6 +41,8 @@ def matches(obj) -> bool:
 
 def layer_tables(layer: dict, k: int, path, where: str) -> np.ndarray:
     """Hard truth tables of one layer (uint64 [G])."""
+    if "ops" in layer and "logits" in layer:
+        raise CheckpointError(path, f"{where}: has both 'ops' and 'logits'; give one (which would win is not defined)")
     if "ops" in layer:
         t = to_numpy(layer["ops"], path, f"{where}.ops", ndim=1)
         if not np.issubdtype(t.dtype, np.integer):
@@ -95,9 +98,7 @@ def layers_netlist(layers, num_inputs: int, classes: int, path, where: str = "la
     for i, layer in enumerate(layers):
         if not isinstance(layer, dict):
             raise CheckpointError(path, f"{where}[{i}]: expected a dict, got {type(layer).__name__}")
-        k = int(layer.get("arity", 2))
-        if not 1 <= k <= ops.MAX_ARITY:
-            raise CheckpointError(path, f"{where}[{i}].arity: {k}, expected 1..{ops.MAX_ARITY}")
+        k = whole_number(layer.get("arity", 2), f"{where}[{i}].arity", path, 1, ops.MAX_ARITY, CheckpointError)
         arities.append(k)
     arity = max(arities)
 
@@ -132,6 +133,8 @@ def layers_netlist(layers, num_inputs: int, classes: int, path, where: str = "la
 
 def convert(obj: dict, path, **_options) -> Imported:
     version = obj.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise CheckpointError(path, f"version: expected an integer, got {type(version).__name__}")
     if version == CONV_VERSION and obj.get("kind") == "conv":
         return convert_conv(obj, path)
     if version != VERSION:
@@ -140,7 +143,8 @@ def convert(obj: dict, path, **_options) -> Imported:
     for key in ("num_inputs", "layers", "classes"):
         if key not in obj:
             raise CheckpointError(path, f"missing key {key!r}")
-    num_inputs = int(obj["num_inputs"])
+    _check_common(obj, path)
+    num_inputs = whole_number(obj["num_inputs"], "num_inputs", path, 0, limits.MAX_INPUTS, CheckpointError)
     encoder = None
     enc = obj.get("encoder")
     if enc is not None:
@@ -151,9 +155,26 @@ def convert(obj: dict, path, **_options) -> Imported:
         if not np.all(np.isfinite(thr)):
             raise CheckpointError(path, "encoder.thresholds: contains NaN or infinity")
         encoder = Encoder(thr)
-    nl = layers_netlist(obj["layers"], num_inputs, int(obj["classes"]), path, tau=float(obj.get("tau", 1.0)),
+    nl = layers_netlist(obj["layers"], num_inputs, _classes(obj, path), path, tau=_tau(obj, path),
                         encoder=encoder)
     return Imported(nl, "native", data=_data(obj, path), config=dict(obj.get("config") or {}))
+
+
+def _check_common(obj: dict, path) -> None:
+    for key in ("config", "data", "encoder"):
+        if obj.get(key) is not None and not isinstance(obj[key], dict):
+            raise CheckpointError(path, f"{key!r}: expected a dict, got {type(obj[key]).__name__}")
+
+
+def _classes(obj: dict, path) -> int:
+    return whole_number(obj["classes"], "classes", path, 1, limits.MAX_CLASSES, CheckpointError)
+
+
+def _tau(obj: dict, path) -> float:
+    tau = obj.get("tau", 1.0)
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not np.isfinite(tau) or tau <= 0:
+        raise CheckpointError(path, f"tau: expected a positive number, got {tau!r}"[:200])
+    return float(tau)
 
 
 def _data(obj: dict, path) -> dict:
@@ -176,6 +197,7 @@ def convert_conv(obj: dict, path) -> Imported:
     for key in ("in_shape", "stages", "layers", "classes"):
         if key not in obj:
             raise CheckpointError(path, f"missing key {key!r}")
+    _check_common(obj, path)
     shape = obj["in_shape"]
     if not isinstance(shape, (list, tuple)) or len(shape) != 3:
         raise CheckpointError(path, f"in_shape: expected [C, H, W], got {shape!r}")
@@ -187,6 +209,8 @@ def convert_conv(obj: dict, path) -> Imported:
             raise CheckpointError(path, f"thresholds: expected [{c}, T] (one row per input channel), got {list(thr.shape)}")
         if not np.all(np.isfinite(thr)):
             raise CheckpointError(path, "thresholds: contains NaN or infinity")
+    limits.check_elements(c * h * w * (1 if thr is None else thr.shape[1]), "in_shape x thresholds: input bits",
+                          path, CheckpointError, limits.MAX_INPUTS)
     if not isinstance(obj["stages"], (list, tuple)) or not obj["stages"]:
         raise CheckpointError(path, "'stages' must be a non-empty list")
     channels, hh, ww = c * (1 if thr is None else thr.shape[1]), h, w
@@ -209,7 +233,7 @@ def convert_conv(obj: dict, path) -> Imported:
         if hh < 1 or ww < 1:
             raise CheckpointError(path, f"{where}: {stage.describe()} leaves an empty {hh}x{ww} map")
         stages.append(stage)
-    head = layers_netlist(obj["layers"], channels * hh * ww, int(obj["classes"]), path, tau=float(obj.get("tau", 1.0)))
+    head = layers_netlist(obj["layers"], channels * hh * ww, _classes(obj, path), path, tau=_tau(obj, path))
     try:
         model = ConvModel((c, h, w), thr, tuple(stages), head)
     except NetlistError as e:

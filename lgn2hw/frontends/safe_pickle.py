@@ -221,9 +221,21 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
                        metadata=None):
     import torch
 
+    from .. import limits
+
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
-    if not isinstance(storage, torch.Tensor) or len(size) != len(stride):
+    if not isinstance(storage, torch.Tensor) or len(size) != len(stride) or min(size, default=0) < 0:
         raise pickle.UnpicklingError("malformed tensor record")
+    numel = 1
+    for n in size:
+        numel *= n
+    if numel > limits.MAX_ELEMENTS:  # checked before the copy below materializes it
+        raise pickle.UnpicklingError(f"tensor of shape {list(size)} has {numel:,} elements, more than the "
+                                     f"limit of {limits.MAX_ELEMENTS:,}")
+    if numel > max(storage.numel(), limits.MAX_EXPANDED_ELEMENTS):
+        raise pickle.UnpicklingError(f"tensor of shape {list(size)} is expanded from a storage of "
+                                     f"{storage.numel():,} elements (stride {list(stride)}); lgn2hw reads "
+                                     f"only tensors stored in full")
     if all(s > 0 for s in size):
         last = int(storage_offset) + sum((n - 1) * st for n, st in zip(size, stride))
         if storage_offset < 0 or min(stride, default=0) < 0 or last >= storage.numel():
@@ -263,8 +275,8 @@ def load(path):
     """Load a torch checkpoint (zip format) or a plain pickle with the restricted unpickler."""
     try:
         is_zip = zipfile.is_zipfile(path)
-    except OSError as e:
-        raise CheckpointError(path, f"cannot read ({e.strerror or e})") from None
+    except (OSError, zipfile.BadZipFile) as e:
+        raise CheckpointError(path, f"cannot read ({getattr(e, 'strerror', None) or e})") from None
     if not is_zip:
         with open(path, "rb") as fh:
             obj = _run(_Unpickler(fh, path, None, ""), path)

@@ -95,6 +95,15 @@ class Pass:
     name: ClassVar[str] = ""
     exact: ClassVar[bool] = True
     needs_data: ClassVar[bool] = False
+    #: option -> (low, high, low_open, high_open): the values that mean something, checked on construction
+    ranges: ClassVar[dict] = {}
+
+    def __post_init__(self):
+        for attr, (lo, hi, lo_open, hi_open) in self.ranges.items():
+            v = getattr(self, attr)
+            if (v < lo or (lo_open and v == lo)) or (v > hi or (hi_open and v == hi)):
+                span = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+                raise PipelineError(f"pass '{self.name}': option {attr.replace('_', '-')}={v:g} out of range {span}")
 
     def apply(self, nl: Netlist, data: PassData | None) -> tuple[Netlist, dict]:
         raise NotImplementedError

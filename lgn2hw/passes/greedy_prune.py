@@ -21,6 +21,8 @@ class GreedyPrune(Pass):
     name = "greedy-prune"
     exact = False
     needs_data = True
+    # below 0.5 a gate would be "constant" both ways; holdout 0 would report the fit data as held out
+    ranges = {"threshold": (0.5, 1.0, False, False), "holdout": (0.0, 1.0, True, True)}
     threshold: float = 0.95
     holdout: float = 0.2
     seed: int = 0

@@ -50,6 +50,8 @@ class SatSweep(Pass):
     ``data-patterns`` (dataset samples added to the patterns), ``seed``."""
 
     name = "sat-sweep"
+    ranges = {"conflict_limit": (1, float("inf"), False, True), "sim_words": (1, float("inf"), False, True),
+              "batch": (1, float("inf"), False, True), "data_patterns": (0, float("inf"), False, True)}
     conflict_limit: int = 2000
     sim_words: int = 1024
     batch: int = 256

@@ -24,6 +24,8 @@ class SimilarityMerge(Pass):
     name = "similarity-merge"
     exact = False
     needs_data = True
+    ranges = {"rho": (0.0, 1.0, True, False), "holdout": (0.0, 1.0, True, True),
+              "block": (1, float("inf"), False, True), "max_samples": (1, float("inf"), False, True)}
     rho: float = 0.99
     holdout: float = 0.2
     block: int = 1024

@@ -58,6 +58,10 @@ class SynthConfig:
         popts = parse_options(self.pnr_opts, fam.pnr_opts, "--pnr-opts")
         if self.seed is not None:
             popts["seed"] = int(self.seed)
+        _check_opts(sopts, "--synth-opts")
+        _check_opts(popts, "--pnr-opts")
+        if dev.package is not None and not _SAFE_TOKEN.match(dev.package):
+            raise LgnError(f"--package: {_shown(dev.package)} is not a package name")
         if not self.clock_mhz or self.clock_mhz <= 0:
             raise LgnError(f"--clock: expected a positive frequency in MHz, got {self.clock_mhz}")
         return dev, sopts, popts
@@ -73,6 +77,59 @@ class Design:
     constraints: Path | None = None  # PCF / LPF for a board; None = unconstrained (out of context)
     name: str = "design"
     extra: dict = field(default_factory=dict)  # copied into the report (e.g. board settings)
+
+
+#: What may go into a tool script or argument list: a Verilog identifier for module names; for
+#: file names and paths (relative to the work folder) letters, digits and ``_.+-/`` only, so
+#: nothing can end a command (newline, ``;``), start a shell escape (yosys runs ``!`` lines),
+#: quote, or pass for a flag (a leading ``-``).
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*\Z")
+_SAFE_PATH = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.+/-]*\Z")
+_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_.+=:,/-]+\Z")
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_identifier(value, what: str) -> str:
+    """``value`` if it is a plain Verilog identifier, else LgnError naming ``what``."""
+    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+        raise LgnError(f"{what}: {_shown(value)} is not a Verilog identifier ([A-Za-z_][A-Za-z0-9_]*)")
+    return value
+
+
+def check_plain_name(value, what: str) -> str:
+    """``value`` if it is a file name without folders (letters, digits, ``_.+-``), else LgnError."""
+    if not isinstance(value, str) or not _PLAIN_NAME.match(value) or value in (".", ".."):
+        raise LgnError(f"{what}: {_shown(value)} is not a plain file name in the folder "
+                       f"(letters, digits and _.+- only, no folders)")
+    return value
+
+
+def _check_script_value(value, what: str) -> str:
+    if not isinstance(value, str) or not _SAFE_PATH.match(value):
+        raise LgnError(f"{what}: {_shown(value)} cannot go into a tool script "
+                       f"(allowed: letters, digits and _.+-/, not starting with - or /)")
+    return value
+
+
+def _check_extra(value, what: str) -> str:
+    for token in str(value).split():
+        if not _SAFE_TOKEN.match(token):
+            raise LgnError(f"{what}: extra={_shown(value)}: {_shown(token)} cannot go into a tool script "
+                           f"(allowed: letters, digits and _.+=:,/-)")
+    return value
+
+
+def _check_opts(opts: dict, what: str) -> None:
+    for key, value in opts.items():
+        if key == "extra":
+            _check_extra(value, what)
+        elif isinstance(value, str) and value and not _SAFE_TOKEN.match(value):
+            raise LgnError(f"{what}: {key}={_shown(value)} cannot go into a tool script")
 
 
 def render(template: str, **ctx) -> str:
@@ -166,7 +223,13 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
     times: dict[str, float] = {}
 
     stat_json, net_json = work / "yosys_stat.json", work / f"{design.name}.json"
-    script = render(fam.synth_template, device=dev, files=[_rel(f, work) for f in design.files], top=design.top,
+    check_identifier(design.top, "synthesis top module")
+    check_identifier(design.core_top, "core top module")
+    check_plain_name(design.name, "design name")
+    files = [_check_script_value(_rel(f, work), "Verilog file") for f in design.files]
+    if design.constraints:
+        _check_script_value(_rel(design.constraints, work), "constraints file")
+    script = render(fam.synth_template, device=dev, files=files, top=design.top,
                     core_top=design.core_top, opts=sopts, stat_json=stat_json.name, json_out=net_json.name)
     (work / "synth.ys").write_text(script)
     times["yosys"] = _run(tools["yosys"], ["-s", "synth.ys"], work / "yosys.log", work, config.timeout_s)

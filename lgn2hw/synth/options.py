@@ -17,7 +17,8 @@ _SYNTH_OPTIONS = [
     click.option("--board", default=None,
                  help="Build for a board (name in boards/ or a .toml path): UART bridge + core -> bitstream."),
     click.option("--clock", "clock_mhz", type=click.FloatRange(min=0, min_open=True), default=None,
-                 help="Requested clock in MHz for out-of-context builds (default 100); Fmax is reported against it."),
+                 help="Requested clock in MHz for out-of-context builds (default: the device's, 48 MHz on iCE40 "
+                      "UP5K/LP, 100 MHz on HX and ECP5); Fmax is reported against it."),
     click.option("--synth-opts", default=None,
                  help='Yosys flow options, e.g. "abc9=0,retime" (see rtl_templates/synth_<family>.ys.j2).'),
     click.option("--pnr-opts", default=None,

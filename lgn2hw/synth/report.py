@@ -99,7 +99,10 @@ def summary_line(rep: dict) -> str:
         logic = pnr["utilization"].get("logic")
         if logic:
             parts.append(f"{logic['percent']:g}% of logic")
-        parts.append(f"Fmax {pnr['timing']['fmax_mhz']} MHz (requested {pnr['timing']['requested_mhz']:g})")
+        t = pnr["timing"]
+        source = f", {rep['clock_source']}" if rep.get("clock_source") else ""
+        parts.append(f"Fmax {t['fmax_mhz']} MHz (requested {t['requested_mhz']:g} MHz{source}: "
+                     f"{'met' if t['met'] else 'NOT met'})")
     return ", ".join(parts)
 
 

@@ -6,13 +6,15 @@ features and int64 labels 0..C-1.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .. import limits
 from ..datafile import load_arrays
-from ..errors import LgnError
+from ..errors import LgnError, LgnWarning
 
 BUILTIN = ("digits", "breast-cancer", "yinyang")
 
@@ -100,8 +102,15 @@ def read_npz(path) -> tuple[np.ndarray, np.ndarray]:
     y = y.astype(np.int64)
     if y.min() < 0:
         raise LgnError(f"{path}: 'y' has negative label {int(y.min())}; expected 0..C-1")
-    if np.unique(y).size < 2:
+    classes = limits.check_labels(y, "'y'", path)  # a label of 10**6 would make a million-class model
+    present = np.unique(y)
+    if present.size < 2:
         raise LgnError(f"{path}: 'y' has a single class; need at least 2")
+    if present.size < classes:
+        missing = sorted(set(range(classes)) - set(present.tolist()))
+        warnings.warn(f"{path}: labels span 0..{classes - 1} but {len(missing)} of these classes have no "
+                      f"sample ({', '.join(map(str, missing[:8]))}{', ...' if len(missing) > 8 else ''}); "
+                      f"the model gets {classes} classes", LgnWarning, stacklevel=2)
     return X, y
 
 
