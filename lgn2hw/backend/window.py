@@ -122,10 +122,14 @@ class WindowGen(wiring.Component):
         busy = Signal(name="busy")                    # a frame is in progress (pixels or its border)
         drained = Signal(name="drained")              # a drain step was taken for this frame's border
         fed = Signal(name="fed")                      # a pixel of the next frame was taken during the border
+        # flags of the current step position, registered with it (compared on the next position),
+        # so no comparator sits on the path to ``step``, which enables every register of the stage
+        below = Signal(name="below")                  # sy >= H: the step is in the frame's bottom border
+        last = Signal(name="last", init=int((end_r, end_c) == (0, 0)))  # the step is the frame's last
         in_tail = Signal()
-        m.d.comb += in_tail.eq(busy & (sy >= g.height))
+        m.d.comb += in_tail.eq(busy & below)
         at_end = Signal()
-        m.d.comb += at_end.eq((sy == end_r) & (sx == end_c))
+        m.d.comb += at_end.eq(last)
         ready = Signal()
         m.d.comb += ready.eq(~(in_tail & drained))
         take = Signal()
@@ -157,7 +161,8 @@ class WindowGen(wiring.Component):
         with m.Else():
             m.d.comb += [next_x.eq(sx), next_y.eq(sy)]
         with m.If(step):
-            m.d.sync += [sx.eq(next_x), sy.eq(next_y)]
+            m.d.sync += [sx.eq(next_x), sy.eq(next_y), below.eq(next_y >= g.height),
+                         last.eq((next_y == end_r) & (next_x == end_c))]
             with m.If(at_end):
                 m.d.sync += [busy.eq(in_tail & ~drained & ~drain), drained.eq(0), fed.eq(0)]
             with m.Else():
