@@ -62,6 +62,8 @@ SPECS = {
     "conv-pool-conv": (("conv", 3, 2, 3, 1, 1, 1), ("pool", 2, 2, 0), ("conv", 4, 3, 3, 1, 1, 1)),
     "stride2-pad-overlap-pool": (("conv", 2, 2, 3, 2, 1, 2), ("pool", 3, 1, 1)),
     "valid-conv": (("conv", 3, 3, 2, 1, 0, 1), ("pool", 2, 2, 0)),
+    # rf 1 emits at a frame's first pixel: nothing may reach the next stage while it drains
+    "rf1-then-padded": (("conv", 3, 2, 1, 1, 0, 1), ("conv", 2, 2, 3, 1, 1, 1), ("pool", 3, 1, 1)),
 }
 
 

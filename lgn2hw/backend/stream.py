@@ -167,7 +167,12 @@ class StreamFrontEnd(wiring.Component):
         m = Module()
         held = Signal()      # a later stage finishes a border on its own: the input waits
         valid, data = self.in_valid & ~held, self.in_pixel
-        idle = []            # per stage: nothing of a frame left in it or before it
+        taken = Signal()     # a pixel enters this cycle
+        # idle[i]: in the previous cycle nothing of a frame was in stage i or before it and no pixel
+        # was taken (registered, so it reaches the later stages' drain decisions without a long
+        # path). A stage drains only while the one before it is idle, and ``held`` keeps pixels
+        # out from that cycle until its border is done: so nothing can reach a draining stage.
+        idle, quiets = [], []
         holds = []           # later stages about to finish a border on their own
         gens = []
         for i, (st, mst) in enumerate(zip(self.plan.stages, self.model.stages)):
@@ -179,6 +184,8 @@ class StreamFrontEnd(wiring.Component):
                 m.d.comb += gen.upstream_idle.eq(idle[-1])
                 # it is about to finish a border on its own, or doing so: no new frame may enter meanwhile
                 holds.append(gen.border & (idle[-1] | gen.draining))
+            else:
+                m.d.comb += taken.eq(valid & gen.i_ready)
             out = Signal(st.out_channels, name=f"s{i}_out")
             out_valid = Signal(name=f"s{i}_valid")
             flight = Signal(name=f"s{i}_flight")  # a window of this stage still in its pipeline
@@ -204,8 +211,12 @@ class StreamFrontEnd(wiring.Component):
                 chain.append(nxt)
                 v = nxt
             m.d.comb += [out_valid.eq(v), flight.eq(Cat(gen.o_valid, *chain).any())]
+            # all of one cycle (the previous): this stage and every one before it, no pixel taken
+            quiet = Signal(name=f"s{i}_quiet")
+            m.d.comb += quiet.eq(gen.idle & ~flight & (quiets[-1] if quiets else ~taken))
+            quiets.append(quiet)
             stage_idle = Signal(name=f"s{i}_idle")
-            m.d.comb += stage_idle.eq(gen.idle & ~flight & (idle[-1] if idle else 1))
+            m.d.sync += stage_idle.eq(quiet)
             idle.append(stage_idle)
             valid, data = out_valid, out
         # the bank: position q of the last map writes channel k at bit k*H*W + q
