@@ -160,9 +160,17 @@ class WindowGen(wiring.Component):
             m.d.comb += [next_x.eq(nx), next_y.eq(ny)]
         with m.Else():
             m.d.comb += [next_x.eq(sx), next_y.eq(sy)]
+        # the next position's flags from the current position's registers (no adder before the
+        # compare): after a frame's end the next position is (0, 0) or in the next frame's first
+        # rows, neither in a bottom border nor a frame's last step (H >= 2)
+        if g.height >= 2:
+            below_next = ~at_end & (below | (wrap & (sy == g.height - 1)))
+            on_last_row = Const(0, 1) if end_c != 0 else (sy == end_r - 1)
+            last_next = ~at_end & Mux(wrap, on_last_row, (sy == end_r) & (sx == end_c - 1))
+        else:
+            below_next, last_next = next_y >= g.height, (next_y == end_r) & (next_x == end_c)
         with m.If(step):
-            m.d.sync += [sx.eq(next_x), sy.eq(next_y), below.eq(next_y >= g.height),
-                         last.eq((next_y == end_r) & (next_x == end_c))]
+            m.d.sync += [sx.eq(next_x), sy.eq(next_y), below.eq(below_next), last.eq(last_next)]
             with m.If(at_end):
                 m.d.sync += [busy.eq(in_tail & ~drained & ~drain), drained.eq(0), fed.eq(0)]
             with m.Else():
