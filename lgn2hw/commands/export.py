@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+"""``lgn2hw export``: the netlist in other tools' forms (a thin shell over lgn2hw.export_c)."""
+from __future__ import annotations
+
+import click
+
+from ..frontends import load_model
+from .inspect import FORMAT_CHOICE, import_options
+
+
+@click.group()
+def export():
+    """Export a model for other tools."""
+
+
+@export.command("c")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="C file to write (straight-line C, 64 samples per uint64_t word, with a driver).")
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="Force the model format.")
+@import_options
+def export_c_cmd(model, out_path, fmt, import_opts):
+    """Straight-line C of a checkpoint or a saved netlist (conv models through their unrolled
+    netlist): lgn_predict() for group sums and classes, lgn_eval64() for output words, and a
+    driver main() that reads 0/1 bytes (or packed rows with -p) and prints
+    "class sum_0 ... sum_{C-1}" per sample.
+
+    \b
+    Example:
+      lgn2hw export c examples/digits.pt -o digits.c
+      cc -O2 -o digits digits.c && ./digits inputs.bin
+    """
+    from ..export_c import write_c
+
+    imp = load_model(model, fmt, **import_opts)
+    nl = imp.netlist  # a conv model's netlist is its exact unroll()
+    write_c(nl, out_path)
+    click.echo(f"{out_path}: {nl.num_nodes} nodes (arity {nl.arity}), {nl.num_inputs} input bits, "
+               f"{nl.num_classes} classes; build: cc -O2 -o model {out_path}")
