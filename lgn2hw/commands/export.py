@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import click
 
-from ..frontends import load_model
-from .inspect import FORMAT_CHOICE, import_options
+from .options import FORMAT_CHOICE, import_options
 
 
 @click.group()
 def export():
-    """Export a model for other tools."""
+    """Export a model for other tools.
+
+    \b
+    Example:
+      lgn2hw export c examples/digits.pt -o digits.c
+    """
 
 
 @export.command("c")
@@ -30,10 +34,8 @@ def export_c_cmd(model, out_path, fmt, import_opts):
       lgn2hw export c examples/digits.pt -o digits.c
       cc -O2 -o digits digits.c && ./digits inputs.bin
     """
-    from ..export_c import write_c
+    from .. import api
 
-    imp = load_model(model, fmt, **import_opts)
-    nl = imp.netlist  # a conv model's netlist is its exact unroll()
-    write_c(nl, out_path)
+    nl = api.export_c(model, out_path, fmt, **import_opts)
     click.echo(f"{out_path}: {nl.num_nodes} nodes (arity {nl.arity}), {nl.num_inputs} input bits, "
                f"{nl.num_classes} classes; build: cc -O2 -o model {out_path}")
