@@ -227,44 +227,73 @@ INLINE void group_sums_block(const lgn_net *net, const uint64_t *v, const int B,
     }
 }
 
-/* output bits uint8 [cnt, O] rows of this block */
+/* output bits uint8 [cnt, O] rows of this block. Eight outputs at a time: byte b of their
+ * eight words gathered into one word x (byte i from output i), kept for the whole block
+ * (xs [B][8][O/8]); then each sample's row is written in order, 8 bytes per store:
+ * sample 64w+8b+j's bytes for outputs 8q..8q+7 are (xs[w][b][q] >> j) & 0x01..01. Rows are
+ * written whole and in sequence, with non-temporal stores where the target has them (the
+ * rows are not read again here). */
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <emmintrin.h>
+#define STORE8(P, Y) _mm_stream_si64((long long *)(void *)(P), (long long)(Y))
+#define STORE_FENCE() _mm_sfence()
+#else
+#define STORE8(P, Y) do { uint64_t y_ = (Y); memcpy((P), &y_, 8); } while (0)
+#define STORE_FENCE() do { } while (0)
+#endif
+
 INLINE void output_bits_block(const lgn_net *net, const uint64_t *v, const int B, int64_t cnt,
-                              uint8_t *out) {
-    const int64_t O = net->num_outputs;
-    uint64_t wd[64];
-    for (int64_t ob = 0; ob < O; ob += 64) {
-        int64_t m = O - ob < 64 ? O - ob : 64;
-        for (int w = 0; w < B; w++) {
-            for (int64_t o = 0; o < m; o++) wd[o] = v[(int64_t)net->outputs[ob + o] * B + w];
-            for (int j = 0; j < 64; j++) {
-                int64_t smp = (int64_t)w * 64 + j;
-                if (smp >= cnt) break;
-                uint8_t *restrict d = out + smp * O + ob;
-                for (int64_t o = 0; o < m; o++) d[o] = (uint8_t)((wd[o] >> j) & 1);
+                              uint8_t *out, uint64_t *xs) {
+    const int64_t O = net->num_outputs, Q = O / 8;
+    const uint64_t lsb = 0x0101010101010101ull;
+    for (int64_t q = 0; q < Q; q++) {
+        const uint64_t *r[8];
+        for (int i = 0; i < 8; i++) r[i] = v + (int64_t)net->outputs[8 * q + i] * B;
+        for (int w = 0; w < B; w++)
+            for (int b = 0; b < 8; b++) {
+                uint64_t x = 0;
+                for (int i = 0; i < 8; i++) x |= ((r[i][w] >> (8 * b)) & 0xFF) << (8 * i);
+                xs[((int64_t)w * 8 + b) * Q + q] = x;
+            }
+    }
+    const int aligned = ((O & 7) == 0) && (((uintptr_t)out & 7) == 0);
+    for (int64_t smp = 0; smp < cnt; smp++) {
+        const int w = (int)(smp >> 6), b = (int)((smp >> 3) & 7), j = (int)(smp & 7);
+        const uint64_t *x = xs + ((int64_t)w * 8 + b) * Q;
+        uint8_t *row = out + smp * O;
+        if (aligned) {
+            for (int64_t q = 0; q < Q; q++) STORE8(row + 8 * q, (x[q] >> j) & lsb);
+        } else {
+            for (int64_t q = 0; q < Q; q++) {
+                uint64_t y = (x[q] >> j) & lsb;
+                memcpy(row + 8 * q, &y, 8);
             }
         }
+        for (int64_t o = 8 * Q; o < O; o++)
+            row[o] = (uint8_t)((v[(int64_t)net->outputs[o] * B + w] >> (smp & 63)) & 1);
     }
+    STORE_FENCE();
 }
 
 /* ---------------------------------------------------------------- entry points */
 
 INLINE void simulate_bits_B(const lgn_net *net, const uint8_t *bits, int64_t n, int32_t *sums,
-                            uint8_t *out_bits, uint64_t *v, uint8_t *acc, const int B) {
+                            uint8_t *out_bits, uint64_t *v, uint8_t *acc, uint64_t *xs, const int B) {
     const int64_t per = 64 * (int64_t)B;
     for (int64_t n0 = 0; n0 < n; n0 += per) {
         int64_t cnt = n - n0 < per ? n - n0 : per;
         pack_block(bits + n0 * net->num_inputs, net->num_inputs, cnt, v, B, acc);
         eval_block(net, v, B);
         if (sums) group_sums_block(net, v, B, cnt, sums + n0 * net->num_classes);
-        if (out_bits) output_bits_block(net, v, B, cnt, out_bits + n0 * net->num_outputs);
+        if (out_bits) output_bits_block(net, v, B, cnt, out_bits + n0 * net->num_outputs, xs);
     }
 }
 
-static void sim_bits_1(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, int B) { (void)B; simulate_bits_B(n, b, k, s, o, v, a, 1); }
-static void sim_bits_2(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, int B) { (void)B; simulate_bits_B(n, b, k, s, o, v, a, 2); }
-static void sim_bits_4(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, int B) { (void)B; simulate_bits_B(n, b, k, s, o, v, a, 4); }
-static void sim_bits_8(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, int B) { (void)B; simulate_bits_B(n, b, k, s, o, v, a, 8); }
-static void sim_bits_16(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, int B) { (void)B; simulate_bits_B(n, b, k, s, o, v, a, 16); }
+static void sim_bits_1(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 1); }
+static void sim_bits_2(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 2); }
+static void sim_bits_4(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 4); }
+static void sim_bits_8(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 8); }
+static void sim_bits_16(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 16); }
 
 /* Run the netlist on input bits uint8 [n, I]; writes sums int32 [n, C] and/or output bits
  * uint8 [n, O] (either may be NULL). B (1, 2, 4, 8 or 16) words per block. Returns 0, or -1
@@ -273,16 +302,18 @@ LGN_API int lgn_simulate_bits(const lgn_net *net, const uint8_t *bits, int64_t n
                               uint8_t *out_bits, int B) {
     uint64_t *v = (uint64_t *)aligned_alloc(64, ((size_t)net->num_signals * (size_t)B * 8 + 63) / 64 * 64);
     uint8_t *acc = (uint8_t *)malloc((size_t)net->num_inputs * 8 + 1);
-    if (!v || !acc) { free(v); free(acc); return -1; }
+    uint64_t *xs = (uint64_t *)malloc(sizeof(uint64_t) * ((size_t)net->num_outputs / 8 * 8 * (size_t)B + 1));
+    if (!v || !acc || !xs) { free(v); free(acc); free(xs); return -1; }
     switch (B) {
-    case 1: sim_bits_1(net, bits, n, sums, out_bits, v, acc, B); break;
-    case 2: sim_bits_2(net, bits, n, sums, out_bits, v, acc, B); break;
-    case 4: sim_bits_4(net, bits, n, sums, out_bits, v, acc, B); break;
-    case 8: sim_bits_8(net, bits, n, sums, out_bits, v, acc, B); break;
-    default: sim_bits_16(net, bits, n, sums, out_bits, v, acc, B); break;
+    case 1: sim_bits_1(net, bits, n, sums, out_bits, v, acc, xs); break;
+    case 2: sim_bits_2(net, bits, n, sums, out_bits, v, acc, xs); break;
+    case 4: sim_bits_4(net, bits, n, sums, out_bits, v, acc, xs); break;
+    case 8: sim_bits_8(net, bits, n, sums, out_bits, v, acc, xs); break;
+    default: sim_bits_16(net, bits, n, sums, out_bits, v, acc, xs); break;
     }
     free(v);
     free(acc);
+    free(xs);
     return 0;
 }
 
