@@ -109,7 +109,7 @@ class NativeNet:
 
 
 def cone_check(lib, num_inputs: int, tables: np.ndarray, fanin: np.ndarray, pairs: np.ndarray,
-               max_inputs: int, max_nodes: int = 4096):
+               max_inputs: int, max_nodes: int = 1024):
     """Decide pairs (x, r, phase) [P, 3] by simulating every assignment of their cone's
     inputs, for cones of at most ``max_inputs`` inputs and ``max_nodes`` nodes; ``tables`` [N]
     and ``fanin`` [N, k] are the nodes (signal base + n). Returns (status int32 [P]: 0 equal,

@@ -158,13 +158,13 @@ def simulate(model, inputs) -> "SimResult":
     return simulate_bits(nl, bits)
 
 
-def export_c(model, out, format: str | None = None, **options) -> Netlist:
-    """Write the model as straight-line C to ``out`` (``export_c.to_c``: 64 samples per word,
-    bit-sliced GroupSum, argmax, a driver); a conv model through its unrolled netlist.
+def export_c(model, out, format: str | None = None, samples_per_word: int = 64, **options) -> Netlist:
+    """Write the model as straight-line C to ``out`` (``export_c.to_c``: 64 or 256 samples per
+    word, bit-sliced GroupSum, argmax, a driver); a conv model through its unrolled netlist.
     Returns the netlist written."""
     from .export_c import write_c
     nl = load(model, format, **options).netlist  # a conv model's netlist is its exact unroll()
-    write_c(nl, out)
+    write_c(nl, out, samples_per_word=samples_per_word)
     return nl
 
 

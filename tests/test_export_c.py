@@ -17,10 +17,10 @@ from lgn2hw.generate import random_layered
 from lgn2hw.ir import Netlist
 
 
-def build(nl, tmp_path, name="model", shared=False):
+def build(nl, tmp_path, name="model", shared=False, spw=64):
     gcc = require_tool("gcc")
     src = tmp_path / f"{name}.c"
-    write_c(nl, src, chunk=7)  # small chunks: the split into functions is exercised too
+    write_c(nl, src, chunk=7, samples_per_word=spw)  # small chunks: the split into functions is exercised too
     out = tmp_path / (f"{name}.so" if shared else name)
     flags = ["-shared", "-fPIC", "-DLGN_NO_MAIN"] if shared else []
     subprocess.run([gcc, "-O1", "-std=c99", "-Wall", "-Werror", "-Wno-unused-function", *flags, "-o", str(out),
@@ -65,22 +65,23 @@ def check_library(nl, so, bits):
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
-@given(nl=netlists(max_inputs=8, max_nodes=30, arities=(1, 2, 2, 3, 4, 5, 6)), seed=st.integers(0, 2**31))
-def test_random_netlists_match_the_simulator(tmp_path_factory, nl, seed):
+@given(nl=netlists(max_inputs=8, max_nodes=30, arities=(1, 2, 2, 3, 4, 5, 6)), seed=st.integers(0, 2**31),
+       spw=st.sampled_from([64, 256]))
+def test_random_netlists_match_the_simulator(tmp_path_factory, nl, seed, spw):
     """Constants, wires, inverters, skips, outputs on constants and inputs; arity 1..6."""
     tmp = tmp_path_factory.mktemp("c")
-    bits = np.random.default_rng(seed).integers(0, 2, (150, nl.num_inputs)).astype(np.uint8)
-    check_driver(nl, build(nl, tmp), bits)
-    check_library(nl, build(nl, tmp, "lib", shared=True), bits)
+    bits = np.random.default_rng(seed).integers(0, 2, (300, nl.num_inputs)).astype(np.uint8)
+    check_driver(nl, build(nl, tmp, spw=spw), bits)
+    check_library(nl, build(nl, tmp, "lib", shared=True, spw=spw), bits)
 
 
-@pytest.mark.parametrize("arity", [2, 6])
-def test_layered_net_with_large_groups(tmp_path, arity):
+@pytest.mark.parametrize("arity,spw", [(2, 64), (2, 256), (6, 64)])
+def test_layered_net_with_large_groups(tmp_path, arity, spw):
     nl = random_layered(40, [120, 10 * 37], 10, arity=arity, seed=3, skip_prob=0.2,
                         op_mix="realistic" if arity == 2 else "uniform")
     bits = np.random.default_rng(1).integers(0, 2, (1000, 40)).astype(np.uint8)
-    check_driver(nl, build(nl, tmp_path), bits)
-    check_library(nl, build(nl, tmp_path, "lib", shared=True), bits)
+    check_driver(nl, build(nl, tmp_path, spw=spw), bits)
+    check_library(nl, build(nl, tmp_path, "lib", shared=True, spw=spw), bits)
 
 
 def test_cli_on_the_example_model_and_its_data(tmp_path):
@@ -91,12 +92,15 @@ def test_cli_on_the_example_model_and_its_data(tmp_path):
     imp = load_model(str(EXAMPLE_MODEL))
     nl = imp.netlist
     bits = imp.data["bits"] if "bits" in imp.data else nl.encoder.encode(imp.data["X"])
-    src = tmp_path / "digits.c"
-    assert main(["export", "c", str(EXAMPLE_MODEL), "-o", str(src)]) == 0
-    assert src.read_text() == to_c(nl)
-    exe = tmp_path / "digits"
-    subprocess.run([require_tool("gcc"), "-O1", "-o", str(exe), str(src)], check=True)
-    check_driver(nl, exe, np.ascontiguousarray(bits[:500], np.uint8))
+    for spw in ("64", "256"):
+        src = tmp_path / f"digits{spw}.c"
+        assert main(["export", "c", str(EXAMPLE_MODEL), "-o", str(src), "--samples-per-word", spw]) == 0
+        assert src.read_text() == to_c(nl, samples_per_word=int(spw))
+        exe = tmp_path / f"digits{spw}"
+        subprocess.run([require_tool("gcc"), "-O1", "-o", str(exe), str(src)], check=True)
+        check_driver(nl, exe, np.ascontiguousarray(bits[:500], np.uint8))
+    with pytest.raises(ValueError, match="64 or 256"):
+        to_c(nl, samples_per_word=128)
 
 
 def test_conv_model_exports_its_unrolled_netlist(tmp_path):

@@ -20,10 +20,13 @@ def export():
 @export.command("c")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out_path", required=True, type=click.Path(dir_okay=False),
-              help="C file to write (straight-line C, 64 samples per uint64_t word, with a driver).")
+              help="C file to write (straight-line C with a driver).")
+@click.option("--samples-per-word", type=click.Choice(["64", "256"]), default="64", show_default=True,
+              help="64: uint64_t words (difflogic's and torchlogix's layout); 256: four lanes in a GCC/Clang "
+                   "vector type (one vector operation per gate).")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="Force the model format.")
 @import_options
-def export_c_cmd(model, out_path, fmt, import_opts):
+def export_c_cmd(model, out_path, samples_per_word, fmt, import_opts):
     """Straight-line C of a checkpoint or a saved netlist (conv models through their unrolled
     netlist): lgn_predict() for group sums and classes, lgn_eval64() for output words, and a
     driver main() that reads 0/1 bytes (or packed rows with -p) and prints
@@ -36,6 +39,6 @@ def export_c_cmd(model, out_path, fmt, import_opts):
     """
     from .. import api
 
-    nl = api.export_c(model, out_path, fmt, **import_opts)
+    nl = api.export_c(model, out_path, fmt, samples_per_word=int(samples_per_word), **import_opts)
     click.echo(f"{out_path}: {nl.num_nodes} nodes (arity {nl.arity}), {nl.num_inputs} input bits, "
                f"{nl.num_classes} classes; build: cc -O2 -o model {out_path}")
