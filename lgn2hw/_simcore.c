@@ -15,6 +15,14 @@
 
 #define LGN_API __attribute__((visibility("default")))
 #define INLINE static inline __attribute__((always_inline))
+/* The hot loops are compiled for the baseline ISA and for AVX2 / AVX-512, chosen at load time
+ * by the CPU (GCC function multi-versioning), so an install built without -march still uses
+ * wide vectors where the machine has them. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define MULTIVERSION __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
+#else
+#define MULTIVERSION
+#endif
 
 typedef struct {
     int64_t num_inputs;   /* I: signals 2 .. 2+I-1 */
@@ -166,7 +174,7 @@ INLINE void csa_add(csa_counter *c, const uint64_t *x, int b, const int B) {
  * step, one row of weight 16 out), the weight-16 rows and the rest into a carry-save
  * counter, then each sample's count read off the bit planes. sums: int32 [cnt, C]. */
 INLINE void group_sums_block(const lgn_net *net, const uint64_t *v, const int B, int64_t cnt,
-                             int32_t *sums) {
+                             int32_t *sums, const int32_t (*spread)[8]) {
     const int64_t C = net->num_classes, gsz = net->num_outputs / C;
     csa_counter ctr;
     int32_t counts[64 * 16];
@@ -217,12 +225,18 @@ INLINE void group_sums_block(const lgn_net *net, const uint64_t *v, const int B,
                 csa_add(&ctr, carry, b + 1, B);
             }
         }
+        /* counts off the planes a byte at a time: spread[x][i] is bit i of x, so eight
+         * samples' counts take one 8-lane add per plane */
         memset(counts, 0, sizeof(int32_t) * 64 * (size_t)B);
         for (int b = 0; b < ctr.top; b++) {
             if (!ctr.pend[b]) continue;
             for (int w = 0; w < B; w++) {
                 uint64_t p = ctr.s[b][0][w];
-                for (int j = 0; j < 64; j++) counts[w * 64 + j] += (int32_t)((p >> j) & 1) << b;
+                for (int q = 0; q < 8; q++) {
+                    const int32_t *sp = spread[(p >> (8 * q)) & 0xFF];
+                    int32_t *cn = counts + w * 64 + 8 * q;
+                    for (int i = 0; i < 8; i++) cn[i] += sp[i] << b;
+                }
             }
         }
         for (int64_t j = 0; j < cnt; j++) sums[j * C + c] = counts[j];
@@ -282,20 +296,23 @@ INLINE void output_bits_block(const lgn_net *net, const uint64_t *v, const int B
 INLINE void simulate_bits_B(const lgn_net *net, const uint8_t *bits, int64_t n, int32_t *sums,
                             uint8_t *out_bits, uint64_t *v, uint8_t *acc, uint64_t *xs, const int B) {
     const int64_t per = 64 * (int64_t)B;
+    int32_t spread[256][8];
+    for (int x = 0; x < 256; x++)
+        for (int i = 0; i < 8; i++) spread[x][i] = (x >> i) & 1;
     for (int64_t n0 = 0; n0 < n; n0 += per) {
         int64_t cnt = n - n0 < per ? n - n0 : per;
         pack_block(bits + n0 * net->num_inputs, net->num_inputs, cnt, v, B, acc);
         eval_block(net, v, B);
-        if (sums) group_sums_block(net, v, B, cnt, sums + n0 * net->num_classes);
+        if (sums) group_sums_block(net, v, B, cnt, sums + n0 * net->num_classes, spread);
         if (out_bits) output_bits_block(net, v, B, cnt, out_bits + n0 * net->num_outputs, xs);
     }
 }
 
-static void sim_bits_1(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 1); }
-static void sim_bits_2(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 2); }
-static void sim_bits_4(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 4); }
-static void sim_bits_8(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 8); }
-static void sim_bits_16(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 16); }
+MULTIVERSION static void sim_bits_1(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 1); }
+MULTIVERSION static void sim_bits_2(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 2); }
+MULTIVERSION static void sim_bits_4(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 4); }
+MULTIVERSION static void sim_bits_8(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 8); }
+MULTIVERSION static void sim_bits_16(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 16); }
 
 /* Run the netlist on input bits uint8 [n, I]; writes sums int32 [n, C] and/or output bits
  * uint8 [n, O] (either may be NULL). B (1, 2, 4, 8 or 16) words per block. Returns 0, or -1
@@ -321,7 +338,7 @@ LGN_API int lgn_simulate_bits(const lgn_net *net, const uint8_t *bits, int64_t n
 
 /* Packed evaluation: inputs uint64 [I, W] -> values of every signal vals uint64 [S, W]
  * (rows by signal id; W any word count). Used for signatures and for output_words. */
-LGN_API void lgn_simulate_packed(const lgn_net *net, const uint64_t *inputs, int64_t W, uint64_t *vals) {
+MULTIVERSION LGN_API void lgn_simulate_packed(const lgn_net *net, const uint64_t *inputs, int64_t W, uint64_t *vals) {
     const int64_t I = net->num_inputs;
     memcpy(vals + 2 * W, inputs, (size_t)(I * W) * 8);
     for (int64_t w = 0; w < W; w++) { vals[w] = 0; vals[W + w] = ~(uint64_t)0; }

@@ -127,9 +127,13 @@ def to_c(nl: Netlist, chunk: int = 256, samples_per_word: int = 64) -> str:
     body.append(f"static const int32_t lgn_outputs[LGN_NUM_OUTPUTS + 1] = {{{ids if ids else '0'}}};")
     body.append("")
     outs = ", ".join(_output_expr(nl, o) for o in range(nl.num_outputs))
-    tail = _TAIL.replace("@OUTPUTS@", outs if outs else "0")
+    tail = _TAIL.replace("@OUTPUTS@", outs if outs else "0").replace("@SPREAD@", _SPREAD)
     return "\n".join(head + body) + "\n" + tail
 
+
+_SPREAD = ("/* lgn_spread[x][i] = bit i of x */\nstatic const int32_t lgn_spread[256][8] = {\n"
+           + ",\n".join("    {" + ", ".join(str((x >> i) & 1) for i in range(8)) + "}" for x in range(256))
+           + "\n};\n")
 
 _WORD = r"""/* One word: LGN_LANES x 64 samples (lane l holds samples 64l .. 64l+63). */
 #if LGN_LANES == 1
@@ -165,6 +169,7 @@ static void csa_add(lgn_word s[40][2], int pend[40], int *top, const lgn_word *x
     if (b + 1 > *top) *top = b + 1;
 }
 
+@SPREAD@
 static void lgn_groupsums(const lgn_word *restrict v, int32_t *restrict sums /* [LGN_SAMPLES][C] */) {
     for (int c = 0; c < LGN_NUM_CLASSES; c++) {
         const int32_t *o = lgn_outputs + (size_t)c * LGN_GROUP_SIZE;
@@ -204,11 +209,14 @@ static void lgn_groupsums(const lgn_word *restrict v, int32_t *restrict sums /* 
                 csa_add(s, pend, &top, &carry, b + 1);
             }
         int32_t cnt[LGN_SAMPLES] = {0};
-        for (int b = 0; b < top; b++)
+        for (int b = 0; b < top; b++)  /* a byte of a plane at a time: one 8-lane add */
             if (pend[b])
                 for (int l = 0; l < LGN_LANES; l++) {
                     const uint64_t p = LGN_LANE(s[b][0], l);
-                    for (int j = 0; j < 64; j++) cnt[64 * l + j] += (int32_t)((p >> j) & 1) << b;
+                    for (int q = 0; q < 8; q++) {
+                        const int32_t *sp = lgn_spread[(p >> (8 * q)) & 0xFF];
+                        for (int i = 0; i < 8; i++) cnt[64 * l + 8 * q + i] += sp[i] << b;
+                    }
                 }
         for (int j = 0; j < LGN_SAMPLES; j++) sums[j * LGN_NUM_CLASSES + c] = cnt[j];
     }
