@@ -293,3 +293,12 @@ def test_sat_sweep_exhaustive_preserves_function(nl):
     assert np.array_equal(outputs_table(out), outputs_table(nl))
     ref, _ = run_pipeline(nl, "sat-sweep{exhaustive-inputs=0,sim-words=1}")
     assert out.num_nodes == ref.num_nodes  # both decide every pair: the same merges
+
+
+def test_sat_sweep_exhaustive_options_are_range_checked():
+    from lgn2hw.passes import PipelineError, parse_pipeline
+    for bad in ("sat-sweep{exhaustive-inputs=21}", "sat-sweep{exhaustive-inputs=-1}",
+                "sat-sweep{exhaustive-min-pairs=0}"):
+        with pytest.raises(PipelineError, match="out of range"):
+            parse_pipeline(bad)
+    assert str(parse_pipeline("sat-sweep{exhaustive-inputs=0}")[0]) == "sat-sweep{exhaustive-inputs=0}"

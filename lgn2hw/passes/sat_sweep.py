@@ -61,7 +61,8 @@ class SatSweep(Pass):
 
     name = "sat-sweep"
     ranges = {"conflict_limit": (1, float("inf"), False, True), "sim_words": (1, float("inf"), False, True),
-              "batch": (1, float("inf"), False, True), "data_patterns": (0, float("inf"), False, True)}
+              "batch": (1, float("inf"), False, True), "data_patterns": (0, float("inf"), False, True),
+              "exhaustive_inputs": (0, 20, False, False), "exhaustive_min_pairs": (1, float("inf"), False, True)}
     conflict_limit: int = 2000
     sim_words: int = 1024
     batch: int = 256
