@@ -99,6 +99,7 @@ def to_c(nl: Netlist, chunk: int = 256, samples_per_word: int = 64) -> str:
         f" * {samples_per_word} samples per word: sample j of a block is bit j % 64 of lane j / 64 of every word.",
         f" * Source: {nl.provenance.get('source', 'unknown')} {nl.provenance.get('file', '')}".rstrip(),
         " * Build: cc -O2 -o model model.c   (library only: -DLGN_NO_MAIN) */",
+        "#define _POSIX_C_SOURCE 200112L /* posix_memalign */",
         "#include <stdint.h>", "#include <stddef.h>", "#include <stdio.h>", "#include <stdlib.h>",
         "#include <string.h>", "",
         f"#define LGN_NUM_INPUTS {nl.num_inputs}", f"#define LGN_NUM_OUTPUTS {nl.num_outputs}",
@@ -222,10 +223,17 @@ static void lgn_groupsums(const lgn_word *restrict v, int32_t *restrict sums /* 
     }
 }
 
+/* The signal words, aligned for the widest vector loads (malloc's 16 bytes are not enough
+ * for 32-byte words under AVX). */
+static lgn_word *lgn_words(void) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, sizeof(lgn_word) * LGN_NUM_SIGNALS) != 0) abort();
+    return (lgn_word *)p;
+}
+
 /* Packed evaluation of 64 samples: in[I] input words -> out[O] output words. */
 void lgn_eval64(const uint64_t *in, uint64_t *out) {
-    lgn_word *v = (lgn_word *)malloc(sizeof(lgn_word) * LGN_NUM_SIGNALS);
-    if (!v) abort();
+    lgn_word *v = lgn_words();
     v[0] = LGN_ZERO;
     v[1] = LGN_ONES;
     for (size_t i = 0; i < LGN_NUM_INPUTS; i++) {
@@ -242,7 +250,7 @@ void lgn_eval64(const uint64_t *in, uint64_t *out) {
  * lowest class). Samples are packed 64 per lane: eight samples OR-ed into one byte per
  * input, then eight bytes gathered into each input's lane. */
 void lgn_predict(const uint8_t *bits, size_t n, int32_t *sums, int32_t *classes) {
-    lgn_word *v = (lgn_word *)malloc(sizeof(lgn_word) * LGN_NUM_SIGNALS);
+    lgn_word *v = lgn_words();
     uint8_t *acc = (uint8_t *)malloc(8 * (size_t)LGN_NUM_INPUTS + 1);
     int32_t *blk = (int32_t *)malloc(sizeof(int32_t) * LGN_SAMPLES * LGN_NUM_CLASSES);
     if (!v || !acc || !blk) abort();
