@@ -2,11 +2,16 @@
 """Packaging hook (the metadata lives in pyproject.toml): a wheel carries the top-level data
 folders the package reads at run time — rtl_templates/, sim/ (the cocotb benches), boards/ —
 inside the package as lgn2hw/_data/<name>, where lgn2hw.resources finds them. A source
-checkout or an editable install reads them in place."""
+checkout or an editable install reads them in place.
+
+It also builds the simulator core (lgn2hw/_simcore.c, plain C, no Python or numpy headers:
+loaded with ctypes) as an optional extension: without a C compiler the install still
+succeeds and the simulator runs its numpy path."""
+import os
 import shutil
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 DATA_DIRS = ("rtl_templates", "sim", "boards")
@@ -23,4 +28,7 @@ class BuildPyWithData(build_py):
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "sim_build*", "results.xml"))
 
 
-setup(cmdclass={"build_py": BuildPyWithData})
+SIMCORE = Extension("lgn2hw._simcore_lib", ["lgn2hw/_simcore.c"], optional=True,
+                    extra_compile_args=["-O3", "-std=gnu11"] if os.name == "posix" else [])
+
+setup(cmdclass={"build_py": BuildPyWithData}, ext_modules=[SIMCORE])

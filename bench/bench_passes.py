@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Benchmark the exact pass pipeline against ABC's fraig (yosys-abc) on the same netlists.
 
-    .venv/bin/python bench/bench_passes.py            # 784 -> 3 x 12,000 gates, 10% planted
+    taskset -c 1 .venv/bin/python bench/bench_passes.py   # 784 -> 3 x 12,000 gates, 10% planted
     .venv/bin/python bench/bench_passes.py --deep     # also 8,192 -> 6 x 16,000 (deep, seconds)
     .venv/bin/python bench/bench_passes.py --big      # also 30,720 -> 6 x 64,000 (run once: big)
 
@@ -96,7 +96,8 @@ def abc_gate_classes(nl: Netlist, tmp: Path, tag: str) -> dict:
                 seconds=secs[0] if secs else float("nan"), merged_gates=merged.num_nodes)
 
 
-def run_case(inputs: int, widths: list[int], planted: float, seed: int, tmp: Path, with_abc: bool) -> None:
+def run_case(inputs: int, widths: list[int], planted: float, seed: int, tmp: Path, with_abc: bool,
+             repeats: int = 1) -> None:
     t0 = time.perf_counter()
     nl = plant_redundancy(random_layered(inputs, widths, 10, seed=seed), planted, seed=seed + 1)
     gen_s = time.perf_counter() - t0
@@ -111,9 +112,15 @@ def run_case(inputs: int, widths: list[int], planted: float, seed: int, tmp: Pat
     for r in reports:
         extra = {k: v for k, v in r.counters.items() if v}
         print(f"{r.name:<14}{r.round:>6}{r.after['gates']:>10,}{r.after['logic_gates']:>10,}{r.seconds:>9.3f}  {extra}")
-    sweep_s = sum(r.seconds for r in reports if r.name == "sat-sweep")
+    sweep_s = first_s = sum(r.seconds for r in reports if r.name == "sat-sweep")
+    if repeats > 1:  # best of several runs of sat-sweep alone, on the netlist the pipeline hands it
+        pre, _ = run_pipeline(nl, "const-fold,wire-collapse,strash")
+        for _ in range(repeats - 1):
+            _, rep = run_pipeline(pre, "sat-sweep")
+            sweep_s = min(sweep_s, sum(r.seconds for r in rep if r.name == "sat-sweep"))
     c1 = analysis.gate_counts(out)
-    print(f"pipeline: {total_s:.2f} s total, sat-sweep {sweep_s:.3f} s; "
+    print(f"pipeline: {total_s:.2f} s total, sat-sweep {first_s:.3f} s in it (first run: loads z3), "
+          f"best of {repeats} {sweep_s:.3f} s; "
           f"{c0['gates']:,} -> {c1['gates']:,} gates ({c1['logic_gates']:,} logic), depth {c0['depth']} -> {c1['depth']}")
     print(f"peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     if not with_abc:
@@ -125,6 +132,9 @@ def run_case(inputs: int, widths: list[int], planted: float, seed: int, tmp: Pat
     export(nl, orig_aig)
     export(out, ours_aig)
     a = abc_fraig(orig_aig)
+    for _ in range(repeats - 1):  # best of several for ABC too
+        again = abc_fraig(orig_aig)
+        a["fraig_s"], a["gfraig_s"] = min(a["fraig_s"], again["fraig_s"]), min(a["gfraig_s"], again["gfraig_s"])
     b = abc_fraig(ours_aig)
     print(f"{'':<28}{'strash ANDs':>12}{'fraig ANDs':>12}{'&fraig -x':>12}{'fraig s':>9}{'&fraig s':>9}")
     print(f"{'ABC on the original':<28}{a['strash']:>12,}{a['fraig']:>12,}{a['gfraig']:>12,}{a['fraig_s']:>9.2f}{a['gfraig_s']:>9.2f}")
@@ -153,8 +163,8 @@ def run_case(inputs: int, widths: list[int], planted: float, seed: int, tmp: Pat
     print(f"AIG-level: ABC's fraig still merges {left} internal AND nodes of our multi-AND gates (XOR/MUX "
           f"decompositions); these are not gate pairs")
     print(f"our AIG {b['strash']:,} ANDs vs ABC fraig of the original {min(a['fraig'], a['gfraig']):,}")
-    print(f"sat-sweep {sweep_s:.3f} s vs ABC fraig {a['fraig_s']:.2f} s (&fraig -x {a['gfraig_s']:.2f} s): "
-          f"{ratio:.1f}x (bar: <= 10x, ABC's clock has 0.01 s resolution)")
+    print(f"sat-sweep (best of {repeats}) {sweep_s:.3f} s vs ABC fraig (best of {repeats}) {a['fraig_s']:.2f} s (&fraig -x {a['gfraig_s']:.2f} s): "
+          f"{ratio:.2f}x (bar: <= 1.5x; ABC's clock has 0.01 s resolution)")
 
 
 def main() -> None:
@@ -163,13 +173,14 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="also run 30,720 -> 6 x 64,000 gates (once: it is big)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-abc", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3, help="best of this many sat-sweep and ABC fraig runs")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
-        run_case(784, [12000] * 3, 0.10, args.seed, Path(d), not args.no_abc)
+        run_case(784, [12000] * 3, 0.10, args.seed, Path(d), not args.no_abc, args.repeats)
         if args.deep:
-            run_case(8192, [16000] * 6, 0.10, args.seed, Path(d), not args.no_abc)
+            run_case(8192, [16000] * 6, 0.10, args.seed, Path(d), not args.no_abc, args.repeats)
         if args.big:
-            run_case(30720, [64000] * 6, 0.10, args.seed, Path(d), not args.no_abc)
+            run_case(30720, [64000] * 6, 0.10, args.seed, Path(d), not args.no_abc, args.repeats)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The Python API under the CLI: ``load``, ``optimize``, ``simulate``, ``compile``, ``synthesize``.
+"""The Python API under the CLI: ``load``, ``optimize``, ``simulate``, ``export_c``, ``compile``, ``synthesize``.
 
     import lgn2hw
     result = lgn2hw.compile("examples/digits.pt", out="build/digits", rtl={"pipeline_every": 2})
@@ -156,6 +156,16 @@ def simulate(model, inputs) -> "SimResult":
         from .conv_sim import simulate_conv_bits
         return simulate_conv_bits(imp.conv, bits, return_output_bits=True)
     return simulate_bits(nl, bits)
+
+
+def export_c(model, out, format: str | None = None, samples_per_word: int = 64, **options) -> Netlist:
+    """Write the model as straight-line C to ``out`` (``export_c.to_c``: 64 or 256 samples per
+    word, bit-sliced GroupSum, argmax, a driver); a conv model through its unrolled netlist.
+    Returns the netlist written."""
+    from .export_c import write_c
+    nl = load(model, format, **options).netlist  # a conv model's netlist is its exact unroll()
+    write_c(nl, out, samples_per_word=samples_per_word)
+    return nl
 
 
 def checkpoint_vectors(model: "Imported") -> dict | None:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "train": "lgn2hw.commands.train:train",
     "synth": "lgn2hw.commands.synth:synth",
     "run-board": "lgn2hw.commands.run_board:run_board",
+    "export": "lgn2hw.commands.export:export",
 }
 
 

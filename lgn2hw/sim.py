@@ -1,17 +1,29 @@
 # SPDX-License-Identifier: MIT
-"""Reference simulator: bit-packed numpy, 64 samples per uint64 word, one step per level.
+"""Reference simulator: bit-packed, 64 samples per uint64 word, level by level.
 
 This is the golden model: passes, frontends and the generated hardware are all checked
-against it.
+against it. Two engines compute the same thing:
+
+- ``native``: the compiled core (``_simcore.c``, built at install time, no per-model
+  compile), an interpreter over the level-sorted arrays that packs the input bytes, runs
+  blocks of samples through the whole net and counts the groups in place;
+- ``numpy``: one vectorized step per level (gather, truth tables as masks), the fallback
+  when the core is not built, and the cross-check in the tests.
+
+``auto`` (the default) takes the core when it is there; ``LGN2HW_SIM=numpy`` in the
+environment forces the numpy engine.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import ops
+from . import _simcore, ops
 from .ir import Netlist, NetlistError
+
+ENGINES = ("auto", "native", "numpy")
 
 _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Working-set budget per chunk of samples (signal rows x words x 8 bytes);
@@ -30,6 +42,8 @@ def pack_bits(bits: np.ndarray) -> np.ndarray:
     bits = np.asarray(bits, dtype=np.uint8)
     n, m = bits.shape
     words = (n + 63) // 64
+    if m == 0:
+        return np.zeros((0, words), dtype=np.uint64)
     if n != words * 64:
         padded = np.zeros((words * 64, m), dtype=np.uint8)
         padded[:n] = bits
@@ -77,6 +91,26 @@ class SimPlan:
         self.slot = slot
         self.identity = bool(np.array_equal(slot, np.arange(nl.num_signals)))
         self.output_slots = slot[nl.outputs]
+        self.outputs = nl.outputs
+        self._native = None
+
+    def native(self, nl: Netlist) -> "_simcore.NativeNet":
+        """The netlist as the compiled core reads it (made once per plan)."""
+        if self._native is None:
+            self._native = _simcore.NativeNet(nl)
+        return self._native
+
+
+def native_core(engine: str = "auto"):
+    """The compiled core for ``engine`` ('auto', 'native', 'numpy'), or None for numpy."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown simulator engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if engine == "numpy" or (engine == "auto" and os.environ.get("LGN2HW_SIM", "").lower() == "numpy"):
+        return None
+    lib = _simcore.load()
+    if lib is None and engine == "native":
+        raise NetlistError("the compiled simulator core is not built (reinstall lgn2hw with a C compiler)")
+    return lib
 
 
 _COMBINE = {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}
@@ -134,16 +168,24 @@ def _run(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan) -> np.ndarray:
     return vals
 
 
-def simulate_packed(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None = None) -> np.ndarray:
+def simulate_packed(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None = None,
+                    engine: str = "auto") -> np.ndarray:
     """Evaluate on packed inputs uint64 [I, W]; returns packed values of every signal [S, W]."""
     plan = plan or SimPlan(nl)
+    lib = native_core(engine)
+    if lib is not None:
+        return plan.native(nl).simulate_packed(lib, packed_inputs)
     vals = _run(nl, packed_inputs, plan)
     return vals if plan.identity else vals[plan.slot]
 
 
-def output_words(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None = None) -> np.ndarray:
+def output_words(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None = None,
+                 engine: str = "auto") -> np.ndarray:
     """Packed output bits uint64 [O, W] for packed inputs [I, W] (W may be any word count)."""
     plan = plan or SimPlan(nl)
+    lib = native_core(engine)
+    if lib is not None:
+        return plan.native(nl).simulate_packed(lib, packed_inputs)[plan.outputs]
     return _run(nl, packed_inputs, plan)[plan.output_slots]
 
 
@@ -153,6 +195,12 @@ def simulate_bits(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True
     ``return_output_bits=False`` skips unpacking the output bits (GroupSums and classes are
     computed on packed words) and leaves ``output_bits`` as None.
     """
+    return simulate_bits_with(nl, bits, return_output_bits)
+
+
+def simulate_bits_with(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True,
+                       engine: str = "auto") -> SimResult:
+    """``simulate_bits`` on a chosen engine ('auto', 'native' or 'numpy'; see the module doc)."""
     bits = np.asarray(bits)
     if bits.ndim != 2 or bits.shape[1] != nl.num_inputs:
         raise NetlistError(f"input bits must be [N, {nl.num_inputs}], got {list(bits.shape)}")
@@ -161,6 +209,11 @@ def simulate_bits(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True
             raise NetlistError("input bits must be 0 or 1")
         bits = bits.astype(np.uint8)
     n = bits.shape[0]
+    lib = native_core(engine)
+    if lib is not None:
+        sums, out_bits = _simcore.NativeNet(nl).simulate_bits(lib, np.ascontiguousarray(bits), True,
+                                                               return_output_bits)
+        return SimResult(out_bits, sums, argmax_lowest(sums))
     plan = SimPlan(nl)
     words_per_chunk = max(1, _CHUNK_BYTES // (8 * max(1, nl.num_signals)))
     samples_per_chunk = 64 * words_per_chunk

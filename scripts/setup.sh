@@ -15,7 +15,8 @@ fi
 
 PY=${PYTHON:-python3}
 stamp=.venv/.lgn2hw-setup
-want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+# setup.py and the simulator core's C source too: pip builds the core (lgn2hw/_simcore.c) at install
+want=$(cat pyproject.toml setup.py lgn2hw/_simcore.c scripts/setup.sh | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[setup] creating .venv and installing Python packages"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv

@@ -30,7 +30,7 @@ def test_wheel_carries_the_data_folders(tmp_path):
     src.mkdir()
     for name in ("pyproject.toml", "setup.py", "README.md", "MANIFEST.in"):
         shutil.copy(REPO / name, src / name)
-    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "sim_build*", "*.egg-info", "_data")
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "sim_build*", "*.egg-info", "_data", "*.so")
     for name in ("lgn2hw", *DATA_DIRS):
         shutil.copytree(REPO / name, src / name, ignore=skip)
     run = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
@@ -46,3 +46,6 @@ def test_wheel_carries_the_data_folders(tmp_path):
                    if f"lgn2hw/_data/{p.relative_to(REPO).as_posix()}" not in names]
         assert not missing, f"not in the wheel: {missing}"
     assert "lgn2hw/resources.py" in names and "lgn2hw/cli.py" in names
+    # the simulator core is compiled at install time (setup.sh installs gcc): a platform wheel
+    assert any(n.startswith("lgn2hw/_simcore_lib") and n.endswith((".so", ".pyd")) for n in names), \
+        "the wheel has no compiled simulator core"

@@ -223,3 +223,82 @@ def test_planted_redundancy_is_removed_by_the_default_pipeline():
     vals = np.where((vals[:, :1] & np.uint64(1)).astype(bool), ~vals, vals)
     assert np.unique(vals, axis=0).shape[0] == b.num_nodes
     assert b.num_nodes == a.num_nodes
+
+
+# ---------------------------------------------------------------- exhaustive cone simulation in sat-sweep
+def _needs_core():
+    from lgn2hw import sim
+    if sim.native_core() is None:
+        pytest.skip("the simulator core is not built: sat-sweep sends every pair to SAT")
+
+
+def test_sat_sweep_exhaustive_proves_what_sat_proves():
+    # on planted nets, deciding small cones by exhaustive simulation merges exactly what SAT merges
+    _needs_core()
+    from lgn2hw.generate import plant_redundancy, random_layered
+    nl = plant_redundancy(random_layered(32, [300, 300, 300, 100], 4, seed=5), 0.3, seed=6)
+    nl, _ = run_pipeline(nl, "const-fold,wire-collapse,strash")
+    sat, r_sat = run_pipeline(nl, "sat-sweep{exhaustive-inputs=0}")
+    ex, r_ex = run_pipeline(nl, "sat-sweep{exhaustive-min-pairs=1}")
+    c_sat, c_ex = r_sat[0].counters, r_ex[0].counters
+    assert c_sat["exhaustive"] == 0 and c_sat["merges"] > 10
+    assert c_ex["exhaustive"] >= c_sat["merges"] and c_ex["sat_calls"] < c_sat["sat_calls"]
+    assert c_ex["merges"] == c_sat["merges"]
+    assert ex.fingerprint() == sat.fingerprint()
+    assert check_equivalence(nl, ex).equal
+
+
+def test_sat_sweep_exhaustive_counterexamples_refine_and_never_merge():
+    # the 4-level AND tree of test_sat_sweep_refines_false_candidates_with_counterexamples: with
+    # one random word every deep AND looks constant; exhaustive simulation refutes them all
+    _needs_core()
+    n_in = 16
+    nodes, prev = [], list(range(2, 2 + n_in))
+    for lvl in range(4):
+        nxt = []
+        for j in range(0, len(prev) - 1, 2):
+            nodes.append((AND, (prev[j], prev[j + 1])))
+            nxt.append(2 + n_in + len(nodes) - 1)
+        prev = nxt
+    nl = make(n_in, nodes, list(range(2 + n_in, 2 + n_in + len(nodes))))
+    out, reps = run_pipeline(nl, "sat-sweep{sim-words=1,exhaustive-min-pairs=1}")
+    c = reps[0].counters
+    assert out.num_nodes == nl.num_nodes and c["merges"] == 0
+    assert c["exhaustive"] >= 1 and c["counterexamples"] >= 1 and c["sat_calls"] == 0
+    # cones wider than exhaustive-inputs go to SAT: the same answer
+    out2, reps2 = run_pipeline(nl, "sat-sweep{sim-words=1,exhaustive-min-pairs=1,exhaustive-inputs=3}")
+    assert out2.fingerprint() == out.fingerprint() and reps2[0].counters["sat_calls"] >= 1
+
+
+def test_sat_sweep_exhaustive_with_true_and_false_pairs():
+    # the batch net of test_sat_sweep_batch_with_false_pairs_merges_only_the_true_ones
+    _needs_core()
+    n_in = 16
+    nodes = [(AND, (2 + 2 * j, 3 + 2 * j)) for j in range(8)]
+    nodes += [(AND, (18 + 2 * j, 19 + 2 * j)) for j in range(4)]
+    nodes += [(AND, (26, 27)), (AND, (28, 29))]
+    nodes += [(AND, (30, 31)), (OR, (30, 31)), (NOR, (30, 31)), (XOR, (30, 31)), (XNOR, (30, 31))]
+    nodes += [(AND, (34, 2)), (AND, (36, 3))]
+    nl = make(n_in, nodes, [30, 31, 32, 33, 35, 37, 38])
+    out, reps = run(nl, "sat-sweep{sim-words=1,exhaustive-min-pairs=1}")
+    c = reps[0].counters
+    assert c["merges"] == 2 and c["constants"] == 0 and c["unknowns"] == 0 and c["sat_calls"] == 0
+    assert out.num_nodes == nl.num_nodes - 2
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(nl=netlists(arities=(2, 2, 3, 4)))
+def test_sat_sweep_exhaustive_preserves_function(nl):
+    out, _ = run_pipeline(nl, "sat-sweep{exhaustive-min-pairs=1,sim-words=1}")
+    assert np.array_equal(outputs_table(out), outputs_table(nl))
+    ref, _ = run_pipeline(nl, "sat-sweep{exhaustive-inputs=0,sim-words=1}")
+    assert out.num_nodes == ref.num_nodes  # both decide every pair: the same merges
+
+
+def test_sat_sweep_exhaustive_options_are_range_checked():
+    from lgn2hw.passes import PipelineError, parse_pipeline
+    for bad in ("sat-sweep{exhaustive-inputs=21}", "sat-sweep{exhaustive-inputs=-1}",
+                "sat-sweep{exhaustive-min-pairs=0}"):
+        with pytest.raises(PipelineError, match="out of range"):
+            parse_pipeline(bad)
+    assert str(parse_pipeline("sat-sweep{exhaustive-inputs=0}")[0]) == "sat-sweep{exhaustive-inputs=0}"

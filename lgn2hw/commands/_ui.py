@@ -20,7 +20,7 @@ from ..synth.report import summary_line
 
 # ---------------------------------------------------------------------- pass reports
 def _counter_text(counters: dict) -> str:
-    keep = {k: v for k, v in counters.items() if v and k not in ("sim_seconds", "sat_seconds", "patterns")}
+    keep = {k: v for k, v in counters.items() if v and k not in ("sim_seconds", "sat_seconds", "exhaustive_seconds", "patterns")}
     return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in keep.items())
 
 

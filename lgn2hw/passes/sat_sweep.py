@@ -17,6 +17,14 @@
    counterexample (read on the inputs of one pair that differs in it) that is simulated
    (with 63 neighbours) to refine every class, and the candidates are re-formed; UNKNOWN
    (conflict limit) splits the batch, and a single unknown pair never merges.
+   Before SAT, on a level with at least ``exhaustive-min-pairs`` candidate pairs, pairs whose
+   joint cone reads at most ``exhaustive-inputs`` primary inputs are decided by simulating
+   all 2^n assignments of those inputs in the compiled simulator core: equal is a proof (the
+   pair's functions depend on nothing else), and a differing assignment is a counterexample
+   (up to 64 of them refine the classes in one simulated word). The wide, shallow nets LGNs
+   are have small cones (a level-3 gate reads at most 8 inputs), so most pairs never reach
+   SAT; the rest, and every pair when the core is not built, go to z3 as above. Small levels
+   go straight to SAT (a call is cheap there, and small nets keep exercising the SAT path).
 3. Proven pairs merge into the representative (complements through an inversion absorbed
    by consumers, constants into signal 0/1), and the netlist is rebuilt once.
 
@@ -30,7 +38,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import ops, sim
+from .. import _simcore, ops, sim
 from ..equiv import DIFFERENT, EQUAL, SatContext, clause_template
 from ..ir import Netlist
 from . import Pass, PassData
@@ -47,16 +55,21 @@ _SOLVER_VARS = 4096      # a solver holding more variables is replaced (see _Swe
 class SatSweep(Pass):
     """Options: ``conflict-limit`` (z3 conflicts per candidate pair; a batched call gets the
     sum), ``sim-words`` (at most this many x 64 random patterns), ``batch`` (pairs per SAT call),
-    ``data-patterns`` (dataset samples added to the patterns), ``seed``."""
+    ``data-patterns`` (dataset samples added to the patterns), ``seed``, ``exhaustive-inputs``
+    (decide pairs whose cone reads at most this many inputs (<= 20) by exhaustive simulation;
+    0: off), ``exhaustive-min-pairs`` (only on levels with at least this many candidate pairs)."""
 
     name = "sat-sweep"
     ranges = {"conflict_limit": (1, float("inf"), False, True), "sim_words": (1, float("inf"), False, True),
-              "batch": (1, float("inf"), False, True), "data_patterns": (0, float("inf"), False, True)}
+              "batch": (1, float("inf"), False, True), "data_patterns": (0, float("inf"), False, True),
+              "exhaustive_inputs": (0, 20, False, False), "exhaustive_min_pairs": (1, float("inf"), False, True)}
     conflict_limit: int = 2000
     sim_words: int = 1024
     batch: int = 256
     data_patterns: int = 4096
     seed: int = 0
+    exhaustive_inputs: int = 16
+    exhaustive_min_pairs: int = 64
 
     def apply(self, nl: Netlist, data: PassData | None = None):
         return _Sweeper(self, nl, data).run()
@@ -105,7 +118,10 @@ class _Sweeper:
         self.encoded[:2] = True
         self.settled = np.zeros(s, bool)  # excluded from candidates (unknown, or output twin)
         self.stats = dict(candidates=0, sat_calls=0, counterexamples=0, merges=0, constants=0,
-                          unknowns=0, patterns=0, sim_seconds=0.0, sat_seconds=0.0)
+                          unknowns=0, patterns=0, exhaustive=0, sim_seconds=0.0, sat_seconds=0.0,
+                          exhaustive_seconds=0.0)
+        self.core = sim.native_core() if opts.exhaustive_inputs > 0 else None
+        self.too_big = np.zeros(s, bool)  # cone too wide for exhaustive simulation
         self.plan = sim.SimPlan(nl)
         readers = np.bincount(nl.fanin.reshape(-1), minlength=s)
         self.output_only = (readers == 0) & np.isin(np.arange(s), nl.outputs)
@@ -255,8 +271,8 @@ class _Sweeper:
         self.stats["constants"] = int((merged[base:] & (self.rep[base:] <= 1)).sum())
         out, _ = rewrite(nl, Rules(fold=True), self.rep, self.inv)
         self.stats["removed"] = nl.num_nodes - out.num_nodes
-        self.stats["sim_seconds"] = round(self.stats["sim_seconds"], 4)
-        self.stats["sat_seconds"] = round(self.stats["sat_seconds"], 4)
+        for key in ("sim_seconds", "sat_seconds", "exhaustive_seconds"):
+            self.stats[key] = round(self.stats[key], 4)
         return out, self.stats
 
     def _output_twins(self, cand, reps, phase) -> np.ndarray:
@@ -279,6 +295,39 @@ class _Sweeper:
         m[idx] = (fa == fb).all(axis=1) & (ta == ops.negate_output(tb, k))
         return m
 
+    def _exhaustive(self, pairs: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Decide the pairs with small cones by exhaustive simulation (see the module doc).
+        Returns (pairs left for SAT, whether counterexamples refined the classes)."""
+        t0 = time.perf_counter()
+        try_ = ~self.too_big[pairs[:, 0]]
+        todo = pairs[try_]
+        status, support, assign = _simcore.cone_check(self.core, self.nl.num_inputs, self.sub_t, self.sub_f, todo,
+                                                      self.o.exhaustive_inputs)
+        eq = todo[status == 0]
+        self.rep[eq[:, 0]] = eq[:, 1]
+        self.inv[eq[:, 0]] = eq[:, 2].astype(bool)
+        big = todo[status == 2]
+        self.too_big[big[:, 0]] = True
+        self.stats["exhaustive"] += int((status != 2).sum())
+        diff = np.flatnonzero(status == 1)[:64]
+        self.stats["exhaustive_seconds"] += time.perf_counter() - t0
+        if diff.size:
+            d = todo[diff]
+            sup = support[diff]
+            lanes = self.rng.integers(0, 2, size=(64, self.nl.num_inputs), dtype=np.uint8)
+            bit = ((assign[diff, None] >> np.arange(sup.shape[1])) & 1).astype(np.uint8)
+            held = sup >= 2
+            rows = np.broadcast_to(np.arange(diff.size)[:, None], sup.shape)
+            lanes[rows[held], sup[held] - 2] = bit[held]
+            before = self.h[d[:, 0]] == self.h[d[:, 1]]
+            self._fold(self._simulate(sim.pack_bits(lanes)))
+            after = self.h[d[:, 0]] == self.h[d[:, 1]]
+            if not (before & ~after).any():
+                raise AssertionError("sat-sweep: an exhaustive-simulation counterexample split no candidate pair")
+            self.stats["counterexamples"] += int(diff.size)
+            return pairs[~try_], True
+        return np.concatenate([pairs[~try_], big]), False
+
     def _sweep_level(self, sig: np.ndarray) -> None:
         seen_pairs = set()
         while True:
@@ -299,6 +348,10 @@ class _Sweeper:
             pairs = np.stack([cand, reps, phase.astype(np.int64)], axis=1)
             for s, r in pairs[:, :2]:
                 seen_pairs.add((int(s), int(r)))
+            if self.core is not None and len(pairs) >= self.o.exhaustive_min_pairs:
+                pairs, refined = self._exhaustive(pairs)
+                if refined or len(pairs) == 0:
+                    continue
             queue = [pairs[i:i + self.o.batch] for i in range(0, len(pairs), self.o.batch)]
             refined = False
             while queue and not refined:

@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * lgn2hw's compiled simulator core: an interpreter over the level-sorted netlist arrays
+ * (no per-model compile). Built at install time as an optional setuptools extension and
+ * loaded with ctypes by lgn2hw/_simcore.py; it uses no Python API, so it needs no Python
+ * or numpy headers. The numpy simulator in sim.py is the fallback and the cross-check.
+ *
+ * Values: one row of B uint64 words per signal (sample j of the block is bit j%64 of word
+ * j/64), rows indexed by signal id. Nodes run in the order given (level by level, and within
+ * a level by truth table), so one switch is taken per run of equal tables, not per gate.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LGN_API __attribute__((visibility("default")))
+#define INLINE static inline __attribute__((always_inline))
+/* The hot loops are compiled for the baseline ISA and for AVX2 / AVX-512, chosen at load time
+ * by the CPU (GCC function multi-versioning), so an install built without -march still uses
+ * wide vectors where the machine has them. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define MULTIVERSION __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
+#else
+#define MULTIVERSION
+#endif
+
+typedef struct {
+    int64_t num_inputs;   /* I: signals 2 .. 2+I-1 */
+    int64_t num_signals;  /* S */
+    int64_t num_nodes;    /* N */
+    int64_t arity;        /* k, 1..6 */
+    const int32_t *fanin; /* [N, k] signal ids, nodes in evaluation order */
+    const int32_t *sig;   /* [N] the node's own signal id */
+    const uint64_t *tables;   /* [N] */
+    const int64_t *runs;  /* [R+1] offsets of runs of equal tables */
+    int64_t num_runs;
+    const int32_t *outputs;   /* [O] signal ids (output polarity, when the IR gets it, is one more
+                               * [O] mask array XOR-ed where group_sums_block and
+                               * output_bits_block read these rows) */
+    int64_t num_outputs;
+    int64_t num_classes;
+} lgn_net;
+
+/* ---------------------------------------------------------------- gates */
+
+#define RUN2(EXPR)                                                              \
+    for (int64_t g = lo; g < hi; g++) {                                        \
+        const uint64_t *restrict pa = v + (int64_t)fi[2 * g] * B;              \
+        const uint64_t *restrict pb = v + (int64_t)fi[2 * g + 1] * B;          \
+        uint64_t *restrict po = v + (int64_t)sg[g] * B;                        \
+        for (int w = 0; w < B; w++) {                                          \
+            uint64_t a = pa[w], b = pb[w];                                     \
+            (void)a; (void)b;                                                  \
+            po[w] = (EXPR);                                                    \
+        }                                                                      \
+    }                                                                          \
+    break;
+
+INLINE void eval2(const lgn_net *net, uint64_t *v, const int B) {
+    const int32_t *fi = net->fanin, *sg = net->sig;
+    for (int64_t r = 0; r < net->num_runs; r++) {
+        int64_t lo = net->runs[r], hi = net->runs[r + 1];
+        switch ((int)net->tables[lo]) {
+        case 0: RUN2(0)
+        case 1: RUN2(a & b)
+        case 2: RUN2(a & ~b)
+        case 3: RUN2(a)
+        case 4: RUN2(~a & b)
+        case 5: RUN2(b)
+        case 6: RUN2(a ^ b)
+        case 7: RUN2(a | b)
+        case 8: RUN2(~(a | b))
+        case 9: RUN2(~(a ^ b))
+        case 10: RUN2(~b)
+        case 11: RUN2(a | ~b)
+        case 12: RUN2(~a)
+        case 13: RUN2(~a | b)
+        case 14: RUN2(~(a & b))
+        default: RUN2(~(uint64_t)0)
+        }
+    }
+}
+
+/* k-input LUTs (any k <= 6): a mux tree over the table; input k-1 is the least significant
+ * address bit and address a's output is table bit 2^k-1-a (see ops.py). */
+INLINE void evalk(const lgn_net *net, uint64_t *v, const int B) {
+    const int k = (int)net->arity, n = 1 << k;
+    uint64_t t[64 * 16];
+    for (int64_t g = 0; g < net->num_nodes; g++) {
+        const uint64_t tab = net->tables[g];
+        const int32_t *f = net->fanin + g * k;
+        for (int a = 0; a < n; a++) {
+            uint64_t m = ((tab >> (n - 1 - a)) & 1) ? ~(uint64_t)0 : 0;
+            for (int w = 0; w < B; w++) t[a * B + w] = m;
+        }
+        for (int i = k - 1, len = n; i >= 0; i--, len >>= 1) {
+            const uint64_t *x = v + (int64_t)f[i] * B;
+            for (int j = 0; j < len / 2; j++)
+                for (int w = 0; w < B; w++)
+                    t[j * B + w] = (t[(2 * j + 1) * B + w] & x[w]) | (t[2 * j * B + w] & ~x[w]);
+        }
+        uint64_t *o = v + (int64_t)net->sig[g] * B;
+        for (int w = 0; w < B; w++) o[w] = t[w];
+    }
+}
+
+INLINE void eval_block(const lgn_net *net, uint64_t *v, const int B) {
+    for (int w = 0; w < B; w++) { v[w] = 0; v[B + w] = ~(uint64_t)0; }
+    if (net->arity == 2) eval2(net, v, B);
+    else evalk(net, v, B);
+}
+
+/* ---------------------------------------------------------------- packing */
+
+/* bits uint8 [n, I] (0/1; rows n0..n0+cnt-1) -> rows 2..2+I-1 of v, B words; missing samples 0.
+ * Eight samples are OR-ed into one byte per input first (byte lanes, vectorized), then the
+ * eight bytes of a word are gathered per input. */
+INLINE void pack_block(const uint8_t *bits, int64_t nin, int64_t cnt, uint64_t *v, const int B,
+                       uint8_t *acc /* [8 * I] */) {
+    for (int w = 0; w < B; w++) {
+        for (int byte = 0; byte < 8; byte++) {
+            uint8_t *restrict ac = acc + (int64_t)byte * nin;
+            memset(ac, 0, (size_t)nin);
+            for (int j = 0; j < 8; j++) {
+                int64_t s = (int64_t)w * 64 + byte * 8 + j;
+                if (s >= cnt) break;
+                const uint8_t *restrict src = bits + s * nin;
+                for (int64_t i = 0; i < nin; i++) ac[i] |= (uint8_t)(src[i] << j);
+            }
+        }
+        for (int64_t i = 0; i < nin; i++) {
+            uint64_t x = 0;
+            for (int byte = 0; byte < 8; byte++) x |= (uint64_t)acc[(int64_t)byte * nin + i] << (8 * byte);
+            v[(2 + i) * B + w] = x;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- group sums */
+
+/* Carry-save counter on bit planes: at most two pending rows per weight; adding a row at
+ * weight b runs full adders up the weights while both slots are taken. */
+typedef struct {
+    uint64_t s[40][2][16];
+    int pend[40];
+    int top;
+} csa_counter;
+
+INLINE void csa_add(csa_counter *c, const uint64_t *x, int b, const int B) {
+    uint64_t cur[16];
+    for (int w = 0; w < B; w++) cur[w] = x[w];
+    while (c->pend[b] == 2) {
+        for (int w = 0; w < B; w++) {
+            uint64_t p = c->s[b][0][w], q = c->s[b][1][w], u = p ^ q;
+            c->s[b][0][w] = u ^ cur[w];
+            cur[w] = (p & q) | (u & cur[w]);
+        }
+        c->pend[b] = 1;
+        b++;
+    }
+    for (int w = 0; w < B; w++) c->s[b][c->pend[b]][w] = cur[w];
+    c->pend[b]++;
+    if (b + 1 > c->top) c->top = b + 1;
+}
+
+#define FA(HI, LO, A, X, Y)                                                          \
+    for (int w = 0; w < B; w++) {                                                   \
+        uint64_t u_ = (A)[w] ^ (X)[w];                                              \
+        (HI)[w] = ((A)[w] & (X)[w]) | (u_ & (Y)[w]);                                \
+        (LO)[w] = u_ ^ (Y)[w];                                                      \
+    }
+
+/* Popcount per class on a block: Harley-Seal (ones/twos/fours/eights rows, 16 outputs per
+ * step, one row of weight 16 out), the weight-16 rows and the rest into a carry-save
+ * counter, then each sample's count read off the bit planes. sums: int32 [cnt, C]. */
+INLINE void group_sums_block(const lgn_net *net, const uint64_t *v, const int B, int64_t cnt,
+                             int32_t *sums, const int32_t (*spread)[8]) {
+    const int64_t C = net->num_classes, gsz = net->num_outputs / C;
+    csa_counter ctr;
+    int32_t counts[64 * 16];
+    for (int64_t c = 0; c < C; c++) {
+        const int32_t *outs = net->outputs + c * gsz;
+        memset(ctr.pend, 0, sizeof ctr.pend);
+        ctr.top = 0;
+        uint64_t ones[16] = {0}, twos[16] = {0}, fours[16] = {0}, eights[16] = {0};
+        uint64_t twosA[16], twosB[16], foursA[16], foursB[16], eightsA[16], eightsB[16], sixteens[16];
+        int64_t o = 0;
+#define ROW(i) (v + (int64_t)outs[o + (i)] * B)
+        for (; o + 16 <= gsz; o += 16) {
+            FA(twosA, ones, ones, ROW(0), ROW(1))
+            FA(twosB, ones, ones, ROW(2), ROW(3))
+            FA(foursA, twos, twos, twosA, twosB)
+            FA(twosA, ones, ones, ROW(4), ROW(5))
+            FA(twosB, ones, ones, ROW(6), ROW(7))
+            FA(foursB, twos, twos, twosA, twosB)
+            FA(eightsA, fours, fours, foursA, foursB)
+            FA(twosA, ones, ones, ROW(8), ROW(9))
+            FA(twosB, ones, ones, ROW(10), ROW(11))
+            FA(foursA, twos, twos, twosA, twosB)
+            FA(twosA, ones, ones, ROW(12), ROW(13))
+            FA(twosB, ones, ones, ROW(14), ROW(15))
+            FA(foursB, twos, twos, twosA, twosB)
+            FA(eightsB, fours, fours, foursA, foursB)
+            FA(sixteens, eights, eights, eightsA, eightsB)
+            csa_add(&ctr, sixteens, 4, B);
+        }
+        for (; o < gsz; o++) csa_add(&ctr, ROW(0), 0, B);
+#undef ROW
+        if (gsz >= 16) {
+            csa_add(&ctr, ones, 0, B);
+            csa_add(&ctr, twos, 1, B);
+            csa_add(&ctr, fours, 2, B);
+            csa_add(&ctr, eights, 3, B);
+        }
+        /* at most two rows per weight left: half adders make it one */
+        for (int b = 0; b < ctr.top; b++) {
+            if (ctr.pend[b] == 2) {
+                uint64_t carry[16];
+                for (int w = 0; w < B; w++) {
+                    uint64_t p = ctr.s[b][0][w], q = ctr.s[b][1][w];
+                    ctr.s[b][0][w] = p ^ q;
+                    carry[w] = p & q;
+                }
+                ctr.pend[b] = 1;
+                csa_add(&ctr, carry, b + 1, B);
+            }
+        }
+        /* counts off the planes a byte at a time: spread[x][i] is bit i of x, so eight
+         * samples' counts take one 8-lane add per plane */
+        memset(counts, 0, sizeof(int32_t) * 64 * (size_t)B);
+        for (int b = 0; b < ctr.top; b++) {
+            if (!ctr.pend[b]) continue;
+            for (int w = 0; w < B; w++) {
+                uint64_t p = ctr.s[b][0][w];
+                for (int q = 0; q < 8; q++) {
+                    const int32_t *sp = spread[(p >> (8 * q)) & 0xFF];
+                    int32_t *cn = counts + w * 64 + 8 * q;
+                    for (int i = 0; i < 8; i++) cn[i] += sp[i] << b;
+                }
+            }
+        }
+        for (int64_t j = 0; j < cnt; j++) sums[j * C + c] = counts[j];
+    }
+}
+
+/* output bits uint8 [cnt, O] rows of this block. Eight outputs at a time: byte b of their
+ * eight words gathered into one word x (byte i from output i), kept for the whole block
+ * (xs [B][8][O/8]); then each sample's row is written in order, 8 bytes per store:
+ * sample 64w+8b+j's bytes for outputs 8q..8q+7 are (xs[w][b][q] >> j) & 0x01..01. Rows are
+ * written whole and in sequence, with non-temporal stores where the target has them (the
+ * rows are not read again here). */
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <emmintrin.h>
+#define STORE8(P, Y) _mm_stream_si64((long long *)(void *)(P), (long long)(Y))
+#define STORE_FENCE() _mm_sfence()
+#else
+#define STORE8(P, Y) do { uint64_t y_ = (Y); memcpy((P), &y_, 8); } while (0)
+#define STORE_FENCE() do { } while (0)
+#endif
+
+INLINE void output_bits_block(const lgn_net *net, const uint64_t *v, const int B, int64_t cnt,
+                              uint8_t *out, uint64_t *xs) {
+    const int64_t O = net->num_outputs, Q = O / 8;
+    const uint64_t lsb = 0x0101010101010101ull;
+    for (int64_t q = 0; q < Q; q++) {
+        const uint64_t *r[8];
+        for (int i = 0; i < 8; i++) r[i] = v + (int64_t)net->outputs[8 * q + i] * B;
+        for (int w = 0; w < B; w++)
+            for (int b = 0; b < 8; b++) {
+                uint64_t x = 0;
+                for (int i = 0; i < 8; i++) x |= ((r[i][w] >> (8 * b)) & 0xFF) << (8 * i);
+                xs[((int64_t)w * 8 + b) * Q + q] = x;
+            }
+    }
+    const int aligned = ((O & 7) == 0) && (((uintptr_t)out & 7) == 0);
+    for (int64_t smp = 0; smp < cnt; smp++) {
+        const int w = (int)(smp >> 6), b = (int)((smp >> 3) & 7), j = (int)(smp & 7);
+        const uint64_t *x = xs + ((int64_t)w * 8 + b) * Q;
+        uint8_t *row = out + smp * O;
+        if (aligned) {
+            for (int64_t q = 0; q < Q; q++) STORE8(row + 8 * q, (x[q] >> j) & lsb);
+        } else {
+            for (int64_t q = 0; q < Q; q++) {
+                uint64_t y = (x[q] >> j) & lsb;
+                memcpy(row + 8 * q, &y, 8);
+            }
+        }
+        for (int64_t o = 8 * Q; o < O; o++)
+            row[o] = (uint8_t)((v[(int64_t)net->outputs[o] * B + w] >> (smp & 63)) & 1);
+    }
+    STORE_FENCE();
+}
+
+/* ---------------------------------------------------------------- entry points */
+
+INLINE void simulate_bits_B(const lgn_net *net, const uint8_t *bits, int64_t n, int32_t *sums,
+                            uint8_t *out_bits, uint64_t *v, uint8_t *acc, uint64_t *xs, const int B) {
+    const int64_t per = 64 * (int64_t)B;
+    int32_t spread[256][8];
+    for (int x = 0; x < 256; x++)
+        for (int i = 0; i < 8; i++) spread[x][i] = (x >> i) & 1;
+    for (int64_t n0 = 0; n0 < n; n0 += per) {
+        int64_t cnt = n - n0 < per ? n - n0 : per;
+        pack_block(bits + n0 * net->num_inputs, net->num_inputs, cnt, v, B, acc);
+        eval_block(net, v, B);
+        if (sums) group_sums_block(net, v, B, cnt, sums + n0 * net->num_classes, spread);
+        if (out_bits) output_bits_block(net, v, B, cnt, out_bits + n0 * net->num_outputs, xs);
+    }
+}
+
+MULTIVERSION static void sim_bits_1(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 1); }
+MULTIVERSION static void sim_bits_2(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 2); }
+MULTIVERSION static void sim_bits_4(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 4); }
+MULTIVERSION static void sim_bits_8(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 8); }
+MULTIVERSION static void sim_bits_16(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 16); }
+
+/* Run the netlist on input bits uint8 [n, I]; writes sums int32 [n, C] and/or output bits
+ * uint8 [n, O] (either may be NULL). B (1, 2, 4, 8 or 16) words per block. Returns 0, or -1
+ * when memory runs out. */
+LGN_API int lgn_simulate_bits(const lgn_net *net, const uint8_t *bits, int64_t n, int32_t *sums,
+                              uint8_t *out_bits, int B) {
+    uint64_t *v = (uint64_t *)aligned_alloc(64, ((size_t)net->num_signals * (size_t)B * 8 + 63) / 64 * 64);
+    uint8_t *acc = (uint8_t *)malloc((size_t)net->num_inputs * 8 + 1);
+    uint64_t *xs = (uint64_t *)malloc(sizeof(uint64_t) * ((size_t)net->num_outputs / 8 * 8 * (size_t)B + 1));
+    if (!v || !acc || !xs) { free(v); free(acc); free(xs); return -1; }
+    switch (B) {
+    case 1: sim_bits_1(net, bits, n, sums, out_bits, v, acc, xs); break;
+    case 2: sim_bits_2(net, bits, n, sums, out_bits, v, acc, xs); break;
+    case 4: sim_bits_4(net, bits, n, sums, out_bits, v, acc, xs); break;
+    case 8: sim_bits_8(net, bits, n, sums, out_bits, v, acc, xs); break;
+    default: sim_bits_16(net, bits, n, sums, out_bits, v, acc, xs); break;
+    }
+    free(v);
+    free(acc);
+    free(xs);
+    return 0;
+}
+
+/* Packed evaluation: inputs uint64 [I, W] -> values of every signal vals uint64 [S, W]
+ * (rows by signal id; W any word count). Used for signatures and for output_words. */
+MULTIVERSION LGN_API void lgn_simulate_packed(const lgn_net *net, const uint64_t *inputs, int64_t W, uint64_t *vals) {
+    const int64_t I = net->num_inputs;
+    memcpy(vals + 2 * W, inputs, (size_t)(I * W) * 8);
+    for (int64_t w = 0; w < W; w++) { vals[w] = 0; vals[W + w] = ~(uint64_t)0; }
+    /* W is not a compile-time constant here: evaluate word columns in blocks of up to 16 by
+     * running the generic row kernels with B = W (rows are W words apart). */
+    const int32_t *fi = net->fanin, *sg = net->sig;
+    const int B = (int)W;
+    uint64_t *v = vals;
+    if (net->arity == 2) {
+        for (int64_t r = 0; r < net->num_runs; r++) {
+            int64_t lo = net->runs[r], hi = net->runs[r + 1];
+            switch ((int)net->tables[lo]) {
+            case 0: RUN2(0)
+            case 1: RUN2(a & b)
+            case 2: RUN2(a & ~b)
+            case 3: RUN2(a)
+            case 4: RUN2(~a & b)
+            case 5: RUN2(b)
+            case 6: RUN2(a ^ b)
+            case 7: RUN2(a | b)
+            case 8: RUN2(~(a | b))
+            case 9: RUN2(~(a ^ b))
+            case 10: RUN2(~b)
+            case 11: RUN2(a | ~b)
+            case 12: RUN2(~a)
+            case 13: RUN2(~a | b)
+            case 14: RUN2(~(a & b))
+            default: RUN2(~(uint64_t)0)
+            }
+        }
+    } else {
+        const int k = (int)net->arity, n = 1 << k;
+        uint64_t *t = (uint64_t *)malloc(sizeof(uint64_t) * (size_t)n * (size_t)W);
+        if (!t) return;
+        for (int64_t g = 0; g < net->num_nodes; g++) {
+            const uint64_t tab = net->tables[g];
+            const int32_t *f = net->fanin + g * k;
+            for (int a = 0; a < n; a++) {
+                uint64_t m = ((tab >> (n - 1 - a)) & 1) ? ~(uint64_t)0 : 0;
+                for (int64_t w = 0; w < W; w++) t[a * W + w] = m;
+            }
+            for (int i = k - 1, len = n; i >= 0; i--, len >>= 1) {
+                const uint64_t *x = v + (int64_t)f[i] * W;
+                for (int j = 0; j < len / 2; j++)
+                    for (int64_t w = 0; w < W; w++)
+                        t[j * W + w] = (t[(2 * j + 1) * W + w] & x[w]) | (t[2 * j * W + w] & ~x[w]);
+            }
+            memcpy(v + (int64_t)sg[g] * W, t, (size_t)W * 8);
+        }
+        free(t);
+    }
+}
+
+/* ---------------------------------------------------------------- exhaustive cone checks */
+
+/* For sat-sweep: decide candidate pairs (x, r, phase) whose joint cone reads at most
+ * max_inputs primary inputs by simulating all 2^n assignments of those inputs.
+ * tables [N], fanin [N, k] (int64 signal ids; node n is signal base + n; ids are topological).
+ * status[j]: 0 equal (x == r ^ phase everywhere), 1 differ (support[j, 0..n-1] the input
+ * signal ids, assign[j] the first assignment where they differ: bit i of it is support[j, i]),
+ * 2 undecided (more than max_inputs inputs or max_nodes nodes in the cone).
+ * Returns 0, or -1 when memory runs out. */
+LGN_API int lgn_cone_check(int64_t num_inputs, int64_t num_signals, int64_t k, const uint64_t *tables,
+                           const int64_t *fanin, int64_t num_pairs, const int64_t *pairs, int64_t max_inputs,
+                           int64_t max_nodes, int32_t *status, int64_t *support, int64_t *assign) {
+    const int64_t base = 2 + num_inputs;
+    if (max_inputs > 20) max_inputs = 20;
+    const int64_t W = max_inputs > 6 ? ((int64_t)1 << (max_inputs - 6)) : 1;
+    int64_t *mark = (int64_t *)calloc((size_t)num_signals, sizeof(int64_t));
+    int64_t *slot = (int64_t *)malloc(sizeof(int64_t) * (size_t)num_signals);
+    int64_t *stack = (int64_t *)malloc(sizeof(int64_t) * (size_t)(max_nodes * k + 2 + max_inputs + 8));
+    int64_t *cone = (int64_t *)malloc(sizeof(int64_t) * (size_t)(max_nodes + 1));
+    uint64_t *vals = (uint64_t *)malloc(sizeof(uint64_t) * (size_t)(max_nodes + max_inputs + 2) * (size_t)W);
+    uint64_t *t = (uint64_t *)malloc(sizeof(uint64_t) * 64 * (size_t)W);
+    if (!mark || !slot || !stack || !cone || !vals || !t) {
+        free(mark); free(slot); free(stack); free(cone); free(vals); free(t);
+        return -1;
+    }
+    static const uint64_t lanes[6] = {0xAAAAAAAAAAAAAAAAull, 0xCCCCCCCCCCCCCCCCull, 0xF0F0F0F0F0F0F0F0ull,
+                                      0xFF00FF00FF00FF00ull, 0xFFFF0000FFFF0000ull, 0xFFFFFFFF00000000ull};
+    for (int64_t j = 0; j < num_pairs; j++) {
+        const int64_t stamp = j + 1, x = pairs[3 * j], r = pairs[3 * j + 1];
+        const uint64_t phase = pairs[3 * j + 2] ? ~(uint64_t)0 : 0;
+        int64_t *sup = support + j * max_inputs;
+        int64_t nsup = 0, ncone = 0, sp = 0, ok = 1;
+        stack[sp++] = x;
+        stack[sp++] = r;
+        while (sp && ok) {
+            int64_t s = stack[--sp];
+            if (s < 2 || mark[s] == stamp) continue;
+            mark[s] = stamp;
+            if (s < base) {
+                if (nsup == max_inputs) { ok = 0; break; }
+                sup[nsup++] = s;
+                continue;
+            }
+            if (ncone == max_nodes) { ok = 0; break; }
+            cone[ncone++] = s;
+            for (int64_t i = 0; i < k; i++) stack[sp++] = fanin[(s - base) * k + i];
+        }
+        if (!ok) { status[j] = 2; continue; }
+        /* topological order = ascending ids (insertion sort: cones are small) */
+        for (int64_t a = 1; a < ncone; a++) {
+            int64_t v = cone[a], b = a - 1;
+            while (b >= 0 && cone[b] > v) { cone[b + 1] = cone[b]; b--; }
+            cone[b + 1] = v;
+        }
+        const int64_t w = nsup > 6 ? ((int64_t)1 << (nsup - 6)) : 1;
+        const uint64_t valid = nsup >= 6 ? ~(uint64_t)0 : (((uint64_t)1 << ((int64_t)1 << nsup)) - 1);
+        /* rows: 0 FALSE, 1 TRUE, 2.. support inputs, then cone nodes */
+        for (int64_t q = 0; q < w; q++) { vals[q] = 0; vals[w + q] = ~(uint64_t)0; }
+        slot[0] = 0;
+        slot[1] = 1;
+        for (int64_t i = 0; i < nsup; i++) {
+            slot[sup[i]] = 2 + i;
+            uint64_t *row = vals + (2 + i) * w;
+            for (int64_t q = 0; q < w; q++)
+                row[q] = i < 6 ? lanes[i] : (((q >> (i - 6)) & 1) ? ~(uint64_t)0 : 0);
+        }
+        for (int64_t c = 0; c < ncone; c++) {
+            const int64_t s = cone[c], n = s - base;
+            slot[s] = 2 + nsup + c;
+            uint64_t *o = vals + slot[s] * w;
+            const int64_t *f = fanin + n * k;
+            const uint64_t tab = tables[n];
+            if (k == 2) {
+                const uint64_t *pa = vals + slot[f[0]] * w, *pb = vals + slot[f[1]] * w;
+                for (int64_t q = 0; q < w; q++) {
+                    uint64_t a = pa[q], b = pb[q];
+                    /* out(a, b) = table bit 3 - (2a + b): a mux over the four table bits */
+                    uint64_t m0 = (tab >> 3) & 1 ? ~(uint64_t)0 : 0, m1 = (tab >> 2) & 1 ? ~(uint64_t)0 : 0;
+                    uint64_t m2 = (tab >> 1) & 1 ? ~(uint64_t)0 : 0, m3 = tab & 1 ? ~(uint64_t)0 : 0;
+                    o[q] = (~a & ~b & m0) | (~a & b & m1) | (a & ~b & m2) | (a & b & m3);
+                }
+            } else {
+                const int nn = 1 << k;
+                for (int a = 0; a < nn; a++) {
+                    uint64_t m = ((tab >> (nn - 1 - a)) & 1) ? ~(uint64_t)0 : 0;
+                    for (int64_t q = 0; q < w; q++) t[a * w + q] = m;
+                }
+                for (int i = (int)k - 1, len = nn; i >= 0; i--, len >>= 1) {
+                    const uint64_t *xi = vals + slot[f[i]] * w;
+                    for (int jj = 0; jj < len / 2; jj++)
+                        for (int64_t q = 0; q < w; q++)
+                            t[jj * w + q] = (t[(2 * jj + 1) * w + q] & xi[q]) | (t[2 * jj * w + q] & ~xi[q]);
+                }
+                for (int64_t q = 0; q < w; q++) o[q] = t[q];
+            }
+        }
+        const uint64_t *vx = vals + slot[x] * w, *vr = vals + slot[r] * w;
+        status[j] = 0;
+        for (int64_t q = 0; q < w; q++) {
+            uint64_t d = (vx[q] ^ vr[q] ^ phase) & valid;
+            if (d) {
+                status[j] = 1;
+                assign[j] = q * 64 + __builtin_ctzll(d);
+                break;
+            }
+        }
+    }
+    free(mark); free(slot); free(stack); free(cone); free(vals); free(t);
+    return 0;
+}

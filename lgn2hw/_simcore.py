@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: MIT
+"""ctypes binding of the compiled simulator core (``_simcore.c``, built at install time).
+
+The core is an interpreter over the netlist's level-sorted arrays: no per-model compile.
+``load()`` returns None when the library was not built (no C compiler at install time);
+``sim.py`` then runs its numpy path, which stays the reference the core is tested against.
+"""
+from __future__ import annotations
+
+import ctypes
+import importlib.machinery
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .ir import Netlist
+
+LIB_NAME = "_simcore_lib"
+_BLOCK_BYTES = 1 << 20  # value rows of one block (signals x B words x 8) kept about L2-sized
+
+
+class _Net(ctypes.Structure):
+    _fields_ = [
+        ("num_inputs", ctypes.c_int64), ("num_signals", ctypes.c_int64), ("num_nodes", ctypes.c_int64),
+        ("arity", ctypes.c_int64), ("fanin", ctypes.c_void_p), ("sig", ctypes.c_void_p),
+        ("tables", ctypes.c_void_p), ("runs", ctypes.c_void_p), ("num_runs", ctypes.c_int64),
+        ("outputs", ctypes.c_void_p), ("num_outputs", ctypes.c_int64), ("num_classes", ctypes.c_int64),
+    ]
+
+
+def library_path() -> Path | None:
+    here = Path(__file__).resolve().parent
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        p = here / (LIB_NAME + suffix)
+        if p.is_file():
+            return p
+    return None
+
+
+@lru_cache(maxsize=None)
+def load() -> ctypes.CDLL | None:
+    """The core library, or None when it is not built."""
+    p = library_path()
+    if p is None:
+        return None
+    lib = ctypes.CDLL(str(p))
+    lib.lgn_simulate_bits.argtypes = [ctypes.POINTER(_Net), ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
+                                      ctypes.c_void_p, ctypes.c_int]
+    lib.lgn_simulate_bits.restype = ctypes.c_int
+    lib.lgn_simulate_packed.argtypes = [ctypes.POINTER(_Net), ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
+    lib.lgn_simulate_packed.restype = None
+    i64 = ctypes.c_int64
+    lib.lgn_cone_check.argtypes = [i64, i64, i64, ctypes.c_void_p, ctypes.c_void_p, i64, ctypes.c_void_p, i64, i64,
+                                   ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    lib.lgn_cone_check.restype = ctypes.c_int
+    return lib
+
+
+def _ptr(a: np.ndarray) -> int:
+    return a.ctypes.data
+
+
+class NativeNet:
+    """The netlist as the core reads it: nodes by (level, truth table), runs of equal tables.
+    Holds the arrays the C structure points into."""
+
+    def __init__(self, nl: Netlist):
+        order = np.lexsort((nl.tables, nl.level)) if nl.num_nodes else np.zeros(0, np.int64)
+        self.tables = np.ascontiguousarray(nl.tables[order], dtype=np.uint64)
+        self.fanin = np.ascontiguousarray(nl.fanin[order], dtype=np.int32)
+        self.sig = np.ascontiguousarray(nl.base + order, dtype=np.int32)
+        cuts = np.flatnonzero(self.tables[1:] != self.tables[:-1]) + 1
+        self.runs = np.concatenate([[0], cuts, [nl.num_nodes]]).astype(np.int64) if nl.num_nodes \
+            else np.zeros(1, np.int64)
+        self.outputs = np.ascontiguousarray(nl.outputs, dtype=np.int32)
+        self.num_signals, self.num_inputs = nl.num_signals, nl.num_inputs
+        self.num_outputs, self.num_classes = nl.num_outputs, nl.num_classes
+        self.struct = _Net(nl.num_inputs, nl.num_signals, nl.num_nodes, nl.arity, _ptr(self.fanin),
+                           _ptr(self.sig), _ptr(self.tables), _ptr(self.runs), self.runs.size - 1,
+                           _ptr(self.outputs), nl.num_outputs, nl.num_classes)
+
+    def block_words(self) -> int:
+        """Words per block: the most of 1, 2, 4, 8, 16 whose value rows fit ``_BLOCK_BYTES``."""
+        b = 1
+        while b < 16 and 2 * b * 8 * self.num_signals <= _BLOCK_BYTES:
+            b *= 2
+        return b
+
+    def simulate_bits(self, lib, bits: np.ndarray, sums: bool, out_bits: bool, block: int | None = None):
+        """bits uint8 [N, I] (C-contiguous) -> (sums int32 [N, C] | None, output bits uint8 [N, O] | None)."""
+        n = bits.shape[0]
+        s = np.empty((n, self.num_classes), np.int32) if sums else None
+        o = np.empty((n, self.num_outputs), np.uint8) if out_bits else None
+        rc = lib.lgn_simulate_bits(ctypes.byref(self.struct), _ptr(bits), n, None if s is None else _ptr(s),
+                                   None if o is None else _ptr(o), block or self.block_words())
+        if rc:
+            raise MemoryError("simulator core: out of memory")
+        return s, o
+
+    def simulate_packed(self, lib, packed: np.ndarray) -> np.ndarray:
+        """packed inputs uint64 [I, W] -> values of every signal uint64 [S, W], rows by signal id."""
+        packed = np.ascontiguousarray(packed, dtype=np.uint64)
+        w = packed.shape[1]
+        vals = np.empty((self.num_signals, w), np.uint64)
+        if w:
+            lib.lgn_simulate_packed(ctypes.byref(self.struct), _ptr(packed), w, _ptr(vals))
+        return vals
+
+
+def cone_check(lib, num_inputs: int, tables: np.ndarray, fanin: np.ndarray, pairs: np.ndarray,
+               max_inputs: int, max_nodes: int = 1024):
+    """Decide pairs (x, r, phase) [P, 3] by simulating every assignment of their cone's
+    inputs, for cones of at most ``max_inputs`` inputs and ``max_nodes`` nodes; ``tables`` [N]
+    and ``fanin`` [N, k] are the nodes (signal base + n). Returns (status int32 [P]: 0 equal,
+    1 differ, 2 undecided; support int64 [P, max_inputs] input signal ids; assign int64 [P]:
+    on 'differ', bit i is the value of support[:, i] where the pair differs)."""
+    tables = np.ascontiguousarray(tables, np.uint64)
+    fanin = np.ascontiguousarray(fanin, np.int64)
+    pairs = np.ascontiguousarray(pairs, np.int64).reshape(-1, 3)
+    max_inputs = int(min(max_inputs, 20))
+    p = pairs.shape[0]
+    status = np.full(p, 2, np.int32)
+    support = np.zeros((p, max(1, max_inputs)), np.int64)
+    assign = np.zeros(p, np.int64)
+    num_signals = 2 + num_inputs + tables.shape[0]
+    if p and lib.lgn_cone_check(num_inputs, num_signals, fanin.shape[1], _ptr(tables), _ptr(fanin), p, _ptr(pairs),
+                                max_inputs, max_nodes, _ptr(status), _ptr(support), _ptr(assign)):
+        raise MemoryError("simulator core: out of memory")
+    return status, support, assign
