@@ -157,3 +157,15 @@ def test_stream_core_synthesizes_out_of_context(tmp_path):
     core = rep["resources"]["core"]
     assert 0 < core["lut"] < 1000 and core["ff"] > 0
     assert rep["pnr"]["timing"]["fmax_mhz"] > 50
+
+
+def test_later_padded_stage_latency_on_icarus(tmp_path, rng):
+    """A later stage with a border of its own (conv-pool-conv, padding 1): bit-exact, and its
+    measured latency (the later stage drains after the input is held) equals metadata.json's."""
+    require_tool("iverilog")
+    model = random_model(rng, (1, 8, 8), 2, (("conv", 3, 2, 3, 1, 1, 1), ("pool", 2, 2, 0), ("conv", 4, 3, 3, 1, 1, 1)),
+                         widths=(12,), classes=2)
+    res = emit_stream(model, tmp_path / "core", EmitOptions(pipeline_every=2))
+    assert res.plan.stages[2].geometry.tail > 0
+    vres = verify(tmp_path / "core", "icarus", vectors=12)
+    assert vres.ok, vres.first_mismatch or vres.protocol_errors or vres.measured_latency

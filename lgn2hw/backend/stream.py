@@ -32,6 +32,9 @@ from .schedule import Schedule, schedule
 from .window import WindowGen, WindowGeometry
 
 
+DRAIN_START = 2  # cycles between a later stage's last pixel and its first drain step (see StreamFrontEnd)
+
+
 @dataclass(frozen=True)
 class StreamStage:
     kind: str                       # "conv" | "pool"
@@ -67,8 +70,11 @@ class StreamPlan:
     @property
     def latency(self) -> int:
         """Cycles from the last pixel of an image (followed by no other) to its ``out_valid``:
-        every stage's border steps and pipeline, the bank, the head core."""
-        return sum(st.geometry.tail + st.latency for st in self.stages) + 1 + self.head.latency
+        every stage's border steps and pipeline, the bank, the head core. A later stage starts
+        its border ``DRAIN_START`` cycles after its last pixel (the stages before it are seen
+        idle through a register, then the input is held through another)."""
+        return sum(st.geometry.tail + st.latency + (DRAIN_START if i and st.geometry.tail else 0)
+                   for i, st in enumerate(self.stages)) + 1 + self.head.latency
 
     def metadata(self) -> dict:
         head = self.head.metadata()
@@ -165,13 +171,17 @@ class StreamFrontEnd(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        held = Signal()      # a later stage finishes a border on its own: the input waits
+        hold = Signal()      # a later stage is about to finish a border on its own, or does
+        held = Signal()      # ... registered: the input waits
+        m.d.sync += held.eq(hold)
         valid, data = self.in_valid & ~held, self.in_pixel
         taken = Signal()     # a pixel enters this cycle
         # idle[i]: in the previous cycle nothing of a frame was in stage i or before it and no pixel
         # was taken (registered, so it reaches the later stages' drain decisions without a long
-        # path). A stage drains only while the one before it is idle, and ``held`` keeps pixels
-        # out from that cycle until its border is done: so nothing can reach a draining stage.
+        # path). A later stage in its border with the stages before it idle raises ``hold``; one
+        # cycle later ``held`` keeps pixels out, and only then does it drain (idle and held both
+        # registered: no pixel entered in between), until its border is done: so nothing can
+        # reach a draining stage, and no long path leads to a stage's step enable.
         idle, quiets = [], []
         holds = []           # later stages about to finish a border on their own
         gens = []
@@ -181,7 +191,8 @@ class StreamFrontEnd(wiring.Component):
             gens.append(gen)
             m.d.comb += [gen.i_valid.eq(valid), gen.i_data.eq(data)]
             if idle:
-                m.d.comb += gen.upstream_idle.eq(idle[-1])
+                # drain only once the input is held (registered) and nothing came in before it
+                m.d.comb += gen.upstream_idle.eq(idle[-1] & held)
                 # it is about to finish a border on its own, or doing so: no new frame may enter meanwhile
                 holds.append(gen.border & (idle[-1] | gen.draining))
             else:
@@ -232,7 +243,7 @@ class StreamFrontEnd(wiring.Component):
             m.d.sync += pos.eq(Mux(last, 0, pos + 1))
         m.d.sync += self.feat_valid.eq(valid & last)
         m.d.comb += [self.features.eq(Cat(*banks)),
-                     held.eq(Cat(*holds).any() if holds else 0),
+                     hold.eq(Cat(*holds).any() if holds else 0),
                      self.in_ready.eq(gens[0].i_ready & ~held),
                      self.busy.eq(~idle[-1] | (pos != 0))]
         return m
