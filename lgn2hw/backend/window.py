@@ -208,12 +208,13 @@ class WindowGen(wiring.Component):
         col_mask = Array(Const(t[2], rf) for t in col_t)[sx]
         col_first = Array(Const(t[3], 1) for t in col_t)[sx]
         col_last = Array(Const(t[4], 1) for t in col_t)[sx]
-        row_idx = Signal(range(len(row_t) + 1))
-        m.d.comb += row_idx.eq(sy + 1 - wrapped)  # corner row + 1 (a wrapped corner is one row up)
-        row_ok = Array(Const(t[0], 1) for t in row_t)[row_idx]
-        row_mask = Array(Const(t[1], rf) for t in row_t)[row_idx]
-        row_first = Array(Const(t[2], 1) for t in row_t)[row_idx]
-        row_last = Array(Const(t[3], 1) for t in row_t)[row_idx]
+        # the corner's row is sy, or sy - 1 for a wrapped corner: row_t[sy + 1] or row_t[sy],
+        # two tables indexed by sy itself (no adder ahead of the lookup)
+        here, up = row_t[1:] + [(0, 0, 0, 0)], row_t
+
+        def row(k: int, width: int = 1):
+            return Mux(wrapped, Array(Const(t[k], width) for t in up)[sy], Array(Const(t[k], width) for t in here)[sy])
+        row_ok, row_mask, row_first, row_last = row(0), row(1, rf), row(2), row(3)
         mask_r = Signal(rf, name="row_mask")
         mask_c = Signal(rf, name="col_mask")
         m.d.sync += [self.o_valid.eq(step & row_ok & col_ok),
