@@ -187,7 +187,9 @@ class WindowGen(wiring.Component):
             rd = lines.read_port()
             wr = lines.write_port()
             above = rd.data  # [row y-1, row y-2, ..., row y-rf+1]
-            m.d.comb += [rd.addr.eq(next_x), rd.en.eq(1),
+            # read ahead the column after this step's, kept until the next step (which is there,
+            # or at (0, 0) of a new frame whose rows above are padding: what is read is masked)
+            m.d.comb += [rd.addr.eq(nx), rd.en.eq(step),
                          wr.addr.eq(sx), wr.en.eq(step), wr.data.eq(Cat(pixel, above[:(rf - 2) * c]))]
             rows_top_first = [above[k * c:(k + 1) * c] for k in range(rf - 2, -1, -1)] + [pixel]
             m.d.comb += column.eq(Cat(*rows_top_first))
