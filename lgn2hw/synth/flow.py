@@ -33,7 +33,11 @@ _NOT_FIT = re.compile(r"no BELs remaining to implement cell type '[A-Z]|Unable t
 
 
 class DoesNotFit(LgnError):
-    """The design needs more of a resource than the device has."""
+    """The design needs more of a resource than the device has; ``counts``: yosys's figures."""
+
+    def __init__(self, message: str, counts: dict | None = None):
+        super().__init__(message)
+        self.counts = counts or {}
 
 
 @dataclass(frozen=True)
@@ -205,7 +209,7 @@ def _check_fit(counts: dict, dev: Device, fam) -> None:
         raise DoesNotFit(
             f"design does not fit {dev.part}: needs at least {need:,} {unit} ({counts['lut']:,} LUT4, "
             f"{counts['ff']:,} FF, {counts['carry']:,} carry), the device has {dev.logic:,} "
-            f"({100.0 * need / dev.logic:.0f}%); try a larger --device or a smaller model")
+            f"({100.0 * need / dev.logic:.0f}%); try a larger --device or a smaller model", counts)
 
 
 def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board: str | None = None) -> dict:
