@@ -21,7 +21,24 @@ def parse_widths(text: str | None) -> tuple[int, ...] | None:
 
 @click.command()
 @click.option("--dataset", required=True, metavar="NAME|PATH",
-              help="digits, breast-cancer, yinyang, or an .npz with X (float [N, F]) and y (int [N]).")
+              help="digits, breast-cancer, yinyang, or an .npz with X (float [N, F], images [N, H, W] or "
+                   "[N, C, H, W]) and y (int [N]).")
+@click.option("--arch", default=None, metavar="SPEC",
+              help="Convolutional LGN, e.g. 'conv(k=16,d=3,rf=3,pad=1)-pool(2)-conv(k=32,d=3,rf=3,pad=1)-pool(2)"
+                   "-dense(2000)-dense(1000)': logic-tree kernels (k kernels, depth d, rf x rf window, stride, "
+                   "pad, ch = channels per kernel), OR pools, then dense layers. Needs image data.")
+@click.option("--image-shape", default=None, metavar="[Cx]HxW",
+              help="Read flat X rows as images (a square row count is read as 1 x s x s without it).")
+@click.option("--split", "split_text", default=None, metavar="TRAIN,VAL,TEST",
+              help="Split in file order: the first TRAIN rows, the next VAL, and the last TEST "
+                   "[default: stratified random 70/10/20].")
+@click.option("--augment", type=click.IntRange(0), default=0, show_default=True,
+              help="Conv: shift every training image by a random offset of up to this many pixels.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Stop training after this many seconds (the learning rate decays over the time).")
+@click.option("--clock", type=click.Choice(["wall", "cpu"]), default="wall", show_default=True,
+              help="What --time-limit counts: wall-clock seconds, or this process's CPU seconds (fair when "
+                   "other jobs share the cores).")
 @click.option("--layers", type=click.IntRange(1), default=None, help="Number of logic layers (dataset default).")
 @click.option("--width", type=click.IntRange(1), default=None,
               help="Gates per layer; the last layer is rounded down to a multiple of the classes.")
@@ -53,11 +70,11 @@ def parse_widths(text: str | None) -> tuple[int, ...] | None:
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
               help="torch CPU threads. These small nets are dominated by per-op overhead, and on a busy "
                    "machine extra threads spin: 2 threads were 20x slower than 1 here.")
-@click.option("--sample", type=click.IntRange(0), default=256, show_default=True,
-              help="Held-out test samples stored in the checkpoint for compile/verify.")
+@click.option("--sample", type=click.IntRange(0), default=None,
+              help="Held-out test samples stored in the checkpoint for compile/verify [256; conv: 64].")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Checkpoint to write (.pt).")
-def train(dataset, layers, width, widths_text, interconnect, sampling, candidates, resample, resample_every,
+def train(dataset, arch, image_shape, split_text, augment, time_limit, clock, layers, width, widths_text, interconnect, sampling, candidates, resample, resample_every,
           schedule, epochs, batch_size, lr, tau, thresholds, encoding, residual, gumbel, seed, device, threads,
           sample, quiet, out_path):
     """Train a logic gate network and write an lgn2hw checkpoint that compiles unchanged.
@@ -71,16 +88,23 @@ def train(dataset, layers, width, widths_text, interconnect, sampling, candidate
       lgn2hw train --dataset digits --out digits.pt
       lgn2hw train --dataset yinyang --layers 2 --width 100 --interconnect learnable --out m.pt
       lgn2hw train --dataset mydata.npz --widths 1000,1000,990 --interconnect fixed --out m.pt
+      lgn2hw train --dataset mnist8k.npz --split 6000,1000,1000 --augment 2 --thresholds 2 \\
+          --arch "conv(k=16,d=3,rf=3,pad=1)-pool(2)-conv(k=32,d=3,rf=3,pad=1)-pool(2)-dense(2000)-dense(1000)" \\
+          --out mnist_conv.pt
     """
     from ..outputs import check_outputs
     check_outputs({"--out": out_path}, inputs=[dataset if Path(dataset).exists() else None])
     import torch
     from rich.console import Console
 
+    from ..train import arch as arch_mod
     from ..train import data, export, trainer
 
     console = Console(stderr=True)
-    ds = data.load_dataset(dataset, seed=seed)
+    if arch is not None:
+        arch_mod.parse(arch)  # a bad spec fails before the data loads
+    ds = data.load_dataset(dataset, seed=seed, image_shape=data.parse_image_shape(image_shape),
+                           sizes=data.parse_split(split_text))
     base = trainer.DEFAULTS.get(ds.name if dataset in data.BUILTIN else "*", trainer.DEFAULTS["*"])
     widths = parse_widths(widths_text)
     if widths is None and (layers is not None or width is not None):
@@ -89,20 +113,35 @@ def train(dataset, layers, width, widths_text, interconnect, sampling, candidate
         dataset=ds.name if dataset in data.BUILTIN else dataset, widths=widths, interconnect=interconnect,
         sampling=sampling, candidates=candidates, resample=resample, resample_every=resample_every,
         schedule=schedule, epochs=epochs, batch_size=batch_size, lr=lr, tau=tau, thresholds=thresholds,
-        encoding=encoding, residual=residual if residual > 0 else None, gumbel=gumbel, seed=seed, device=device)
+        encoding=encoding, residual=residual if residual > 0 else None, gumbel=gumbel, seed=seed, device=device,
+        arch=arch, augment=augment, time_limit=time_limit, clock=clock)
     torch.manual_seed(seed)
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        res = trainer.train(cfg, ds, progress=not quiet, console=console)
+        lines = not quiet and not console.is_terminal  # a log file gets one plain line per epoch, not a bar
+
+        def log(r):
+            console.print(f"epoch {r['epoch']}: loss {r['loss']:.4f}  soft(train) {r['soft_train']:.2%}  "
+                          f"hard(val) {r['hard_val']:.2%}  {r['seconds']:.0f} s ({r['cpu_seconds']:.0f} CPU s)",
+                          highlight=False)
+        res = trainer.train(cfg, ds, progress=not quiet and not lines, console=console, log=log if lines else None)
     finally:
         torch.set_num_threads(before)
+    if sample is None:
+        sample = 64 if arch is not None else 256
     export.save(export.to_checkpoint(res, ds, sample), out_path)
     c = res.config
-    console.print(f"[bold]{ds.name}[/bold]: {len(c.widths)} layers {list(c.widths)} = {res.gates} gates, "
-                  f"{c.interconnect} interconnect"
-                  + (f" (C={c.candidates}, sampling {c.sampling})" if c.interconnect == "learnable" else ""))
+    wiring = f"{c.interconnect} interconnect" + (
+        f" (C={c.candidates}, sampling {c.sampling})" if c.interconnect == "learnable" else "")
+    if c.arch is not None:
+        console.print(f"[bold]{ds.name}[/bold]: {c.arch} = {res.gates} gates "
+                      f"({res.model.unrolled_gates()} unrolled), dense {wiring}")
+    else:
+        console.print(f"[bold]{ds.name}[/bold]: {len(c.widths)} layers {list(c.widths)} = {res.gates} gates, "
+                      + wiring)
+    stopped = f", stopped by the time limit after {len(res.history)}" if len(res.history) < c.epochs else ""
     console.print(f"hard test accuracy [bold]{res.test_accuracy:.2%}[/bold] ({len(ds.test)} samples), "
-                  f"validation {res.val_accuracy:.2%} (epoch {res.best_epoch}/{c.epochs}); "
-                  f"{res.seconds:.1f} s on {res.device}")
+                  f"validation {res.val_accuracy:.2%} (epoch {res.best_epoch}/{c.epochs}{stopped}); "
+                  f"{res.seconds:.1f} s on {res.device} ({res.cpu_seconds:.1f} CPU s)")
     click.echo(f"wrote {Path(out_path)}")

@@ -2,7 +2,8 @@
 """Datasets for training: bundled sklearn sets, Yin-Yang, and user ``.npz`` files.
 
 Every dataset comes back split into train / validation / test (``Dataset``) with float64
-features and int64 labels 0..C-1.
+features and int64 labels 0..C-1. Images keep their shape in ``Dataset.image_shape`` (C, H, W)
+while ``X`` holds them flattened in (c, h, w) order, the order ``conv.ConvModel.encode`` reads.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Dataset:
     val: Split
     test: Split
     num_classes: int
+    image_shape: tuple[int, int, int] | None = None  # (C, H, W) when the rows are images
 
     @property
     def num_features(self) -> int:
@@ -76,16 +78,51 @@ def yinyang(size: int, seed: int, r_small: float = 0.1, r_big: float = 0.5) -> t
     return X, y
 
 
-def read_npz(path) -> tuple[np.ndarray, np.ndarray]:
-    """User data: ``X`` float [N, F] and ``y`` int [N] with labels 0..C-1."""
+def parse_image_shape(text: str | None) -> tuple[int, int, int] | None:
+    """``28x28`` or ``3x32x32`` (C x H x W) as a tuple; errors name the text."""
+    if text is None:
+        return None
+    try:
+        dims = tuple(int(v) for v in text.lower().split("x"))
+    except ValueError:
+        dims = ()
+    if len(dims) not in (2, 3) or min(dims) < 1:
+        raise LgnError(f"--image-shape: expected HxW or CxHxW with positive sizes, got {text!r}")
+    return dims if len(dims) == 3 else (1, *dims)
+
+
+def read_npz(path, image_shape: tuple[int, int, int] | None = None
+             ) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int] | None]:
+    """User data: ``X`` [N, F], images [N, H, W] or [N, C, H, W], and ``y`` int [N] (labels 0..C-1).
+
+    Returns X flattened to [N, F] (images in (c, h, w) order), y, and the image shape: that of
+    ``X``, else ``image_shape`` (whose size must be F), else 1 x s x s when F = s*s is a square.
+    """
     arrays = load_arrays(path)
     missing = [k for k in ("X", "y") if k not in arrays]
     if missing:
         raise LgnError(f"{path}: missing array {' and '.join(repr(m) for m in missing)}; "
                        f"expected 'X' (float [N, F]) and 'y' (int [N]), found {sorted(arrays) or 'none'}")
     X, y = arrays["X"], arrays["y"]
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise LgnError(f"{path}: 'X' has shape {list(X.shape)}, expected [N, F] with N, F > 0")
+    if X.ndim not in (2, 3, 4) or min(X.shape) == 0:
+        raise LgnError(f"{path}: 'X' has shape {list(X.shape)}, expected [N, F], [N, H, W] or [N, C, H, W] "
+                       "with every size > 0")
+    shape = None
+    if X.ndim > 2:
+        shape = tuple(int(v) for v in ((1, *X.shape[1:]) if X.ndim == 3 else X.shape[1:]))
+        if image_shape is not None and tuple(image_shape) != shape:
+            raise LgnError(f"{path}: 'X' holds {'x'.join(map(str, shape))} images, but --image-shape says "
+                           f"{'x'.join(map(str, image_shape))}")
+        X = X.reshape(X.shape[0], -1)
+    elif image_shape is not None:
+        if int(np.prod(image_shape)) != X.shape[1]:
+            raise LgnError(f"{path}: --image-shape {'x'.join(map(str, image_shape))} has "
+                           f"{int(np.prod(image_shape))} values, but 'X' rows have {X.shape[1]}")
+        shape = tuple(int(v) for v in image_shape)
+    else:
+        side = int(round(X.shape[1] ** 0.5))
+        if side * side == X.shape[1] and side > 1:
+            shape = (1, side, side)
     if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer) or X.dtype == bool):
         raise LgnError(f"{path}: 'X' has dtype {X.dtype}, expected numbers")
     X = X.astype(np.float64)
@@ -111,7 +148,32 @@ def read_npz(path) -> tuple[np.ndarray, np.ndarray]:
         warnings.warn(f"{path}: labels span 0..{classes - 1} but {len(missing)} of these classes have no "
                       f"sample ({', '.join(map(str, missing[:8]))}{', ...' if len(missing) > 8 else ''}); "
                       f"the model gets {classes} classes", LgnWarning, stacklevel=2)
-    return X, y
+    return X, y, shape
+
+
+def parse_split(text: str | None) -> tuple[int, int, int] | None:
+    """``6000,1000,1000``: train, validation, test counts (in file order; the test rows are the last)."""
+    if text is None:
+        return None
+    try:
+        sizes = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != 3 or min(sizes) < 1:
+        raise LgnError(f"--split: expected three positive counts TRAIN,VAL,TEST, got {text!r}")
+    return sizes
+
+
+def ordered_split(X: np.ndarray, y: np.ndarray, sizes: tuple[int, int, int],
+                  name: str = "data") -> tuple[Split, Split, Split]:
+    """The first ``train`` rows, the next ``val`` rows, and the LAST ``test`` rows (file order)."""
+    n_tr, n_va, n_te = sizes
+    n = y.shape[0]
+    if n_tr + n_va + n_te > n:
+        raise LgnError(f"{name}: --split {n_tr},{n_va},{n_te} asks for {n_tr + n_va + n_te} samples, "
+                       f"the data has {n}")
+    return (Split(X[:n_tr], y[:n_tr]), Split(X[n_tr:n_tr + n_va], y[n_tr:n_tr + n_va]),
+            Split(X[n - n_te:], y[n - n_te:]))
 
 
 def split(X: np.ndarray, y: np.ndarray, seed: int, val_fraction: float, test_fraction: float,
@@ -133,24 +195,41 @@ def split(X: np.ndarray, y: np.ndarray, seed: int, val_fraction: float, test_fra
     return Split(X_tr, y_tr), Split(X_val, y_val), Split(X_test, y_test)
 
 
-def load_dataset(name: str, seed: int = 0, val_fraction: float = 0.1, test_fraction: float = 0.2) -> Dataset:
+def load_dataset(name: str, seed: int = 0, val_fraction: float = 0.1, test_fraction: float = 0.2,
+                 image_shape: tuple[int, int, int] | None = None,
+                 sizes: tuple[int, int, int] | None = None) -> Dataset:
     """A built-in dataset by name or a user ``.npz`` by path.
 
     Yin-Yang uses the published splits (train 5000 / validation 1000 / test 1000 drawn with
     seeds 42 / 41 / 40), so its figures compare with the literature; ``seed`` does not change it.
+    ``sizes`` (train, val, test) splits in file order instead of the stratified random split;
+    ``image_shape`` reads flat rows as C x H x W images (digits are 1 x 8 x 8 images).
     """
     if name == "yinyang":
+        if image_shape is not None or sizes is not None:
+            raise LgnError("yinyang: has fixed published splits and no images (no --split, --image-shape)")
         parts = [Split(*yinyang(n, s)) for n, s in ((5000, 42), (1000, 41), (1000, 40))]
         return Dataset("yinyang", *parts, num_classes=3)
+    shape = None
     if name in ("digits", "breast-cancer"):
         from sklearn import datasets
 
         bunch = datasets.load_digits() if name == "digits" else datasets.load_breast_cancer()
         X, y = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+        if name == "digits":
+            shape = (1, 8, 8)
+        if image_shape is not None:
+            if int(np.prod(image_shape)) != X.shape[1]:
+                raise LgnError(f"{name}: --image-shape {'x'.join(map(str, image_shape))} does not hold its "
+                               f"{X.shape[1]} features")
+            shape = tuple(image_shape)
     elif name.endswith(".npz") or Path(name).exists():
-        X, y = read_npz(name)
+        X, y, shape = read_npz(name, image_shape)
     else:
         raise LgnError(f"unknown dataset {name!r}; expected one of {', '.join(BUILTIN)} or a path to an .npz "
                        "with 'X' and 'y'")
-    tr, va, te = split(X, y, seed, val_fraction, test_fraction, name)
-    return Dataset(Path(name).stem if name not in BUILTIN else name, tr, va, te, int(y.max()) + 1)
+    if sizes is not None:
+        tr, va, te = ordered_split(X, y, sizes, name)
+    else:
+        tr, va, te = split(X, y, seed, val_fraction, test_fraction, name)
+    return Dataset(Path(name).stem if name not in BUILTIN else name, tr, va, te, int(y.max()) + 1, shape)

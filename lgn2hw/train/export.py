@@ -4,7 +4,8 @@
 The checkpoint holds the discretized network, exactly what the eval forward computes: per
 layer the argmax wiring ``indices`` and argmax ``ops``, the encoder thresholds, the resolved
 training config with the measured figures, and a held-out test sample so compile / verify /
-prune have real vectors.
+prune have real vectors. A conv model adds its stages: per conv block the kernel trees as
+layers over the window bits, per pool its geometry.
 """
 from __future__ import annotations
 
@@ -16,21 +17,68 @@ from .data import Dataset
 from .trainer import TrainResult, config_dict
 
 
-def to_checkpoint(result: TrainResult, ds: Dataset | None = None, sample: int = 256) -> dict:
-    layers = [{"arity": 2,
-               "indices": layer.interconnect.hard_indices().cpu().numpy().astype(np.int64),
-               "ops": layer.hard_ops()}
-              for layer in result.model.layers]
+def _dense_layers(layers) -> list[dict]:
+    return [{"arity": 2,
+             "indices": layer.interconnect.hard_indices().cpu().numpy().astype(np.int64),
+             "ops": layer.hard_ops()}
+            for layer in layers]
+
+
+def _config(result: TrainResult) -> dict:
     config = config_dict(result.config)
     config["results"] = {"test_accuracy": result.test_accuracy, "val_accuracy": result.val_accuracy,
-                         "best_epoch": result.best_epoch, "gates": result.gates,
-                         "seconds": round(result.seconds, 2), "device": result.device}
+                         "best_epoch": result.best_epoch, "epochs_run": len(result.history),
+                         "gates": result.gates, "seconds": round(result.seconds, 2),
+                         "cpu_seconds": round(result.cpu_seconds, 2), "device": result.device}
+    return config
+
+
+def to_checkpoint(result: TrainResult, ds: Dataset | None = None, sample: int = 256) -> dict:
+    """The native checkpoint of a trained model: dense (version 1) or conv (version 2)."""
+    if result.config.arch is not None:
+        return to_conv_checkpoint(result, ds, sample)
     data = None
     if ds is not None and sample > 0:
         n = min(sample, len(ds.test))
         data = {"X": ds.test.X[:n].astype(np.float64), "y": ds.test.y[:n].astype(np.int64)}
-    return make_checkpoint(result.thresholds.size, layers, result.num_classes, tau=result.config.tau,
-                           thresholds=result.thresholds, config=config, data=data)
+    return make_checkpoint(result.thresholds.size, _dense_layers(result.model.layers), result.num_classes,
+                           tau=result.config.tau, thresholds=result.thresholds, config=_config(result), data=data)
+
+
+def conv_stages(model) -> list[dict]:
+    """The conv/pool stages of a ``conv.ConvNet`` as native stage dicts (hard ops, fixed wiring)."""
+    from .conv import TreeConv
+
+    stages = []
+    for st in model.stages:
+        if isinstance(st, TreeConv):
+            s = st.spec
+            stages.append({"type": "conv", "rf": s.rf, "stride": s.stride, "padding": s.pad,
+                           "layers": st.layer_dicts()})
+        else:
+            p = st.spec
+            stages.append({"type": "pool", "kernel": p.k, "stride": p.step, "padding": p.pad})
+    return stages
+
+
+def to_conv_checkpoint(result: TrainResult, ds: Dataset | None = None, sample: int = 64) -> dict:
+    """A trained ``conv.ConvNet`` as a native conv checkpoint (``make_conv_checkpoint``).
+
+    The stored sample holds at most ``sample`` test images as float [N, C, H, W].
+    """
+    from ..frontends.native import make_conv_checkpoint
+
+    model = result.model
+    shape = tuple(int(v) for v in ds.image_shape) if ds is not None else None
+    if shape is None:
+        c = result.thresholds.shape[0]
+        shape = (c, model.in_shape[1], model.in_shape[2])
+    data = None
+    if ds is not None and sample > 0:
+        n = min(sample, len(ds.test))
+        data = {"X": ds.test.X[:n].reshape(n, *shape).astype(np.float64), "y": ds.test.y[:n].astype(np.int64)}
+    return make_conv_checkpoint(shape, result.thresholds, conv_stages(model), _dense_layers(model.layers),
+                                result.num_classes, tau=result.config.tau, config=_config(result), data=data)
 
 
 def save(checkpoint: dict, path) -> None:

@@ -28,18 +28,18 @@ def op_coefficients() -> torch.Tensor:
                         dtype=torch.float32)
 
 
-class LogicLayer(nn.Module):
-    """G gates, each a softmax over the 16 relaxed ops; wiring comes from ``interconnect``.
+class Gates(nn.Module):
+    """G relaxed two-input gates: a softmax over the 16 ops per gate, no wiring of their own.
 
     ``residual`` is the initial probability mass of the pass-through op A (None: random
     N(0,1) logits as in difflogic). ``gumbel`` > 0 samples the op distribution with
-    Gumbel-softmax at that temperature during training.
+    Gumbel-softmax at that temperature during training. ``mix(a, b)`` takes the gates'
+    inputs with the gate axis at dim 1 and any trailing axes (positions of a conv kernel).
     """
 
-    def __init__(self, interconnect: nn.Module, residual: float | None = 0.9, gumbel: float = 0.0):
+    def __init__(self, num_gates: int, residual: float | None = 0.9, gumbel: float = 0.0):
         super().__init__()
-        self.interconnect = interconnect
-        g = interconnect.out_dim
+        g = int(num_gates)
         if residual is None:
             logits = torch.randn(g, 16)
         else:
@@ -62,15 +62,27 @@ class LogicLayer(nn.Module):
             return nn.functional.gumbel_softmax(self.logits, tau=self.gumbel, hard=False, dim=1)
         return torch.softmax(self.logits, dim=1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        ab = self.interconnect(x)  # [B, G, 2]
-        a, b = ab[..., 0], ab[..., 1]
+    def mix(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """c0 + c1 a + c2 b + c3 ab per gate; a, b [B, G, ...]."""
         c = self.op_probabilities() @ self.coeffs  # [G, 4]
-        return c[:, 0] + c[:, 1] * a + c[:, 2] * b + c[:, 3] * (a * b)
+        c = c.reshape(c.shape[0], 4, *([1] * (a.dim() - 2)))
+        return c[:, 0] + c[:, 1] * a + b * (c[:, 2] + c[:, 3] * a)
 
     def hard_ops(self) -> np.ndarray:
         """int64 [G]: the op id each gate discretizes to (argmax, first on ties)."""
         return self.logits.detach().argmax(dim=1).cpu().numpy().astype(np.int64)
+
+
+class LogicLayer(Gates):
+    """G gates, each a softmax over the 16 relaxed ops; wiring comes from ``interconnect``."""
+
+    def __init__(self, interconnect: nn.Module, residual: float | None = 0.9, gumbel: float = 0.0):
+        super().__init__(interconnect.out_dim, residual, gumbel)
+        self.interconnect = interconnect
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ab = self.interconnect(x)  # [B, G, 2]
+        return self.mix(ab[..., 0], ab[..., 1])
 
 
 class GroupSum(nn.Module):
@@ -83,3 +95,46 @@ class GroupSum(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x.reshape(x.shape[0], self.num_classes, -1).sum(dim=2) / self.tau
+
+
+class GateNet(nn.Module):
+    """What the trainer needs of a network: ``features`` (the bits before GroupSum), ``layers``
+    (the dense logic layers, whose wiring may train) and ``group_sum``; the hard (discretized)
+    evaluation is shared."""
+
+    layers: nn.ModuleList
+    group_sum: GroupSum
+    eval_batch = 4096
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.group_sum(self.features(x))
+
+    @torch.no_grad()
+    def hard_group_sums(self, bits: np.ndarray, batch: int | None = None) -> np.ndarray:
+        """int64 [N, C]: the discretized network's popcount per class (what the netlist computes)."""
+        was = self.training
+        self.eval()
+        dev = next(self.parameters()).device
+        batch = batch or self.eval_batch
+        out = []
+        for lo in range(0, bits.shape[0], batch):
+            x = self.features(torch.as_tensor(bits[lo:lo + batch], dtype=torch.float32, device=dev))
+            out.append(x.reshape(x.shape[0], self.group_sum.num_classes, -1).sum(dim=2).cpu().numpy())
+        self.train(was)
+        return np.concatenate(out).astype(np.int64) if out else np.zeros((0, self.group_sum.num_classes), np.int64)
+
+    def hard_accuracy(self, bits: np.ndarray, y: np.ndarray) -> float:
+        return float(np.mean(np.argmax(self.hard_group_sums(bits), axis=1) == y)) if len(y) else float("nan")
+
+    def gate_count(self) -> int:
+        """Logic gates of the network as trained (a conv kernel counts once, not per position)."""
+        return int(sum(m.out_dim for m in self.modules() if isinstance(m, Gates)))
+
+    def interconnect_bytes(self) -> int:
+        """Bytes of wiring state of the dense layers (candidates + weights, or fixed indices)."""
+        return sum(b.numel() * b.element_size() for layer in self.layers
+                   for b in [*layer.interconnect.buffers(), *layer.interconnect.parameters()])
+

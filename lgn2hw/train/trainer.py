@@ -16,11 +16,13 @@ import torch
 from torch import nn
 
 from ..errors import LgnError
+from . import arch as arch_mod
 from . import encoder, interconnect
 from .data import Dataset
-from .layers import GroupSum, LogicLayer
+from .layers import GateNet, GroupSum, LogicLayer
 
 SCHEDULES = ("joint", "layerwise")
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 @dataclass
@@ -45,9 +47,16 @@ class TrainConfig:
     gumbel: float = 0.0                    # Gumbel-softmax temperature while training; 0 = off
     seed: int = 0
     device: str = "auto"                   # auto | cpu | cuda
+    arch: str | None = None                # conv architecture (arch.py); its dense layers become ``widths``
+    augment: int = 0                       # conv: random image shifts of up to this many pixels
+    time_limit: float | None = None        # seconds: stop then; the cosine decay follows the elapsed time
+    clock: str = "wall"                    # wall | cpu (this process's CPU seconds: fair on a shared machine)
 
-    def resolved(self, num_classes: int) -> "TrainConfig":
-        """A copy with every ``None`` default filled in from DEFAULTS and checked."""
+    def resolved(self, num_classes: int, image_shape: tuple[int, int, int] | None = None) -> "TrainConfig":
+        """A copy with every ``None`` default filled in from DEFAULTS and checked.
+
+        ``image_shape`` (C, H, W) of the data set's images; a conv ``arch`` needs it.
+        """
         base = DEFAULTS.get(self.dataset, DEFAULTS["*"])
         cfg = copy.copy(self)
         for f in fields(cfg):
@@ -57,6 +66,16 @@ class TrainConfig:
             cfg.sampling = "gradient" if cfg.interconnect == "learnable" else "none"
         if cfg.resample is None:
             cfg.resample = cfg.candidates // 2
+        if cfg.arch is not None:
+            net = arch_mod.parse(cfg.arch)
+            if image_shape is None:
+                raise LgnError(f"--arch {cfg.arch!r} is a conv network: it needs image data ([N, C, H, W] or "
+                               "[N, H, W] arrays, a square flat image, or --image-shape)")
+            c, h, w = image_shape
+            net.check((c * cfg.thresholds, h, w), num_classes)
+            cfg.arch, cfg.widths = str(net), net.dense
+        elif cfg.augment:
+            raise LgnError("--augment shifts images: it needs a conv --arch")
         if cfg.widths is None:
             cfg.widths = default_widths(base["layers"], base["width"], num_classes)
         cfg.widths = tuple(int(w) for w in cfg.widths)
@@ -84,6 +103,10 @@ class TrainConfig:
                            f"R={self.resample}")
         if self.resample_every < 1 or self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.tau <= 0:
             raise LgnError("resample-every, epochs and batch size must be >= 1, lr and tau > 0")
+        if self.augment < 0 or (self.time_limit is not None and self.time_limit <= 0):
+            raise LgnError("augment must be >= 0 and the time limit > 0")
+        if self.clock not in CLOCKS:
+            raise LgnError(f"unknown clock {self.clock!r}; expected {' or '.join(CLOCKS)}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise LgnError(f"unknown device {self.device!r}; expected auto, cpu or cuda")
 
@@ -107,7 +130,7 @@ def default_widths(layers: int, width: int, num_classes: int) -> tuple[int, ...]
     return (width,) * (layers - 1) + (last,)
 
 
-class LogicNet(nn.Module):
+class LogicNet(GateNet):
     """Logic layers then GroupSum. ``forward`` takes input bits as floats [B, I]."""
 
     def __init__(self, num_inputs: int, widths, num_classes: int, tau: float, kind: str = "learnable",
@@ -121,51 +144,30 @@ class LogicNet(nn.Module):
             for i in range(len(widths)))
         self.group_sum = GroupSum(num_classes, tau)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.layers:
             x = layer(x)
-        return self.group_sum(x)
-
-    @torch.no_grad()
-    def hard_group_sums(self, bits: np.ndarray, batch: int = 4096) -> np.ndarray:
-        """int64 [N, C]: the discretized network's popcount per class (what the netlist computes)."""
-        was = self.training
-        self.eval()
-        dev = next(self.parameters()).device
-        out = []
-        for lo in range(0, bits.shape[0], batch):
-            x = torch.as_tensor(bits[lo:lo + batch], dtype=torch.float32, device=dev)
-            for layer in self.layers:
-                x = layer(x)
-            out.append(x.reshape(x.shape[0], self.group_sum.num_classes, -1).sum(dim=2).cpu().numpy())
-        self.train(was)
-        return np.concatenate(out).astype(np.int64) if out else np.zeros((0, self.group_sum.num_classes), np.int64)
-
-    def hard_accuracy(self, bits: np.ndarray, y: np.ndarray) -> float:
-        return float(np.mean(np.argmax(self.hard_group_sums(bits), axis=1) == y)) if len(y) else float("nan")
-
-    def interconnect_bytes(self) -> int:
-        """Bytes of wiring state (candidates + weights, or fixed indices)."""
-        return sum(b.numel() * b.element_size() for layer in self.layers
-                   for b in [*layer.interconnect.buffers(), *layer.interconnect.parameters()])
+        return x
 
 
 @dataclass
 class TrainResult:
-    model: LogicNet
-    thresholds: np.ndarray          # float64 [F, T]
+    model: GateNet                  # LogicNet, or conv.ConvNet when the config has an arch
+    thresholds: np.ndarray          # float64 [F, T] (dense) or [C, T] per image channel (conv)
     config: TrainConfig             # resolved
     num_classes: int
     val_accuracy: float             # hard, best epoch
     test_accuracy: float            # hard
-    seconds: float
+    seconds: float                  # wall clock
     device: str
     best_epoch: int
     history: list[dict] = field(default_factory=list)
+    cpu_seconds: float = float("nan")  # CPU time of this process (all its threads)
 
     @property
     def gates(self) -> int:
-        return int(sum(self.config.widths))
+        """Logic gates as trained (a conv kernel counts once)."""
+        return self.model.gate_count()
 
 
 def pick_device(name: str) -> torch.device:
@@ -189,25 +191,55 @@ def phases(cfg: TrainConfig) -> list[tuple[int, int | None]]:
     return [(each, i) for i in range(n - 1)] + [(max(1, cfg.epochs - each * (n - 1)), -1)]
 
 
-def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None) -> TrainResult:
-    cfg = cfg.resolved(ds.num_classes)
-    start = time.perf_counter()
+def build(cfg: TrainConfig, ds: Dataset) -> tuple[GateNet, np.ndarray, dict[str, np.ndarray]]:
+    """The untrained model for a resolved config, its encoder thresholds, and the encoded splits
+    (dense: uint8 [N, F*T]; conv: uint8 [N, C*T, H, W])."""
+    if cfg.arch is None:
+        thr = encoder.thresholds(ds.train.X, cfg.thresholds, cfg.encoding)
+        bits = {name: encoder.encode(getattr(ds, name).X, thr) for name in ("train", "val", "test")}
+        model = LogicNet(thr.size, cfg.widths, ds.num_classes, cfg.tau, cfg.interconnect, cfg.candidates,
+                         cfg.residual, cfg.gumbel, cfg.seed)
+        return model, thr, bits
+    from . import conv
+
+    shape = ds.image_shape
+    thr = conv.image_thresholds(ds.train.X, shape, cfg.thresholds, cfg.encoding)
+    bits = {name: conv.encode_images(getattr(ds, name).X, shape, thr) for name in ("train", "val", "test")}
+    model = conv.ConvNet(arch_mod.parse(cfg.arch), (shape[0] * cfg.thresholds, shape[1], shape[2]),
+                         ds.num_classes, cfg.tau, cfg.interconnect, cfg.candidates, cfg.residual, cfg.gumbel,
+                         cfg.seed)
+    return model, thr, bits
+
+
+def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None, log=None) -> TrainResult:
+    """Train; ``log(record)`` is called after every epoch (epoch, loss, soft_train, hard_val, seconds)."""
+    cfg = cfg.resolved(ds.num_classes, ds.image_shape)
+    clock = CLOCKS[cfg.clock]
+    start, start_wall, start_cpu = clock(), time.perf_counter(), time.process_time()
     dev = pick_device(cfg.device)
-    thr = encoder.thresholds(ds.train.X, cfg.thresholds, cfg.encoding)
-    bits = {name: encoder.encode(getattr(ds, name).X, thr) for name in ("train", "val", "test")}
-    model = LogicNet(thr.size, cfg.widths, ds.num_classes, cfg.tau, cfg.interconnect, cfg.candidates,
-                     cfg.residual, cfg.gumbel, cfg.seed).to(dev)
+    model, thr, bits = build(cfg, ds)
+    model = model.to(dev)
     gen = torch.Generator().manual_seed(cfg.seed + 1)
     x_train = torch.as_tensor(bits["train"], dtype=torch.float32, device=dev)
     y_train = torch.as_tensor(ds.train.y, device=dev)
     n = x_train.shape[0]
     steps_per_epoch = math.ceil(n / cfg.batch_size)
+    total_steps = cfg.epochs * steps_per_epoch
     plan = phases(cfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs * steps_per_epoch)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
     loss_fn = nn.CrossEntropyLoss()
     wiring = [layer.interconnect for layer in model.layers]
     learnable = [w for w in wiring if isinstance(w, interconnect.LearnableInterconnect)]
+    augment = None
+    if cfg.augment:
+        from .conv import shift
+
+        def augment(x):
+            return shift(x, cfg.augment, gen)
+
+    def out_of_time() -> bool:
+        return cfg.time_limit is not None and clock() - start >= cfg.time_limit
 
     best = (-1.0, 0, copy.deepcopy(model.state_dict()))
     history: list[dict] = []
@@ -217,7 +249,7 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None) ->
                    TextColumn("loss {task.fields[loss]:.3f}  soft {task.fields[soft]:.1%}  "
                               "hard(val) {task.fields[hard]:.1%}"),
                    TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=not progress)
-    epoch = 0
+    epoch = total = 0
     with bar:
         task = bar.add_task(f"train {cfg.dataset}", total=cfg.epochs, loss=float("nan"), soft=0.0, hard=0.0)
         for phase_epochs, active in plan:
@@ -226,40 +258,60 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None) ->
             sampled = [w for w in learnable if w.weights.requires_grad] if cfg.sampling != "none" else []
             step = 0
             for _ in range(phase_epochs):
+                if out_of_time():
+                    break
                 model.train()
                 perm = torch.randperm(n, generator=gen).to(dev)
                 tot_loss = tot_correct = 0.0
+                seen = 0
                 for lo in range(0, n, cfg.batch_size):
+                    if cfg.time_limit is not None:
+                        # cosine decay over whichever runs out first, the epochs or the time
+                        t = max(total / total_steps, (clock() - start) / cfg.time_limit)
+                        if t >= 1:
+                            break
+                        for group in opt.param_groups:
+                            group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * t))
                     idx = perm[lo:lo + cfg.batch_size]
                     resample_now = bool(sampled) and step > 0 and step % cfg.resample_every == 0
                     for w in sampled:
                         w.probe = resample_now and cfg.sampling == "gradient"
-                    scores = model(x_train[idx])
+                    xb = x_train[idx]
+                    scores = model(augment(xb) if augment else xb)
                     loss = loss_fn(scores, y_train[idx])
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
-                    sched.step()
+                    if cfg.time_limit is None:
+                        sched.step()
                     if resample_now:
                         resample(sampled, cfg, opt, gen)
                     step += 1
+                    total += 1
+                    seen += idx.numel()
                     tot_loss += float(loss.detach()) * idx.numel()
                     tot_correct += float((scores.argmax(1) == y_train[idx]).sum())
+                if not seen:
+                    break
                 epoch += 1
                 val = model.hard_accuracy(bits["val"], ds.val.y)
-                rec = dict(epoch=epoch, loss=tot_loss / n, soft_train=tot_correct / n, hard_val=val)
+                rec = dict(epoch=epoch, loss=tot_loss / seen, soft_train=tot_correct / seen, hard_val=val,
+                           seconds=round(time.perf_counter() - start_wall, 1),
+                           cpu_seconds=round(time.process_time() - start_cpu, 1))
                 history.append(rec)
                 # with the layer-wise schedule only the final (all wiring fixed) phase competes
                 if val > best[0] and (cfg.schedule == "joint" or active == -1):
                     best = (val, epoch, copy.deepcopy(model.state_dict()))
                 bar.update(task, advance=1, loss=rec["loss"], soft=rec["soft_train"], hard=val)
+                if log is not None:
+                    log(rec)
     model.load_state_dict(best[2])
     for w in learnable:
         w.probe, w.last_input, w.last_output = False, None, None
     model.eval()
     test = model.hard_accuracy(bits["test"], ds.test.y)
-    return TrainResult(model, thr, cfg, ds.num_classes, best[0], test, time.perf_counter() - start, str(dev),
-                       best[1], history)
+    return TrainResult(model, thr, cfg, ds.num_classes, best[0], test, time.perf_counter() - start_wall, str(dev),
+                       best[1], history, time.process_time() - start_cpu)
 
 
 def resample(layers, cfg: TrainConfig, opt: torch.optim.Optimizer, gen: torch.Generator) -> None:

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The conv-LGN training bar of issue 12: conv vs dense LGN, same data split, same time budget.
+
+    nice .venv/bin/python bench/bench_train_conv.py [--data ../shared/datasets/mnist8k.npz]
+        [--budget 3600] [--clock cpu] [--split 6000,1000,1000] [--parallel] [--save-conv PATH]
+
+Both networks train on the first 6,000 images, pick their best epoch on the hard accuracy of
+the next 1,000 and are tested on the LAST 1,000 (never seen while training or choosing). Each
+gets ``--budget`` seconds on one CPU thread (``--clock cpu`` counts the process's own CPU
+seconds, so a run on a machine shared with other jobs is not penalized by waiting for a core;
+``wall`` counts wall-clock seconds). The learning rate follows a cosine over the budget.
+
+- conv: the recipe of ``examples/make_mnist_conv.sh`` (the shipped ``examples/mnist_conv.pt``);
+- dense: 2 x 2,000 gates, learnable interconnect with gradient-guided gate sampling (the dense
+  figure quoted in issue 12), 3 uniform thresholds per pixel, for as many epochs as fit.
+
+``--parallel`` trains the two in two processes at once (one thread each) instead of one after
+the other; with the CPU clock the figures do not depend on it. ``--save-conv`` writes the conv
+model's native checkpoint. Accuracies are hard (discretized) test accuracies of the best
+validation epoch, i.e. what the compiled netlist computes. Every figure is printed; nothing is
+asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+CONV = dict(arch="conv(k=16,d=3,rf=3,pad=1)-pool(2)-conv(k=32,d=3,rf=3,pad=1)-pool(2)-dense(2000)-dense(1000)",
+            thresholds=2, encoding="uniform", interconnect="learnable", epochs=200, batch_size=64, lr=0.05,
+            tau=10.0, augment=2)
+DENSE = dict(widths=(2000, 2000), thresholds=3, encoding="uniform", interconnect="learnable", epochs=5000,
+             batch_size=128, lr=0.02, tau=10.0)
+
+
+def run(label: str, kw: dict, args, save: str | None = None) -> dict:
+    import torch
+
+    from lgn2hw.train import data, export, trainer
+
+    torch.set_num_threads(1)
+    torch.manual_seed(args.seed)
+    ds = data.load_dataset(args.data, sizes=data.parse_split(args.split))
+    cfg = trainer.TrainConfig(dataset=args.data, time_limit=args.budget, clock=args.clock, seed=args.seed, **kw)
+
+    def log(r):
+        if r["epoch"] % args.log_every == 0:
+            print(f"  [{label}] epoch {r['epoch']}: loss {r['loss']:.4f} soft(train) {r['soft_train']:.2%} "
+                  f"hard(val) {r['hard_val']:.2%}  {r['seconds']:.0f} s, {r['cpu_seconds']:.0f} CPU s", flush=True)
+    res = trainer.train(cfg, ds, progress=False, log=log)
+    if save:
+        export.save(export.to_checkpoint(res, ds, 64), save)
+    return dict(label=label, test=res.test_accuracy, val=res.val_accuracy, best=res.best_epoch,
+                epochs=len(res.history), gates=res.gates, seconds=res.seconds, cpu=res.cpu_seconds,
+                arch=res.config.arch or f"dense {list(res.config.widths)}", test_n=len(ds.test))
+
+
+def _worker(label, kw, args, save, queue):
+    queue.put(run(label, kw, args, save))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/datasets/mnist8k.npz"))
+    p.add_argument("--split", default="6000,1000,1000")
+    p.add_argument("--budget", type=float, default=3600.0, help="seconds per network")
+    p.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--parallel", action="store_true")
+    p.add_argument("--only", choices=["conv", "dense"], default=None)
+    p.add_argument("--save-conv", default=None, metavar="PATH")
+    p.add_argument("--log-every", type=int, default=5)
+    args = p.parse_args()
+    jobs = [("conv", CONV, args.save_conv), ("dense", DENSE, None)]
+    jobs = [j for j in jobs if args.only in (None, j[0])]
+    print(f"{args.data}: split {args.split} (test = the last rows), budget {args.budget:.0f} {args.clock} s "
+          f"per network, one thread each", flush=True)
+    t0 = time.perf_counter()
+    if args.parallel:
+        ctx = mp.get_context("spawn")
+        queue = ctx.Queue()
+        procs = [ctx.Process(target=_worker, args=(*j, args, queue)) for j in jobs]
+        for pr in procs:
+            pr.start()
+        results = [queue.get() for _ in procs]
+        for pr in procs:
+            pr.join()
+    else:
+        results = [run(label, kw, args, save) for label, kw, save in jobs]
+    results.sort(key=lambda r: r["label"])
+    print(f"\nresults ({time.perf_counter() - t0:.0f} s wall in all):")
+    for r in results:
+        print(f"  {r['label']:<5} {r['arch']}\n        {r['gates']} gates, hard test {r['test']:.2%} "
+              f"({r['test_n']} images), val {r['val']:.2%} at epoch {r['best']}/{r['epochs']}, "
+              f"{r['cpu']:.0f} CPU s, {r['seconds']:.0f} s wall")
+    if len(results) == 2:
+        conv, dense = results
+        print(f"  conv - dense = {100 * (conv['test'] - dense['test']):+.2f} points of hard test accuracy")
+
+
+if __name__ == "__main__":
+    main()
