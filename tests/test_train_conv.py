@@ -262,3 +262,64 @@ def test_time_limit_stops_training():
                               batch_size=32, thresholds=2, interconnect="fixed", time_limit=1.0)
     res = trainer.train(cfg, ds, progress=False)
     assert 1 <= len(res.history) < 1000 and 1.0 <= res.seconds < 10
+
+
+# ----------------------------------------------------------------------- export and simulators
+
+
+def test_trained_model_equals_the_conv_simulator_and_the_unrolled_netlist(tmp_path):
+    from lgn2hw import conv_sim, sim
+    from lgn2hw.frontends import load_model
+
+    ds = data.load_dataset("digits", seed=0)
+    cfg = trainer.TrainConfig(dataset="digits", arch="conv(k=6,d=3,rf=3,pad=1,ch=2)-pool(k=3,stride=2,pad=1)"
+                              "-conv(k=8,d=2,rf=2,stride=1)-dense(60)-dense(30)", epochs=1, batch_size=64,
+                              lr=0.05, tau=2.0, thresholds=3, interconnect="learnable", residual=0.6, seed=1)
+    res = trainer.train(cfg, ds, progress=False)
+    path = tmp_path / "conv.pt"
+    export.save(export.to_checkpoint(res, ds, sample=20), path)
+    imp = load_model(path)
+    model = imp.conv
+    assert model is not None and model.in_shape == (1, 8, 8) and model.bits_per_channel == 3
+    assert imp.data["X"].shape == (20, 1, 8, 8) and imp.config["arch"] == res.config.arch
+    assert imp.config["results"]["test_accuracy"] == res.test_accuracy
+    X = ds.test.X  # flat (c, h, w) order, as ConvModel.encode reads it
+    torch_sums = res.model.hard_group_sums(conv.encode_images(X, (1, 8, 8), res.thresholds))
+    np.testing.assert_array_equal(conv_sim.simulate_conv(model, X).group_sums, torch_sums)
+    np.testing.assert_array_equal(sim.simulate_bits(model.unroll(), model.encode(X)).group_sums, torch_sums)
+    np.testing.assert_array_equal(imp.netlist.num_nodes, model.unroll().num_nodes)
+    acc = np.mean(np.argmax(torch_sums, axis=1) == ds.test.y)
+    assert acc == pytest.approx(res.test_accuracy)
+    assert len(np.unique(torch_sums)) > 3  # a trained net, not a constant one
+
+
+def test_cli_trains_a_conv_model(tmp_path, capsys):
+    from lgn2hw.cli import main
+    from lgn2hw.frontends import load_model
+
+    out = tmp_path / "c.pt"
+    code = main(["train", "--dataset", "digits", "--arch", "conv(k=4,d=2,rf=3)-pool(2)-dense(20)", "--epochs", "1",
+                 "--thresholds", "2", "--augment", "1", "--quiet", "--out", str(out)])
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert code == 0, err
+    assert "conv(k=4,d=2,rf=3,stride=1,pad=0)-pool(k=2,stride=2,pad=0)-dense(20) = 32 gates" in err
+    assert "(452 unrolled)" in err and "hard test accuracy" in err
+    imp = load_model(out)
+    assert imp.conv is not None and imp.data["X"].shape == (64, 1, 8, 8)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--arch", "conv(k=4)-pool(2)-dense(20)-bogus(1)"], "--arch: bad token 'bogus(1)'"),
+    (["--arch", "conv(k=4,rf=9)-dense(20)"], "stage 1 conv(k=4,d=3,rf=9,stride=1,pad=0): its 8x8 input"),
+    (["--augment", "2"], "--augment shifts images"),
+    (["--split", "6000,1000"], "--split: expected three positive counts"),
+    (["--image-shape", "3x3"], "does not hold its 64 features"),
+])
+def test_cli_conv_errors_are_one_line(tmp_path, capsys, args, message):
+    from lgn2hw.cli import main
+
+    out = tmp_path / "c.pt"
+    code = main(["train", "--dataset", "digits", *args, "--epochs", "1", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert not list(tmp_path.iterdir())
