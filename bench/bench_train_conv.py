@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 CONV = dict(arch="conv(k=16,d=3,rf=3,pad=1)-pool(2)-conv(k=32,d=3,rf=3,pad=1)-pool(2)-dense(2000)-dense(1000)",
-            thresholds=2, encoding="uniform", interconnect="learnable", epochs=200, batch_size=64, lr=0.05,
+            thresholds=3, encoding="uniform", interconnect="learnable", epochs=1000, batch_size=64, lr=0.075,
             tau=10.0, augment=2)
 DENSE = dict(widths=(2000, 2000), thresholds=3, encoding="uniform", interconnect="learnable", epochs=5000,
              batch_size=128, lr=0.02, tau=10.0)

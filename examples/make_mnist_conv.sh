@@ -9,7 +9,7 @@
 # rate's cosine decay follows that budget, so a rerun lands on a similar, not a bit-identical,
 # model). Two conv blocks of depth-3 logic-tree kernels (16 and 32 kernels, 3x3 windows, zero
 # padding) each followed by 2x2 OR pooling, a 2,000 + 1,000 gate dense head with learnable
-# interconnect, 10 classes of 100 outputs; 2 uniform thresholds per pixel, +-2 px shifts.
+# interconnect, 10 classes of 100 outputs; 3 uniform thresholds per pixel, +-2 px shifts.
 # bench/bench_train_conv.py trains the same recipe next to a dense LGN with the same budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,6 @@ OUT="${2:-examples/mnist_conv.pt}"
 LGN2HW="${LGN2HW:-.venv/bin/lgn2hw}"
 "$LGN2HW" train --dataset "$DATA" --split 6000,1000,1000 \
     --arch "conv(k=16,d=3,rf=3,pad=1)-pool(2)-conv(k=32,d=3,rf=3,pad=1)-pool(2)-dense(2000)-dense(1000)" \
-    --thresholds 2 --encoding uniform --interconnect learnable --augment 2 \
-    --epochs 1000 --batch-size 64 --lr 0.05 --tau 10 --time-limit 3600 --clock cpu \
+    --thresholds 3 --encoding uniform --interconnect learnable --augment 2 \
+    --epochs 1000 --batch-size 64 --lr 0.075 --tau 10 --time-limit 3600 --clock cpu \
     --threads 1 --seed 0 --sample 64 --out "$OUT"
