@@ -57,7 +57,7 @@ def run(label: str, kw: dict, args, save: str | None = None) -> dict:
                 arch=res.config.arch or f"dense {list(res.config.widths)}", test_n=len(ds.test))
 
 
-def _worker(label, kw, args, save, queue):
+def _worker(label, kw, save, args, queue):
     queue.put(run(label, kw, args, save))
 
 
