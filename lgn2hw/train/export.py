@@ -64,7 +64,8 @@ def conv_stages(model) -> list[dict]:
 def to_conv_checkpoint(result: TrainResult, ds: Dataset | None = None, sample: int = 64) -> dict:
     """A trained ``conv.ConvNet`` as a native conv checkpoint (``make_conv_checkpoint``).
 
-    The stored sample holds at most ``sample`` test images as float [N, C, H, W].
+    The stored sample holds at most ``sample`` test images as float [N, C, H, W] (float32 when
+    that is exact).
     """
     from ..frontends.native import make_conv_checkpoint
 
@@ -76,7 +77,10 @@ def to_conv_checkpoint(result: TrainResult, ds: Dataset | None = None, sample: i
     data = None
     if ds is not None and sample > 0:
         n = min(sample, len(ds.test))
-        data = {"X": ds.test.X[:n].reshape(n, *shape).astype(np.float64), "y": ds.test.y[:n].astype(np.int64)}
+        X = ds.test.X[:n].reshape(n, *shape)
+        # float32 halves the file; kept only when it holds the images exactly (e.g. 8-bit pixels)
+        X = X.astype(np.float32) if np.array_equal(X.astype(np.float32), X) else X.astype(np.float64)
+        data = {"X": X, "y": ds.test.y[:n].astype(np.int64)}
     return make_conv_checkpoint(shape, result.thresholds, conv_stages(model), _dense_layers(model.layers),
                                 result.num_classes, tau=result.config.tau, config=_config(result), data=data)
 
