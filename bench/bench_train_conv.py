@@ -11,7 +11,7 @@ gets ``--budget`` seconds on one CPU thread (``--clock cpu`` counts the process'
 seconds, so a run on a machine shared with other jobs is not penalized by waiting for a core;
 ``wall`` counts wall-clock seconds). The learning rate follows a cosine over the budget.
 
-- conv: the recipe of ``examples/make_mnist_conv.sh`` (the shipped ``examples/mnist_conv.pt``);
+- conv: the recipe of ``examples/make_mnist_conv.sh``;
 - dense: 2 x 2,000 gates, learnable interconnect with gradient-guided gate sampling (the dense
   figure quoted in issue 12), 3 uniform thresholds per pixel, for as many epochs as fit.
 

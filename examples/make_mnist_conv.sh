@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates examples/mnist_conv.pt, the convolutional LGN of issue 12, from the mnist8k data set
+# Trains examples/mnist_conv.pt, the convolutional LGN of issue 12, from the mnist8k data set
 # (8,000 real MNIST digits, uint8 [8000, 784]; see ../shared/datasets/README.md):
 #
 #   examples/make_mnist_conv.sh [PATH/TO/mnist8k.npz] [OUT.pt]
