@@ -306,3 +306,16 @@ def test_templates_exist_for_every_family():
     for fam in FAMILIES.values():
         for t in (fam.synth_template, fam.pnr_template):
             assert (REPO / "rtl_templates" / t).is_file()
+
+
+def test_a_rerun_without_pnr_leaves_no_older_placement(tmp_path):
+    """Issue 17, item 7: `synth --no-pnr` after a full run must not leave the old core.asc/bitstream."""
+    require_tool("yosys")
+    write_baseline_core(tiny_net(), tmp_path)
+    work = tmp_path / "synth"
+    work.mkdir()
+    for name in ("core.asc", "core.bin"):
+        (work / name).write_text("from an earlier run")
+    assert main(["synth", str(tmp_path), "--target", "ice40", "--device", "hx1k", "--no-pnr"]) == 0
+    assert not (work / "core.asc").exists() and not (work / "core.bin").exists()
+    assert load_report(work)["pnr"] is None

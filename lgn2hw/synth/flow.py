@@ -217,6 +217,9 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
     work = Path(work_dir).resolve()
     work.mkdir(parents=True, exist_ok=True)
     (work / "synth.json").unlink(missing_ok=True)  # a failed rerun must not leave the old figures
+    check_plain_name(design.name, "design name")
+    for ext in (".asc", ".config", ".bin", ".bit"):  # nor an older placement or bitstream (e.g. under --no-pnr)
+        (work / f"{design.name}{ext}").unlink(missing_ok=True)
     dev, sopts, popts = config.resolve()
     fam = FAMILIES[config.target]
     tools = {"yosys": find_tool("yosys")}
