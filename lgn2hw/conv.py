@@ -263,6 +263,20 @@ class ConvModel:
                              encoder=encoder, tau=self.tau, provenance=prov)
 
 
+def pad_map(fmap: np.ndarray, p: int) -> np.ndarray:
+    """A feature map [ch, H, W, ...] with ``p`` rows and columns of zeros around it (signal id 0
+    is FALSE, so the same padding serves the unroll's id maps and the simulator's words)."""
+    ch, h, w = fmap.shape[:3]
+    out = np.zeros((ch, h + 2 * p, w + 2 * p) + fmap.shape[3:], fmap.dtype)
+    out[:, p:p + h, p:p + w] = fmap
+    return out
+
+
+def shifted(padded: np.ndarray, dy: int, dx: int, stride: int, oh: int, ow: int) -> np.ndarray:
+    """View [ch, oh, ow, ...] of the window cell (dy, dx) at every output position."""
+    return padded[:, dy:dy + stride * (oh - 1) + 1:stride, dx:dx + stride * (ow - 1) + 1:stride]
+
+
 class _Builder:
     """Appends node blocks to a flat netlist under construction (ids stay topological)."""
 
@@ -302,10 +316,9 @@ class _Builder:
         return sig[:, nl.outputs.astype(np.int64)]
 
     def conv(self, cur: np.ndarray, st: ConvBlock) -> np.ndarray:
-        cin, h, w = cur.shape
+        cin = cur.shape[0]
         k, oh, ow = st.out_shape(cur.shape)
-        pad = np.zeros((cin, h + 2 * st.padding, w + 2 * st.padding), np.int64)  # id 0 = FALSE
-        pad[:, st.padding:st.padding + h, st.padding:st.padding + w] = cur
+        pad = pad_map(cur, st.padding)
         y = (np.arange(oh) * st.stride)[:, None, None, None, None] + np.arange(st.rf)[None, None, :, None, None]
         x = (np.arange(ow) * st.stride)[None, :, None, None, None] + np.arange(st.rf)[None, None, None, :, None]
         c = np.arange(cin)[None, None, None, None, :]
@@ -314,12 +327,9 @@ class _Builder:
         return np.ascontiguousarray(outs.T).reshape(k, oh, ow)
 
     def pool(self, cur: np.ndarray, st: OrPool) -> np.ndarray:
-        c, h, w = cur.shape
-        _, oh, ow = st.out_shape(cur.shape)
-        pad = np.zeros((c, h + 2 * st.padding, w + 2 * st.padding), np.int64)
-        pad[:, st.padding:st.padding + h, st.padding:st.padding + w] = cur
-        s = st.step
-        parts = [pad[:, dy:dy + s * (oh - 1) + 1:s, dx:dx + s * (ow - 1) + 1:s].reshape(-1)
+        c, oh, ow = st.out_shape(cur.shape)
+        pad = pad_map(cur, st.padding)
+        parts = [shifted(pad, dy, dx, st.step, oh, ow).reshape(-1)
                  for dy in range(st.kernel) for dx in range(st.kernel)]
         parts = [p for p in parts if not np.all(p == 0)] or [parts[0]]
         while len(parts) > 1:  # a balanced tree of 2-input ORs, all windows at once
@@ -361,7 +371,11 @@ def save(model: ConvModel, path) -> None:
 
 
 def load(path) -> ConvModel:
-    header, arrays = ir.read_npz(path)
+    return from_npz(*ir.read_npz(path), path)
+
+
+def from_npz(header: dict, arrays: dict, path) -> ConvModel:
+    """The model in a netlist file already read by ``ir.read_npz``."""
     if header.get("kind") != "conv" or header.get("version") != CONV_FILE_VERSION:
         raise ConvError(f"{path}: not a conv model file (kind {header.get('kind')!r}, version {header.get('version')!r})")
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conv import ConvBlock, ConvError, ConvModel, OrPool
+from .conv import ConvBlock, ConvError, ConvModel, OrPool, pad_map, shifted
 from .sim import SimPlan, _apply_op2, argmax_lowest, output_words, pack_bits, packed_group_sums, unpack_bits
 
 # Working set per chunk of images: the largest kernel run (signals x positions x words).
@@ -33,12 +33,10 @@ def _conv(st: ConvBlock, fmap: np.ndarray, plan: SimPlan | None) -> np.ndarray:
     cin, h, w, wd = fmap.shape
     k, oh, ow = st.out_shape((cin, h, w))
     p, s = st.padding, st.stride
-    pad = np.zeros((cin, h + 2 * p, w + 2 * p, wd), np.uint64)
-    pad[:, p:p + h, p:p + w] = fmap
+    pad = pad_map(fmap, p)
 
     # window input i = (dy*rf + dx)*cin + c over all positions: a strided view of the padded map
-    views = [pad[c, dy:dy + s * (oh - 1) + 1:s, dx:dx + s * (ow - 1) + 1:s]
-             for dy in range(st.rf) for dx in range(st.rf) for c in range(cin)]
+    views = [v for dy in range(st.rf) for dx in range(st.rf) for v in shifted(pad, dy, dx, s, oh, ow)]
 
     kern = st.kernel
     if kern.arity != 2:  # k-input LUT kernels: gather the windows, run the ordinary simulator
@@ -66,12 +64,11 @@ def _pool(st: OrPool, fmap: np.ndarray) -> np.ndarray:
     c, h, w, wd = fmap.shape
     _, oh, ow = st.out_shape((c, h, w))
     p, s = st.padding, st.step
-    pad = np.zeros((c, h + 2 * p, w + 2 * p, wd), np.uint64)
-    pad[:, p:p + h, p:p + w] = fmap
+    pad = pad_map(fmap, p)
     out = np.zeros((c, oh, ow, wd), np.uint64)
     for dy in range(st.kernel):
         for dx in range(st.kernel):
-            out |= pad[:, dy:dy + s * (oh - 1) + 1:s, dx:dx + s * (ow - 1) + 1:s]
+            out |= shifted(pad, dy, dx, s, oh, ow)
     return out
 
 

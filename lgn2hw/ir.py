@@ -407,7 +407,11 @@ def is_netlist_file(path: str | os.PathLike) -> bool:
 
 
 def load(path: str | os.PathLike) -> Netlist:
-    header, arrays = read_npz(path)
+    return from_npz(*read_npz(path), path)
+
+
+def from_npz(header: dict, arrays: dict, path) -> Netlist:
+    """The netlist in a file already read by ``read_npz`` (errors name ``path``)."""
     if header.get("kind") == "conv":
         raise NetlistError(f"{path}: holds a conv model (load it with lgn2hw.conv.load or any lgn2hw command)")
     _check_header(header, arrays, path)

@@ -86,11 +86,18 @@ def emit(nl: Netlist, out_dir, options: EmitOptions | None = None,
     verilog = render(nl, plan, progress, seconds)
     metadata = plan.metadata()
     t2 = time.perf_counter()
+    say(f"writing {len(verilog)} Verilog file(s) to {out_dir}")
+    files = write_core(out_dir, verilog, lambda path: ir.save(nl, path), metadata)
+    seconds["write"] = time.perf_counter() - t2
+    return EmitResult(Path(out_dir), files, plan, metadata, seconds)
+
+
+def write_core(out_dir, verilog: dict[str, str], save_model, metadata: dict) -> list[str]:
+    """Write a core folder: its Verilog files, ``netlist.npz`` (``save_model(path)``) and
+    ``metadata.json``; returns the file names, relative to ``out_dir``."""
     out = Path(out_dir)
-    say(f"writing {len(verilog)} Verilog file(s) to {out}")
     for name, text in verilog.items():
         write_text(out / name, text)
-    ir.save(nl, out / "netlist.npz")
+    save_model(out / "netlist.npz")
     write_metadata(out, metadata)
-    seconds["write"] = time.perf_counter() - t2
-    return EmitResult(out, [*verilog, "netlist.npz", "metadata.json"], plan, metadata, seconds)
+    return [*verilog, "netlist.npz", "metadata.json"]

@@ -326,8 +326,7 @@ def emit_stream(model: ConvModel, out_dir, options=None, progress=None):
     from amaranth.back import verilog as amaranth_verilog
 
     from .. import conv
-    from .emit import EmitResult, render, write_text
-    from .metadata import write_metadata
+    from .emit import EmitResult, render, write_core
     from .options import EmitOptions
     from .plan import plan_core
 
@@ -347,10 +346,6 @@ def emit_stream(model: ConvModel, out_dir, options=None, progress=None):
                                                         strip_internal_attrs=True)
     seconds["stream"] = time.perf_counter() - t1
     metadata = plan.metadata()
-    out = Path(out_dir)
-    for name, text in verilog.items():
-        write_text(out / name, text)
-    conv.save(model, out / "netlist.npz")
-    write_metadata(out, metadata)
+    files = write_core(out_dir, verilog, lambda path: conv.save(model, path), metadata)
     seconds["total"] = time.perf_counter() - t0
-    return EmitResult(out, [*verilog, "netlist.npz", "metadata.json"], plan, metadata, seconds)
+    return EmitResult(Path(out_dir), files, plan, metadata, seconds)

@@ -147,12 +147,18 @@ def show_passes(console: Console, opt, report_path=None) -> None:
         console.print(f"wrote {report_path}")
 
 
+def _rtl_table(res, title: str) -> Table:
+    """The two-column table an RTL step prints (title with the step's seconds)."""
+    table = Table(title=f"{title} ({sum(res.seconds.values()):.1f} s)", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    return table
+
+
 def show_stream_rtl(console: Console, res) -> None:
     """The streaming conv core an ``emit_stream`` wrote: its stages, head and timing."""
     plan, meta = res.plan, res.metadata
-    table = Table(title=f"RTL: {plan.top}, streaming conv core ({sum(res.seconds.values()):.1f} s)", show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
+    table = _rtl_table(res, f"RTL: {plan.top}, streaming conv core")
     c, h, w = plan.image
     table.add_row("input", f"{h}x{w} pixels of {c} bits (in_pixel), one per clock")
     for i, st in enumerate(plan.stages):
@@ -182,9 +188,7 @@ def show_rtl(console: Console, res, counts: dict | None = None) -> None:
     if res.metadata.get("kind") == "stream":
         return show_stream_rtl(console, res)
     plan, pipe = res.plan, res.metadata["pipeline"]
-    table = Table(title=f"RTL: {plan.top} ({sum(res.seconds.values()):.1f} s)", show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
+    table = _rtl_table(res, f"RTL: {plan.top}")
     sched = plan.schedule
     if counts:
         table.add_row("gates", f"{counts['gates']} ({counts['logic_gates']} logic)")

@@ -99,13 +99,13 @@ def load_model(path, fmt: str | None = None, **options) -> Imported:
         raise CheckpointError(path, "is a directory, expected a checkpoint file")
     if fmt == "netlist" or (fmt is None and (path.suffix == ".npz" or ir.is_netlist_file(path))):
         try:
-            header, _ = ir.read_npz(path)
+            header, arrays = ir.read_npz(path)
             if header.get("kind") == "conv":
                 from .. import conv
-                model = conv.load(path)
+                model = conv.from_npz(header, arrays, path)
                 imported = Imported(model.unroll(), "netlist", conv=model)
             else:
-                imported = Imported(ir.load(path), "netlist")
+                imported = Imported(ir.from_npz(header, arrays, path), "netlist")
         except NetlistError as e:
             raise CheckpointError(path, str(e).removeprefix(f"{path}: ")) from None
         _warn_unused(path, "netlist", options, ())

@@ -195,38 +195,39 @@ async def frames_with_bubbles(dut):
     await b.finish(t0)
 
 
-@cocotb.test()
-async def reset_mid_frame(dut):
-    """rst for 3 cycles while image 1 is half in: it is dropped; images 2.. come out exactly."""
-    b = Bench(dut, "reset_mid_frame")
+async def run_interrupted(dut, test: str, stop_after, interrupt=None) -> None:
+    """Image 0 (out before the interruption), the first ``stop_after(pixels)`` pixels of image 1,
+    ``interrupt(bench)``, then images 2..5: image 1 must be dropped and the others exact."""
+    b = Bench(dut, test)
     await b.start()
     t0 = time.perf_counter()
     n = min(len(b.pixels), 6)
     await b.image(0)
     b.expected.append(0)
-    await b.idle(b.meta.latency + 8)  # image 0 is out before the reset
-    await b.image(1, stop_after=len(b.pixels[1]) // 2)
-    dut.rst.value = 1
-    await b.idle(3)
-    dut.rst.value = 0
+    await b.idle(b.meta.latency + 8)  # image 0 is out before the interruption (it resets the front end)
+    await b.image(1, stop_after=stop_after(len(b.pixels[1])))
+    if interrupt is not None:
+        await interrupt(b)
     for i in range(2, n):
         await b.image(i)
         b.expected.append(i)
     await b.finish(t0)
+
+
+async def pulse_reset(b: Bench) -> None:
+    b.dut.rst.value = 1
+    await b.idle(3)
+    b.dut.rst.value = 0
+
+
+@cocotb.test()
+async def reset_mid_frame(dut):
+    """rst for 3 cycles while image 1 is half in: it is dropped; images 2.. come out exactly."""
+    await run_interrupted(dut, "reset_mid_frame", lambda n: n // 2, pulse_reset)
 
 
 @cocotb.test()
 async def first_cuts_frame(dut):
-    """in_first in the middle of image 1: the cut image is dropped; images 2.. come out exactly."""
-    b = Bench(dut, "first_cuts_frame")
-    await b.start()
-    t0 = time.perf_counter()
-    n = min(len(b.pixels), 6)
-    await b.image(0)
-    b.expected.append(0)
-    await b.idle(b.meta.latency + 8)  # image 0 is out before the cut (a cut resets the front end)
-    await b.image(1, stop_after=len(b.pixels[1]) // 2 + 3)
-    for i in range(2, n):
-        await b.image(i)
-        b.expected.append(i)
-    await b.finish(t0)
+    """in_first in the middle of image 1 (image 2's first pixel): the cut image is dropped;
+    images 2.. come out exactly."""
+    await run_interrupted(dut, "first_cuts_frame", lambda n: n // 2 + 3)
