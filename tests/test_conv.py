@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from lgn2hw import conv_sim, ops
+from lgn2hw import conv_sim
 from lgn2hw.conv import ConvBlock, ConvError, ConvModel, OrPool, tree_kernel
 from lgn2hw.sim import simulate_bits
 
@@ -122,10 +122,6 @@ def test_validation_names_the_stage(rng):
         model.replace(stages=(blk, OrPool(9, 1, 0)))
     with pytest.raises(ConvError, match="dense head reads 64 bits, but the last stage gives 4x8x8 = 256"):
         model.replace(stages=(blk,))
-
-
-def test_or_pool_tables_are_or():
-    assert ops.OP_NAMES[7] == "OR"
 
 
 def test_file_form_round_trip(rng, tmp_path):
