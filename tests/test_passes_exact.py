@@ -84,17 +84,21 @@ def test_sat_sweep_merges_restructured_equivalents_and_constants():
     assert c["sat_calls"] >= 1
 
 
-def test_sat_sweep_refines_false_candidates_with_counterexamples():
-    # with 1 random word and no data, deep ANDs look constant; SAT must refute, never merge
-    n_in = 16
+def _and_tree(n_in: int = 16, levels: int = 4):
+    """A balanced AND tree over n_in inputs, every gate an output: deep ANDs look constant on few words."""
     nodes, prev = [], list(range(2, 2 + n_in))
-    for lvl in range(4):
+    for _ in range(levels):
         nxt = []
         for j in range(0, len(prev) - 1, 2):
             nodes.append((AND, (prev[j], prev[j + 1])))
             nxt.append(2 + n_in + len(nodes) - 1)
         prev = nxt
-    nl = make(n_in, nodes, list(range(2 + n_in, 2 + n_in + len(nodes))))
+    return make(n_in, nodes, list(range(2 + n_in, 2 + n_in + len(nodes))))
+
+
+def test_sat_sweep_refines_false_candidates_with_counterexamples():
+    # with 1 random word and no data, deep ANDs look constant; SAT must refute, never merge
+    nl = _and_tree()
     out, reps = run_pipeline(nl, "sat-sweep{sim-words=1}")
     assert out.num_nodes == nl.num_nodes  # nothing is equivalent
     assert reps[0].counters["merges"] == 0
@@ -252,15 +256,7 @@ def test_sat_sweep_exhaustive_counterexamples_refine_and_never_merge():
     # the 4-level AND tree of test_sat_sweep_refines_false_candidates_with_counterexamples: with
     # one random word every deep AND looks constant; exhaustive simulation refutes them all
     _needs_core()
-    n_in = 16
-    nodes, prev = [], list(range(2, 2 + n_in))
-    for lvl in range(4):
-        nxt = []
-        for j in range(0, len(prev) - 1, 2):
-            nodes.append((AND, (prev[j], prev[j + 1])))
-            nxt.append(2 + n_in + len(nodes) - 1)
-        prev = nxt
-    nl = make(n_in, nodes, list(range(2 + n_in, 2 + n_in + len(nodes))))
+    nl = _and_tree()
     out, reps = run_pipeline(nl, "sat-sweep{sim-words=1,exhaustive-min-pairs=1}")
     c = reps[0].counters
     assert out.num_nodes == nl.num_nodes and c["merges"] == 0
