@@ -91,3 +91,25 @@ def conv_models(draw):
     classes = draw(st.sampled_from([1, 2, 3]))
     widths = (draw(st.integers(1, 12)), classes * draw(st.integers(1, 4)))
     return random_model(rng, (c, h, w), t, tuple(spec), widths, classes)
+
+
+async def drive_frames(ctx, valid, data, ready, frames, gaps, rng, bubble: float) -> None:
+    """Stream frames [C, H, W] of bits in raster order, C bits a pixel (channel c at bit c), into
+    an Amaranth valid/ready port: gaps[f] idle cycles before frame f, random bubbles inside."""
+    for f, frame in enumerate(frames):
+        for _ in range(gaps[f]):
+            ctx.set(valid, 0)
+            await ctx.tick()
+        flat = frame.transpose(1, 2, 0).reshape(-1, frame.shape[0])
+        k = 0
+        while k < flat.shape[0]:
+            if rng.random() < bubble:
+                ctx.set(valid, 0)
+                await ctx.tick()
+                continue
+            ctx.set(valid, 1)
+            ctx.set(data, int(sum(int(b) << i for i, b in enumerate(flat[k]))))
+            accepted = ctx.get(ready)
+            await ctx.tick()
+            k += int(accepted)
+    ctx.set(valid, 0)

@@ -12,7 +12,7 @@ from lgn2hw.backend.options import EmitOptions
 from lgn2hw.backend.plan import plan_core
 from lgn2hw.backend.stream import StreamFrontEnd, plan_stream
 
-from _convgen import random_model
+from _convgen import drive_frames, random_model
 
 
 def stream_features(model, images_bits, gaps, bubble, every=1, seed=0):
@@ -21,26 +21,9 @@ def stream_features(model, images_bits, gaps, bubble, every=1, seed=0):
     dut = StreamFrontEnd(plan, model)
     rng = np.random.default_rng(seed)
     got = []
-    c = plan.pixel_bits
 
     async def bench(ctx):
-        for f, img in enumerate(images_bits):  # img [C*T, H, W]
-            for _ in range(gaps[f]):
-                ctx.set(dut.in_valid, 0)
-                await ctx.tick()
-            flat = img.transpose(1, 2, 0).reshape(-1, c)
-            k = 0
-            while k < flat.shape[0]:
-                if rng.random() < bubble:
-                    ctx.set(dut.in_valid, 0)
-                    await ctx.tick()
-                    continue
-                ctx.set(dut.in_valid, 1)
-                ctx.set(dut.in_pixel, int(sum(int(b) << i for i, b in enumerate(flat[k]))))
-                ready = ctx.get(dut.in_ready)
-                await ctx.tick()
-                k += int(ready)
-        ctx.set(dut.in_valid, 0)
+        await drive_frames(ctx, dut.in_valid, dut.in_pixel, dut.in_ready, images_bits, gaps, rng, bubble)
         for _ in range(plan.latency + 50):
             await ctx.tick()
 

@@ -8,6 +8,8 @@ from amaranth.sim import Simulator
 
 from lgn2hw.backend.window import WindowGen, WindowGeometry
 
+from _convgen import drive_frames
+
 
 def ref_windows(frame: np.ndarray, g: WindowGeometry) -> np.ndarray:
     """[H'*W', rf*rf*C] windows of one frame [C, H, W], index (dy*rf + dx)*C + c, padding 0."""
@@ -30,23 +32,7 @@ def run(g: WindowGeometry, frames: list[np.ndarray], gaps, bubble: float, seed: 
     got = []
 
     async def bench(ctx):
-        for f, frame in enumerate(frames):
-            for _ in range(gaps[f]):
-                ctx.set(dut.i_valid, 0)
-                await ctx.tick()
-            flat = frame.transpose(1, 2, 0).reshape(-1, g.channels)  # raster order, C bits per pixel
-            k = 0
-            while k < flat.shape[0]:
-                if rng.random() < bubble:
-                    ctx.set(dut.i_valid, 0)
-                    await ctx.tick()
-                    continue
-                ctx.set(dut.i_valid, 1)
-                ctx.set(dut.i_data, int(sum(int(b) << i for i, b in enumerate(flat[k]))))
-                ready = ctx.get(dut.i_ready)
-                await ctx.tick()
-                k += int(ready)
-        ctx.set(dut.i_valid, 0)
+        await drive_frames(ctx, dut.i_valid, dut.i_data, dut.i_ready, frames, gaps, rng, bubble)
         for _ in range(g.tail + 4 + g.width * 2):
             await ctx.tick()
 
