@@ -70,6 +70,34 @@ def test_strash_merges_commuted_and_complement():
     assert reps[0].counters["merged"] == 2
 
 
+def test_strash_counts_only_merges_that_remove_a_gate():
+    # issue 17 item 9: "strash: merged=2" on a pass that changed nothing. n4 = AND(x0,x1) and
+    # n5 = NAND(x0,x1) are both outputs: an output can not absorb an inversion, so merging n5
+    # would only re-create it. The pass leaves the net as it is and counts nothing.
+    nl = make(2, [(AND, (2, 3)), (NAND, (2, 3))], [4, 5])
+    out, reps = run(nl, "strash")
+    assert out.fingerprint() == nl.fingerprint()
+    assert reps[0].counters == {"merged": 0, "removed": 0} and not reps[0].changed
+    # the twin read by a gate as well: that reader absorbs the inversion, the output keeps the twin
+    nl = make(3, [(AND, (2, 3)), (NAND, (2, 3)), (OR, (6, 4))], [5, 6, 7])
+    out, reps = run(nl, "strash")
+    assert out.num_nodes == 3 and reps[0].counters == {"merged": 0, "removed": 0}
+    # two complement twins of one output gate: one is kept, the other merges onto it
+    nl = make(2, [(AND, (2, 3)), (NAND, (2, 3)), (NAND, (3, 2))], [4, 5, 6])
+    out, reps = run(nl, "strash")
+    assert out.num_nodes == 2 and reps[0].counters == {"merged": 1, "removed": 1}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(nl=netlists())
+def test_strash_merged_is_the_gates_it_removed(nl):
+    from lgn2hw.ir import live_nodes
+    out, reps = run_pipeline(nl, "strash")
+    c = reps[0].counters
+    assert c["removed"] == nl.num_nodes - out.num_nodes
+    assert c["merged"] == int(live_nodes(nl).sum()) - out.num_nodes  # the rest were dead already
+
+
 def test_sat_sweep_merges_restructured_equivalents_and_constants():
     # n5 = XOR(x0,x1); n6 = x0&~x1; n7 = ~x0&x1; n8 = OR(n6,n7) == n5; n9 = NOR(n6,n7) == ~n5
     # n10 = AND(x0, n7) == 0; n11 = AND(n5, x2); n12 = AND(n9, x2); n13 = OR(n10, x2) == x2 (an input);

@@ -126,6 +126,7 @@ def rewrite(nl: Netlist, rules: Rules, rep: np.ndarray | None = None, inv: np.nd
     new_fi = nl.fanin.astype(np.int64)
     counts = dict(constants=0, wires=0, inverters=0, hashed=0, merged=int(preset[base:].sum()))
     table = _StrashTable() if rules.strash else None
+    hashed = np.zeros(nl.num_signals, bool)  # signals strash merged onto an earlier node
     # An inverter of an input read only by outputs would be re-created by _finish: leave it.
     readers = np.bincount(nl.fanin.reshape(-1), minlength=nl.num_signals)
     output_only = (readers == 0) & np.isin(s_all, nl.outputs)
@@ -186,10 +187,37 @@ def rewrite(nl: Netlist, rules: Rules, rep: np.ndarray | None = None, inv: np.nd
             rep[sig[idx[same]]] = target[same]
             inv[sig[idx[same]]] = pol[same] ^ tgt_pol[same]
             counts["hashed"] += int(same.sum())
+            hashed[sig[idx[same]]] = True
             new_keys = earlier < 0
             table.add(uh[new_keys], base + lo + cand_local[new_keys])
         new_t[lo:hi], new_fi[lo:hi] = t, fi
+    if hashed.any():
+        counts["hashed"] -= keep_output_complements(nl, rep, inv, hashed)
     return _finish(nl, new_t, new_fi, rep, inv), counts
+
+
+def keep_output_complements(nl: Netlist, rep: np.ndarray, inv: np.ndarray, hashed: np.ndarray) -> int:
+    """Undo the strash merges ``_finish`` would undo: an output gate merged onto the complement
+    of a node that outputs also need as it is would come back as a new complement node (the
+    same gates, renumbered: "merged=2" on a pass that changed nothing). Keep the first such
+    output gate instead and point every output needing the complement at it. In place on
+    ``rep``/``inv``; returns the number of merges undone."""
+    base = nl.base
+    outs = np.unique(nl.outputs)
+    outs = outs[outs >= base]
+    r, i = rep[outs], inv[outs]
+    need_plain = np.zeros(nl.num_signals, bool)
+    need_plain[r[~i & (r >= base)]] = True
+    cand = outs[hashed[outs] & i & need_plain[r]]
+    if cand.size == 0:
+        return 0
+    targets, first = np.unique(rep[cand], return_index=True)
+    keeper = np.full(nl.num_signals, -1, np.int64)
+    keeper[targets] = cand[first]  # outs is sorted: the earliest output gate of each target
+    m = i & (keeper[r] >= 0)
+    rep[outs[m]] = keeper[r[m]]
+    inv[outs[m]] = False
+    return int(targets.size)
 
 
 def _finish(nl: Netlist, new_t, new_fi, rep, inv) -> Netlist:
