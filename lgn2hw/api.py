@@ -189,27 +189,26 @@ def rtl_options(rtl) -> "EmitOptions":
     raise LgnError(f"rtl: expected EmitOptions or a dict of its fields, got {type(rtl).__name__}")
 
 
-def synthesize(core_dir, target: str | None = "ice40", progress: Progress | None = None, **options) -> dict | None:
-    """Synthesize the core in ``core_dir`` out of context (``core_dir/synth``) or, with
-    ``board=``, for a board (``core_dir/board``: UART bridge, bitstream). Options: ``device``,
-    ``package``, ``board``, ``clock_mhz``, ``synth_opts``, ``pnr_opts``, ``seed``, ``pnr``,
-    ``tool_timeout``. Returns the synthesis report (synth.json), or None when neither a
-    target nor a board is given."""
+def check_synthesis(target: str | None = "ice40", **options):
+    """Validate the synthesis options (see ``synthesize``) without running anything: the target,
+    device, package, clock, ``--synth-opts``/``--pnr-opts`` text, the board file and how they
+    combine. Returns (board or None, the ``SynthConfig`` to run or None when there is nothing to
+synthesize, where the requested clock came from); LgnError naming the
+    option otherwise. ``compile`` calls it before its first step, so a bad option is reported
+    before minutes of import, passes and RTL, not after."""
     from .synth.devices import requested_clock
-    from .synth.flow import SynthConfig, ooc_design, synthesize as run_flow
-    say = progress or (lambda msg: None)
+    from .synth.flow import SynthConfig
     unknown = set(options) - set(SYNTH_KEYS)
     if unknown:
         raise LgnError(f"unknown synthesis option(s): {', '.join(sorted(unknown))}")
-    core_dir = Path(core_dir)
     target = None if target == "none" else target
     board = options.get("board")
     if target is None and not board:
-        for flag, key in (("--device", "device"), ("--clock", "clock_mhz"), ("--synth-opts", "synth_opts"),
-                          ("--pnr-opts", "pnr_opts")):
-            if options.get(key):
+        for flag, key in (("--device", "device"), ("--package", "package"), ("--clock", "clock_mhz"),
+                          ("--synth-opts", "synth_opts"), ("--pnr-opts", "pnr_opts"), ("--seed", "seed")):
+            if options.get(key) is not None and options.get(key) != "":
                 raise LgnError(f"{flag} needs --target ice40|ecp5 or --board")
-        return None
+        return None, None, None
     if target is not None and target not in TARGETS:
         raise LgnError(f"target {target!r}: expected one of {', '.join(TARGETS)}")
     common = dict(device=options.get("device"), package=options.get("package"), seed=options.get("seed"),
@@ -217,7 +216,6 @@ def synthesize(core_dir, target: str | None = "ice40", progress: Progress | None
                   timeout_s=options.get("tool_timeout"))
     if board:
         from .board.boards import load_board
-        from .board.build import build_board
         b = load_board(board)
         if target not in (None, b.target):
             raise LgnError(f"--board {b.name} is an {b.target} board; got --target {target}")
@@ -226,14 +224,41 @@ def synthesize(core_dir, target: str | None = "ice40", progress: Progress | None
                            f"out-of-context builds only")
         if options.get("device") and options["device"] != b.device:
             raise LgnError(f"--board {b.name} has a {b.device} device; got --device {options['device']}")
-        say(f"building for {b.description}: yosys, nextpnr, bitstream")
-        return build_board(core_dir, core_dir / "board", b, SynthConfig(target=b.target, **common))
-    work = core_dir / "synth"
+        cfg = SynthConfig(target=b.target, **common)
+        replace(cfg, device=b.device, package=b.package, clock_mhz=b.clock_mhz).resolve()  # as build_board runs it
+        return b, cfg, f"the {b.name} board clock"
     clock, source = requested_clock(target, options.get("device"), options.get("package"), options.get("clock_mhz"))
     cfg = SynthConfig(target=target, clock_mhz=clock, pnr=options.get("pnr", True) is not False, **common)
-    say(f"synthesizing for {target} ({'yosys + nextpnr' if cfg.pnr else 'yosys'})")
-    design = ooc_design(core_dir, work)
-    return run_flow(replace(design, extra={**design.extra, "clock_source": source}), work, cfg)
+    cfg.resolve()
+    return None, cfg, source
+
+
+def synthesize(core_dir, target: str | None = "ice40", progress: Progress | None = None, **options) -> dict | None:
+    """Synthesize the core in ``core_dir`` out of context (``core_dir/synth``) or, with
+    ``board=``, for a board (``core_dir/board``: UART bridge, bitstream). Options: ``device``,
+    ``package``, ``board``, ``clock_mhz``, ``synth_opts``, ``pnr_opts``, ``seed``, ``pnr``,
+    ``tool_timeout``. Returns the synthesis report (synth.json), or None when neither a
+    target nor a board is given. The work folder is lgn2hw's alone: a run starts it afresh and
+    an interrupt (Ctrl-C, SIGTERM) removes it, so it never holds half a build."""
+    from .outputs import fresh_folder
+    from .synth.flow import ooc_design, synthesize as run_flow
+    from .backend.metadata import load_metadata
+    say = progress or (lambda msg: None)
+    board, cfg, source = check_synthesis(target, **options)
+    if cfg is None:
+        return None
+    core_dir = Path(core_dir)
+    load_metadata(core_dir)  # a folder that is no core is refused before its synth/ or board/ is touched
+    if board is not None:
+        from .board.build import build_board
+        say(f"building for {board.description}: yosys, nextpnr, bitstream")
+        with fresh_folder(core_dir / "board"):
+            return build_board(core_dir, core_dir / "board", board, cfg)
+    work = core_dir / "synth"
+    say(f"synthesizing for {cfg.target} ({'yosys + nextpnr' if cfg.pnr else 'yosys'})")
+    with fresh_folder(work):
+        design = ooc_design(core_dir, work)
+        return run_flow(replace(design, extra={**design.extra, "clock_source": source}), work, cfg)
 
 
 def compile(model, out=None, *, format: str | None = None, import_options: dict | None = None,
@@ -261,15 +286,18 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
     through the dense core); not allowed for dense models.
     """
     from .backend.emit import emit
+    from .outputs import build_folder
     say = progress or (lambda msg: None)
     step = on_step or (lambda name, value: None)
     opts = rtl_options(rtl)
     opts.check()
+    synth = dict(synth or {})
+    check_synthesis(target, **synth)  # every option is checked before the first expensive step
     if verify is not None:
-        from .verify import SIMULATORS
+        from .verify import SIMULATORS, tool_env
         if verify not in SIMULATORS:
             raise LgnError(f"verify: unknown simulator {verify!r}; expected one of {', '.join(SIMULATORS)}")
-    synth = dict(synth or {})
+        tool_env(verify)  # the simulator is there (else the install hint), before minutes of work
     out_dir = Path(out) if out is not None else Path("build") / Path(str(model)).stem
     if conv not in (None, "streaming", "unrolled"):
         raise LgnError(f"conv: {conv!r}, expected 'streaming' or 'unrolled'")
@@ -288,30 +316,31 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
     else:
         opt = optimize(imp, passes, data, verify_passes)
     opt = replace(opt, report={**opt.report, "model": str(model)})
-    report_path = None
-    if report is not False:
-        from .report import write_report
-        report_path = Path(report) if report else out_dir / "report.json"
-        write_report(opt.report, report_path)
-    step("optimized", opt)
-    say("emitting RTL")
-    if streaming:
-        from .backend.stream import emit_stream
-        res = emit_stream(model_opt, out_dir, opts, progress=lambda msg: say(f"RTL: {msg}"))
-    else:
-        res = emit(opt.netlist, out_dir, opts, progress=lambda msg: say(f"RTL: {msg}"))
-    step("rtl", res)
-    result = CompileResult(out_dir, imp, opt.netlist, opt.report, report_path, res)
-    if verify:
-        from .verify import VerificationFailed, verify as run_verify
-        vdata = checkpoint_vectors(imp)
-        say(f"verifying {out_dir} on {verify} (build + run)")
-        vres = run_verify(out_dir, verify, vectors=vectors, data=vdata)
-        result = replace(result, verify=vres)
-        step("verified", vres)
-        if not vres.ok:
-            raise VerificationFailed(vres)
-    rep = synthesize(out_dir, target, progress=say, **synth)
+    with build_folder(out_dir):  # an interrupt leaves no half-written folder, an earlier build no stale figures
+        report_path = None
+        if report is not False:
+            from .report import write_report
+            report_path = Path(report) if report else out_dir / "report.json"
+            write_report(opt.report, report_path)
+        step("optimized", opt)
+        say("emitting RTL")
+        if streaming:
+            from .backend.stream import emit_stream
+            res = emit_stream(model_opt, out_dir, opts, progress=lambda msg: say(f"RTL: {msg}"))
+        else:
+            res = emit(opt.netlist, out_dir, opts, progress=lambda msg: say(f"RTL: {msg}"))
+        step("rtl", res)
+        result = CompileResult(out_dir, imp, opt.netlist, opt.report, report_path, res)
+        if verify:
+            from .verify import VerificationFailed, verify as run_verify
+            vdata = checkpoint_vectors(imp)
+            say(f"verifying {out_dir} on {verify} (build + run)")
+            vres = run_verify(out_dir, verify, vectors=vectors, data=vdata)
+            result = replace(result, verify=vres)
+            step("verified", vres)
+            if not vres.ok:
+                raise VerificationFailed(vres)
+        rep = synthesize(out_dir, target, progress=say, **synth)
     if rep is not None:
         result = replace(result, synth=rep)
         step("synthesized", rep)

@@ -2,14 +2,18 @@
 """The ``lgn2hw`` command line. Commands live in their own modules and load lazily."""
 from __future__ import annotations
 
+import contextlib
 import importlib
+import signal
 import sys
+import threading
 import warnings
 
 import click
 
 from . import __version__
 from .errors import LgnError, LgnWarning
+from .subproc import Terminated
 
 # command name -> "module:function"; imported only when the command runs (torch, z3, amaranth are slow).
 COMMANDS: dict[str, str] = {
@@ -62,11 +66,35 @@ _default_showwarning = warnings.showwarning
 
 
 def main(argv=None) -> int:
-    """Entry point: user errors become one line on stderr and exit code 1; warnings one line each."""
-    with warnings.catch_warnings():  # restores the filters and showwarning on return
+    """Entry point: user errors become one line on stderr and exit code 1; warnings one line each.
+    SIGTERM, like Ctrl-C, unwinds (child tools stopped, partial output folders removed): exit 143."""
+    with warnings.catch_warnings(), _sigterm_unwinds():  # restores the filters and showwarning on return
         warnings.simplefilter("always", LgnWarning)
         warnings.showwarning = _show_warning
-        return _main(argv)
+        try:
+            return _main(argv)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            return 130
+        except Terminated:
+            click.echo("terminated", err=True)
+            return 143
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """SIGTERM raises ``subproc.Terminated`` while a command runs (the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_terminated(signum, frame):
+        raise Terminated()
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _main(argv) -> int:

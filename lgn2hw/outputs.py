@@ -7,6 +7,9 @@
   inode, or by resolved path when it does not exist yet), may not be named twice, and its
   folder must exist or be creatable and be writable (probed by creating a file there, which
   also catches read-only mounts, where permission bits say nothing for root).
+* ``fresh_folder`` (synth/, board/: folders lgn2hw owns whole) and ``build_folder`` (a compile
+  folder) make sure an interrupted run (Ctrl-C, or SIGTERM, which ``cli.main`` raises as
+  ``subproc.Terminated``) leaves no half-written folder and a rerun no stale results.
 * ``atomic_write`` writes a temp sibling and renames it over the target, so a failure or an
   interrupt never leaves half a file. It refuses non-regular targets itself, so writers that
   skip ``check_outputs`` are still safe; errors name the target, never the hidden temp file.
@@ -15,7 +18,9 @@ Imports nothing from lgn2hw but ``errors`` (``ir.atomic_write`` delegates here).
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -134,3 +139,60 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+#: What a compile folder holds from an earlier build that a new build makes stale: the core's
+#: description (written last, so a folder without it is no core) and the figures of its RTL.
+STALE_BUILD = ("metadata.json", "synth", "board")
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+
+
+def _is_interrupt(exc) -> bool:
+    return exc is not None and not isinstance(exc, Exception)  # KeyboardInterrupt, Terminated, SystemExit
+
+
+@contextlib.contextmanager
+def fresh_folder(path):
+    """A folder lgn2hw owns whole (a core's synth/ or board/): removed and made anew, and removed
+    again if the block is interrupted. A failure that is an error (a tool failed, the design does
+    not fit) keeps it: its logs say why."""
+    path = Path(path)
+    _remove(path)
+    path.mkdir(parents=True)
+    try:
+        yield path
+    except BaseException as e:
+        if _is_interrupt(e):
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
+def build_folder(path):
+    """The output folder of a compile. A folder this run creates is removed whole if the run is
+    interrupted. An earlier build in it loses its ``metadata.json``, synth/ and board/ first (a
+    new RTL makes their figures stale; ``metadata.json`` is written last, so an interrupted
+    rewrite is never taken for a core); other files in it are left alone."""
+    path = Path(path)
+    created = not path.exists()
+    if not created and (path / "metadata.json").exists():
+        for name in STALE_BUILD:
+            _remove(path / name)
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield path
+    except BaseException as e:
+        if _is_interrupt(e):
+            if created:
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                for name in STALE_BUILD:
+                    with contextlib.suppress(OSError):
+                        _remove(path / name)
+        raise

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ir
+from . import ir, subproc
 from .backend.metadata import CoreMetadata, load_metadata
 from .errors import LgnError, ToolError
 from .inputs import PortFormat
@@ -394,11 +394,11 @@ def _run_bench(args: list, env: dict, build: Path, vec_path: Path, timeout: floa
     log = build / ("waves_bench.log" if waves else "bench.log")
     try:
         with open(log, "w") as fh:
-            proc = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
+            code = subproc.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise ToolError(f"{simulator}: the bench ran over {timeout:g} s (log: {log})") from None
     if not result.is_file():
-        raise ToolError(f"{simulator}: the bench failed before reporting (exit {proc.returncode}); "
+        raise ToolError(f"{simulator}: the bench failed before reporting (exit {code}); "
                         f"{_tail(log)} (log: {log})")
     res = json.loads(result.read_text())
     if res.get("error"):

@@ -213,6 +213,179 @@ def test_write_errors_name_the_target_not_the_temp_file(tmp_path):
     assert str(e.value).startswith("/proc/self/out.npz: cannot write") and "/proc/self/.out" not in str(e.value)
 
 
+# ---------------------------------------------------------------- 7. stale and partial outputs
+SLOW_TOOL = r"""#!PYTHON
+import os, subprocess, sys, time
+if "-V" in sys.argv or "--version" in sys.argv:
+    print("Yosys 0.0 (slow spy)")
+    sys.exit(0)
+open("half-written.json", "w").write("{")  # in the tool's work folder, as yosys would
+child = subprocess.Popen(["sleep", "120"])  # a child of its own, like the bench's vvp
+open(os.environ["SPY_PIDS"], "w").write(f"{os.getpid()} {child.pid}")
+try:
+    child.wait()
+except KeyboardInterrupt:  # as cocotb's runner and yosys do: stop the child, reap it
+    child.kill()
+    child.wait()
+    raise
+"""
+
+
+def _running(pid: int) -> bool:
+    """A process that exists and is not a zombie (a defunct one left by a parent that died)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return True  # zombies count too: nobody reaped them
+    except FileNotFoundError:
+        return False
+
+
+def _interrupt_when_started(argv, pids_file, sig, env, timeout=60):
+    """Run lgn2hw ``argv`` in a child process; once the spy tool wrote its pids, send ``sig``.
+    Returns (exit code, stderr, [spy pid, its child's pid])."""
+    import signal as _signal
+    import subprocess
+    import time
+    script = "import sys; from lgn2hw.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", script, *argv], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not (pids_file.is_file() and len(pids_file.read_text().split()) == 2):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() - t0 < timeout, "the spy tool never started"
+        time.sleep(0.05)
+    pids = [int(p) for p in pids_file.read_text().split()]
+    proc.send_signal(getattr(_signal, sig))
+    _, err = proc.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return proc.returncode, err, pids
+
+
+@pytest.mark.parametrize("sig,code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_interrupted_synthesis_leaves_no_folder_and_no_process(tmp_path, sig, code):
+    """Ctrl-C or SIGTERM while yosys runs: the tool and its children are stopped and reaped
+    (SIGINT during --verify left a defunct vvp), synth/ is removed, not left half-written."""
+    core = tmp_path / "core"
+    write_baseline_core(tiny_net(), core)
+    spy = tmp_path / "slow-yosys"
+    spy.write_text(SLOW_TOOL.replace("PYTHON", sys.executable))
+    spy.chmod(0o755)
+    pids_file = tmp_path / "pids"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "LGN2HW_YOSYS": str(spy), "SPY_PIDS": str(pids_file)}
+    rc, err, pids = _interrupt_when_started(["synth", str(core), "--no-pnr"], pids_file, sig, env)
+    assert rc == code, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1] in ("aborted", "terminated"), err
+    assert not any(_running(p) for p in pids), pids
+    assert not (core / "synth").exists()
+    assert (core / "metadata.json").is_file()  # the core itself is untouched
+
+
+def test_interrupted_compile_leaves_no_build_folder(tmp_path):
+    """An interrupt during compile's synthesis removes the folder the compile created."""
+    m = native_model(tmp_path)
+    spy = tmp_path / "slow-yosys"
+    spy.write_text(SLOW_TOOL.replace("PYTHON", sys.executable))
+    spy.chmod(0o755)
+    pids_file = tmp_path / "pids"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "LGN2HW_YOSYS": str(spy), "SPY_PIDS": str(pids_file)}
+    out = tmp_path / "b"
+    rc, err, pids = _interrupt_when_started(["compile", str(m), "--out", str(out), "--target", "ice40",
+                                             "--no-pnr"], pids_file, "SIGTERM", env)
+    assert rc == 143, err
+    assert not out.exists() and not any(_running(p) for p in pids)
+
+
+def test_tool_runs_stop_their_whole_process_group(tmp_path):
+    """subproc.run on a timeout: the tool's own children are stopped too (subprocess.run kills
+    only the direct child and leaves the grandchildren running)."""
+    import subprocess
+
+    from lgn2hw import subproc
+    pids_file = tmp_path / "pids"
+    tool = tmp_path / "tool.py"
+    tool.write_text(SLOW_TOOL.replace("#!PYTHON\n", ""))
+    with pytest.raises(subprocess.TimeoutExpired):
+        subproc.run([sys.executable, str(tool)], cwd=tmp_path, env={**os.environ, "SPY_PIDS": str(pids_file)},
+                    timeout=3)
+    pids = [int(p) for p in pids_file.read_text().split()]
+    assert not any(_running(p) for p in pids), pids
+
+
+def test_bad_options_are_reported_before_any_work(tmp_path, capsys, monkeypatch):
+    """Every synthesis option is checked before import, passes and RTL: no folder is left."""
+    import lgn2hw.api
+    m = native_model(tmp_path)
+    out = tmp_path / "b"
+    calls = []
+    monkeypatch.setattr(lgn2hw.api, "load", lambda *a, **k: calls.append(a) or pytest.fail("imported"))
+    for extra, fragment in ((["--target", "ice40", "--device", "up9k"], "unknown ice40 device 'up9k'"),
+                            (["--target", "ice40", "--synth-opts", "bogus=1"], "--synth-opts: unknown option"),
+                            (["--target", "ecp5", "--pnr-opts", "speed=fast"], "--pnr-opts: option speed"),
+                            (["--board", "nosuch"], "unknown board 'nosuch'"),
+                            (["--board", "icebreaker", "--target", "ecp5"], "is an ice40 board"),
+                            (["--device", "hx8k"], "--device needs --target"),
+                            (["--clock", "50"], "--clock needs --target"),
+                            (["--seed", "3"], "--seed needs --target")):
+        assert main(["compile", str(m), "--out", str(out), *extra]) == 1, extra
+        one_line_error(capsys, fragment)
+        assert not out.exists() and not calls
+
+
+def test_a_recompile_drops_the_figures_of_the_earlier_rtl(tmp_path):
+    """`report` must not show the synthesis figures of an earlier build for new RTL."""
+    from lgn2hw import api
+    m = native_model(tmp_path)
+    out = tmp_path / "b"
+    api.compile(m, out, rtl={"pipeline_every": 3})
+    for sub in ("synth", "board"):
+        (out / sub).mkdir()
+        (out / sub / "synth.json").write_text("{}")
+    (out / "notes.txt").write_text("mine")
+    api.compile(m, out)
+    assert not (out / "synth").exists() and not (out / "board").exists()
+    assert (out / "notes.txt").read_text() == "mine" and (out / "metadata.json").is_file()
+
+
+def test_verify_model_does_not_overwrite_another_build(tmp_path, capsys, monkeypatch):
+    """`verify m.pt` compiled into build/m with defaults over a `--pipeline-every 3` build."""
+    monkeypatch.chdir(tmp_path)
+    m = native_model(tmp_path)
+    assert main(["compile", str(m), "--pipeline-every", "3"]) == 0
+    before = (tmp_path / "build" / "m" / "metadata.json").read_bytes()
+    capsys.readouterr()
+    import lgn2hw.verify
+    seen = []
+    monkeypatch.setattr(lgn2hw.verify, "verify", lambda core, *a, **k: seen.append(core) or pytest.fail("ran"))
+    assert main(["verify", str(m), "--out", "build/m"]) == 1
+    one_line_error(capsys, "--out build/m", "pipeline_every=3", "lgn2hw verify build/m")
+    assert (tmp_path / "build" / "m" / "metadata.json").read_bytes() == before and not seen
+    monkeypatch.setattr(lgn2hw.verify, "verify", lambda core, *a, **k: seen.append(core) or (_ for _ in ()).throw(
+        LgnError("stop here")))
+    assert main(["verify", str(m)]) == 1  # the default folder is its own
+    assert seen == [tmp_path / "build" / "m-verify"] or [str(p) for p in seen] == ["build/m-verify"]
+    assert (tmp_path / "build" / "m" / "metadata.json").read_bytes() == before
+
+
+def test_unwritable_output_folders_fail_at_once(tmp_path, capsys):
+    """train and sweep-prune into a folder that takes no file fail before any work (they used to
+    train or sweep for minutes first); /proc/self stands for a read-only mount."""
+    import time
+    m = native_model(tmp_path)
+    for argv in (["train", "--dataset", "digits", "--out", "/proc/self/m.pt"],
+                 ["sweep-prune", str(m), "--csv", "/proc/self/s.csv"],
+                 ["sweep-prune", str(m), "--csv", str(tmp_path / "s.csv"), "--plot", "/proc/self/s.png"],
+                 ["compile", str(m), "--out", "/proc/self/b"],
+                 ["verify", str(m), "--out", "/proc/self/b"]):
+        t0 = time.perf_counter()
+        assert main(argv) == 1, argv
+        out, err = capsys.readouterr()
+        assert err.startswith("error: ") and err.count("\n") == 1 and "cannot write in /proc/self" in err, err
+        assert "importing" not in out and "epoch" not in out and time.perf_counter() - t0 < 5, (argv, out)
+    assert not (tmp_path / "s.csv").exists()
+
+
 # ---------------------------------------------------------------- 4. corrupted checkpoints
 def _entry_span(path, suffix):
     """(offset, size) of the stored bytes of the zip entry whose name ends with ``suffix``."""

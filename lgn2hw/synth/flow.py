@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from .. import ir
+from .. import ir, subproc
 from ..backend.metadata import load_metadata
 from ..datafile import load_json
 from ..errors import LgnError, ToolError
@@ -183,14 +183,13 @@ def _run(tool: Tool, args: list[str], log: Path, cwd: Path, timeout: float | Non
         fh.write("$ " + shlex.join([*tool.argv, *args]) + "\n")
         fh.flush()
         try:
-            proc = subprocess.run([*tool.argv, *args], cwd=cwd, stdout=fh, stderr=subprocess.STDOUT,
-                                  timeout=timeout)
+            code = subproc.run([*tool.argv, *args], cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise ToolError(f"{tool.name} ran past {timeout:g} s; see {log}") from None
         except OSError as e:
             raise ToolError(f"{tool.name} could not start ({e}); check {' '.join(tool.argv)}") from None
-    if proc.returncode != 0:
-        raise ToolError(f"{tool.name} failed (exit {proc.returncode}): {_first_error(log)}; see {log}")
+    if code != 0:
+        raise ToolError(f"{tool.name} failed (exit {code}): {_first_error(log)}; see {log}")
     return time.perf_counter() - t0
 
 
