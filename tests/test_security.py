@@ -297,6 +297,60 @@ def test_interrupted_compile_leaves_no_build_folder(tmp_path):
     assert not out.exists() and not any(_running(p) for p in pids)
 
 
+def _processes_naming(text: str) -> list[tuple[int, str]]:
+    """(pid, state) of every process whose command line contains ``text``."""
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as fh:
+                cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{d}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in cmd:
+            found.append((int(d), state))
+    return found
+
+
+@pytest.mark.sim
+def test_interrupted_verify_leaves_no_simulator(tmp_path):
+    """Ctrl-C while the bench runs vvp: before, the vvp ran on as an orphan (then defunct)."""
+    import signal as _signal
+    import subprocess
+    import time
+
+    from conftest import require_tool
+    require_tool("iverilog")
+    from lgn2hw import api
+    core = tmp_path / "core"
+    api.compile(native_model(tmp_path), core)
+    script = "import sys; from lgn2hw.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", script, "verify", str(core), "--vectors", "1000000"],
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    try:
+        while not (sims := _processes_naming(f"{core}/sim_build/icarus/sim.vvp")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() - t0 < 120, "vvp never started"
+            time.sleep(0.1)
+        proc.send_signal(_signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and "Traceback" not in err, err
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid, _ in sims) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_running(pid) for pid, _ in sims), sims  # neither running nor defunct
+        assert _processes_naming(str(core)) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_tool_runs_stop_their_whole_process_group(tmp_path):
     """subproc.run on a timeout: the tool's own children are stopped too (subprocess.run kills
     only the direct child and leaves the grandchildren running)."""
