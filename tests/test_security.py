@@ -169,7 +169,7 @@ def _outputs_cases(tmp_path):
         (["opt", str(m), "-o", str(m)], m, "--out"),
         (["opt", str(m), "-o", str(x), "--data", str(x)], x, "--out"),
         (["report", str(r), "--plot", str(r)], r, "--plot"),
-        (["report", str(r), "--plot", str(m)], None, None),  # m is no input of report: allowed
+        (["report", str(r), "--plot", str(m)], m, "--plot"),  # m is the model r.json describes
         (["sweep-prune", str(m), "--csv", str(m), "--plot", str(tmp_path / "s.png")], m, "--csv"),
         (["sweep-prune", str(m), "--plot", str(m), "--csv", str(tmp_path / "s.csv")], m, "--plot"),
         (["sweep-prune", str(m), "--csv", str(tmp_path / "s.csv"), "--plot", str(tmp_path / "s.csv")],

@@ -30,9 +30,12 @@ def report(report_json, plot_path):
     path = Path(report_json)
     synth_docs = find_synth_reports(path)
     pass_json = path / "report.json" if path.is_dir() else path
-    check_outputs({"--plot": plot_path}, inputs=[path, pass_json, *(p for p, _ in synth_docs)])
-    if not synth_docs or (pass_json.is_file() and not path.is_file()):
-        doc = rep.read_report(pass_json)
+    show_passes = not synth_docs or (pass_json.is_file() and not path.is_file())
+    doc = rep.read_report(pass_json) if show_passes else None
+    # the model the report describes counts as an input: `--plot m.pt` used to replace it with a PNG
+    model = doc.get("model") if isinstance(doc, dict) and isinstance(doc.get("model"), str) else None
+    check_outputs({"--plot": plot_path}, inputs=[path, pass_json, model, *(p for p, _ in synth_docs)])
+    if show_passes:
         render_pass_report(doc)
         if plot_path:
             rep.plot(doc, plot_path)
