@@ -67,7 +67,7 @@ class Encoder:
         if x.ndim != 2 or x.shape[1] != self.num_features:
             raise NetlistError(f"encoder expects features [N, {self.num_features}], got {list(x.shape)}")
         bits = x[:, :, None] > self.thresholds[None, :, :]
-        return bits.reshape(x.shape[0], -1).astype(np.uint8)
+        return bits.reshape(x.shape[0], self.num_features * self.bits_per_feature).astype(np.uint8)
 
 
 @dataclass(frozen=True, eq=False)
@@ -477,6 +477,13 @@ def _check_header(header, arrays: dict, path) -> None:
             raise NetlistError(f"{path}: {key!r}: expected {ndim}-d integers, got {a.dtype} of shape {list(a.shape)}")
         if key == "tables" and a.size and a.dtype.kind == "i" and a.min() < 0:
             raise NetlistError(f"{path}: 'tables': negative truth table {int(a.min())}")
+    gates = arrays["tables"].shape[0]  # one row per gate in 'fanin' and 'level' too
+    for key, rows in (("fanin", arrays["fanin"].shape[0]), ("level", arrays["level"].shape[0] if "level" in arrays
+                                                           else gates)):
+        if rows != gates:
+            raise NetlistError(f"{path}: {key!r} has {rows} rows, 'tables' has {gates} gates (one row each)")
+    if arrays["fanin"].shape[1] != header["arity"]:
+        raise NetlistError(f"{path}: 'fanin' has {arrays['fanin'].shape[1]} columns, header.arity is {header['arity']}")
     if "thresholds" in arrays:
         t = arrays["thresholds"]
         if t.dtype.kind not in "fiu" or t.ndim != 2:

@@ -642,6 +642,10 @@ NETLIST_CASES = [
     (dict(header=_set("tau", "hot")), "header.tau: expected a positive number"),
     (dict(arrays={"tables": np.arange(60, dtype=np.float64)}), "'tables': expected 1-d integers, got float64"),
     (dict(arrays={"fanin": np.zeros(60, np.int32)}), "'fanin': expected 2-d integers"),
+    # these were "cannot reshape array of size 0 ..." and "operands could not be broadcast ..."
+    (dict(arrays={"fanin": np.zeros((0, 2), np.int32)}), "'fanin' has 0 rows, 'tables' has 60 gates"),
+    (dict(arrays={"level": np.zeros(0, np.int32)}), "'level' has 0 rows, 'tables' has 60 gates"),
+    (dict(arrays={"fanin": np.zeros((60, 3), np.int32)}), "'fanin' has 3 columns, header.arity is 2"),
 ]
 
 
@@ -738,8 +742,18 @@ def test_predict_inputs_are_validated(tmp_path, capsys):
     for arrays, message in cases:
         np.savez(tmp_path / "x.npz", **arrays)
         assert main(["predict", str(m), "--inputs", str(tmp_path / "x.npz"), "--out", str(out)]) == 1
-        one_line_error(capsys, "x.npz", message)
+        err = one_line_error(capsys, "x.npz", message)
+        assert err.count("x.npz") == 1  # not "x.npz: x.npz: ..."
         assert not out.exists()
+
+
+def test_empty_inputs_give_an_empty_result(tmp_path, capsys):
+    """0 samples were "cannot reshape array of size 0 into shape (0,newaxis)", naming nothing."""
+    m = native_model(tmp_path)
+    np.savez(tmp_path / "x.npz", X=np.zeros((0, 4)))
+    assert main(["predict", str(m), "--inputs", str(tmp_path / "x.npz"), "--out", str(tmp_path / "y.npz")]) == 0
+    with np.load(tmp_path / "y.npz") as z:
+        assert z["classes"].shape == (0,)
 
 
 @pytest.mark.parametrize("passes,message", [
