@@ -688,6 +688,30 @@ def test_native_layer_with_ops_and_logits_is_refused(tmp_path, capsys):
     one_line_error(capsys, "layers[1]: has both 'ops' and 'logits'")
 
 
+def test_native_float_truth_tables_are_refused(tmp_path, capsys):
+    import torch
+    m = native_model(tmp_path)
+    for ops in (lambda o: o.double() + 0.5, lambda o: o.double()):  # 2.5 or 3.0: a table is an integer
+        ck = torch.load(m, weights_only=True)
+        ck["layers"][1]["ops"] = ops(ck["layers"][1]["ops"])
+        torch.save(ck, tmp_path / "f.pt")
+        assert main(["inspect", str(tmp_path / "f.pt")]) == 1
+        one_line_error(capsys, "f.pt", "layers[1].ops: expected integers, got float64")
+
+
+def test_expanded_stored_samples_are_refused(tmp_path, capsys):
+    """Stored samples expanded from a storage of one row took `opt` to 6.1 GB."""
+    import torch
+    m = native_model(tmp_path)
+    ck = torch.load(m, weights_only=True)
+    ck["data"] = {"X": torch.zeros(1, 4).expand(10**8, 4), "y": torch.zeros(1, dtype=torch.int64).expand(10**8)}
+    torch.save(ck, m)
+    assert m.stat().st_size < 100_000
+    assert main(["opt", str(m), "-o", str(tmp_path / "o.npz")]) == 1
+    one_line_error(capsys, "m.pt", "data.", "is expanded from a storage")
+    assert not (tmp_path / "o.npz").exists()
+
+
 def _with_data(tmp_path, **data):
     import torch
     m = native_model(tmp_path)
@@ -782,9 +806,10 @@ def test_sweep_thresholds(tmp_path, capsys, thresholds, message, monkeypatch):
 
 def test_options_that_do_not_apply_are_warned_about(tmp_path, capsys):
     m = native_model(tmp_path)
-    assert main(["inspect", str(m), "--classes", "3", "--tau", "2"]) == 0
+    assert main(["inspect", str(m), "--classes", "3", "--tau", "2", "--parametrization", "warp"]) == 0
     err = capsys.readouterr().err
     assert "warning: " in err and "--classes does not apply to a native file" in err and "--tau" in err
+    assert "--parametrization does not apply to a native file" in err
 
 
 def test_label_gaps_are_warned_about(tmp_path):
@@ -802,6 +827,10 @@ def test_sweep_outputs(tmp_path, monkeypatch):
     texts = []
     monkeypatch.setattr(matplotlib.axes.Axes, "annotate",
                         lambda self, text, *a, **k: texts.append(text))
+    labels = []
+    orig_plot = matplotlib.axes.Axes.plot
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot",
+                        lambda self, *a, **k: (labels.append(k.get("label")), orig_plot(self, *a, **k))[1])
     titles = []
     orig_title = matplotlib.axes.Axes.set_title
     monkeypatch.setattr(matplotlib.axes.Axes, "set_title",
@@ -813,6 +842,7 @@ def test_sweep_outputs(tmp_path, monkeypatch):
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert titles and "m.pt" in titles[-1]
     assert texts.count("0.9") == 2 and texts.count("1") == 2
+    assert any(str(label).startswith("unpruned (") for label in labels), labels  # the baseline point
 
 
 # ---------------------------------------------------------------- the first thing a new user sees
