@@ -192,10 +192,10 @@ def rtl_options(rtl) -> "EmitOptions":
 def check_synthesis(target: str | None = "ice40", **options):
     """Validate the synthesis options (see ``synthesize``) without running anything: the target,
     device, package, clock, ``--synth-opts``/``--pnr-opts`` text, the board file and how they
-    combine. Returns (board or None, the ``SynthConfig`` to run or None when there is nothing to
-synthesize, where the requested clock came from); LgnError naming the
-    option otherwise. ``compile`` calls it before its first step, so a bad option is reported
-    before minutes of import, passes and RTL, not after."""
+    combine. Returns (the board or None, the ``SynthConfig`` to run or None when there is
+    nothing to synthesize, where the requested clock came from); LgnError naming the option
+    otherwise. ``compile`` calls it before its first step, so a bad option is reported before
+    minutes of import, passes and RTL, not after."""
     from .synth.devices import requested_clock
     from .synth.flow import SynthConfig
     unknown = set(options) - set(SYNTH_KEYS)

@@ -140,8 +140,8 @@ def mutate_native(folder: Path, edits) -> Path:
                 target.append(value)
             else:
                 target[field[-1]] = value
-        except (KeyError, IndexError, TypeError):
-            pass  # an earlier edit replaced a container: keep what there is
+        except (KeyError, IndexError, TypeError, RuntimeError):
+            pass  # an earlier edit replaced a container (a tensor takes no such item): keep what there is
     path = folder / "m.pt"
     torch.save(ck, path)
     return path
@@ -255,3 +255,5 @@ def test_fuzz_findings():
     _bytes_case("npz", [(0.875, 1)], None)  # an unknown compression method: NotImplementedError
     _bytes_case("pt", [(0.9952104325821579, 1)], None)  # zipfile.is_zipfile raised BadZipFile
     _bytes_case("pt", [(0.9181614364425773, 168), (0.9181614364425773, 192)], None)  # \x0c in an entry name
+    # an item set on a tensor that replaced the layer list: the mutation itself raised
+    _native_case([(("layers",), np.zeros(1, np.float32)), (("layers", 0), np.zeros(0, np.float32))])
