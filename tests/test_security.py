@@ -900,3 +900,15 @@ def test_usage_errors_use_the_same_prefix(capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1 and fragment in err and "Error:" not in err
+
+
+def test_tests_read_nothing_outside_the_repository():
+    """A clone alone passes its tests: no test reads the peer fixtures from ../shared (they are
+    copied into tests/fixtures/)."""
+    import re
+    word = "sha" + "red"  # not spelled out, so this file does not match itself
+    # a path in code: '../<word>...', '<word>/fixtures...' or ... / '<word>' (a dict key "<word>" is fine)
+    in_code = re.compile(rf"""["']\.\./{word}|["']{word}/fixtures|/ *["']{word}["']""")
+    offenders = [p.name for p in (REPO / "tests").glob("*.py") if in_code.search(p.read_text())]
+    assert offenders == []
+    assert (REPO / "tests" / "fixtures" / "peers" / "difflogic").is_dir()
