@@ -502,3 +502,253 @@ LGN_API int lgn_cone_check(int64_t num_inputs, int64_t num_signals, int64_t k, c
     free(mark); free(slot); free(stack); free(cone); free(vals); free(t);
     return 0;
 }
+
+/* ---------------------------------------------------------------- conv models */
+
+/* A conv model (lgn2hw/conv.py) run without unrolling: per block of B words (64*B images)
+ * the input bits are packed straight into the first feature map, each stage reads its input
+ * map in place and writes the next, and the last stage writes the dense head's input rows,
+ * which then run as any netlist (eval_block, group_sums_block, output_bits_block).
+ *
+ * A feature map is uint64 [channels, Hp, Wp, B]: the map with the border the stage that
+ * reads it pads with (zero cells, written once), so no window needs a bounds check.
+ *
+ * A conv block evaluates its kernel netlist (two-input gates) over a tile of output
+ * positions along one row at a time: each gate runs once per tile over n positions x B words,
+ * so the switch on its truth table and the operand look-up are paid once per tile. Operand
+ * and destination codes are (offset << 2) | kind, the offset in words (so a plan is made for
+ * one B and one tile length T):
+ *   kind 0  constant: 0 (zeros) or T*B (ones)
+ *   kind 1  window input: cell (c*Hp + dy)*Wp + dx from the window's top-left, times B; a
+ *           position further along the row is `stride` cells on
+ *   kind 2  scratch slot j: j*T*B (the planner reuses a slot once its gate's last reader has run)
+ *   kind 3  output channel k of the block: k*Hp'*Wp'*B (its cell at this position)
+ * Gates run in the order given (topological). Outputs that no gate writes (constants, window
+ * inputs, a gate that is already another output) are copies (source code, output channel). */
+typedef struct {
+    int64_t kind;             /* 0 conv block, 1 OR pool */
+    int64_t out_ch, oh, ow;   /* output map */
+    int64_t win, stride;      /* window side (rf, or the pool kernel) and step in cells */
+    int64_t in_hp, in_wp;     /* input buffer rows and columns (padding included) */
+    int64_t out_hp, out_wp, out_pad; /* output buffer rows, columns, border */
+    int64_t num_gates;        /* conv: gates in evaluation order */
+    const int32_t *gate_op;   /* [G] two-input op id (ops.py) */
+    const int64_t *gate_arg;  /* [G, 3] codes: operand a, operand b, destination */
+    int64_t num_copies;
+    const int64_t *copies;    /* [Q, 2] codes: source, destination */
+    int64_t num_slots;
+    int64_t tile;             /* positions per tile */
+} lgn_conv_stage;
+
+typedef struct {
+    int64_t num_stages;
+    const lgn_conv_stage *stages;
+    int64_t num_inputs;       /* model input bits (flat order) */
+    const int64_t *input_cell;/* [I] cell of input bit i in the first map */
+    const int64_t *map_cells; /* [num_stages] cells of stage i's input map (padding included) */
+    const lgn_net *head;      /* reads the last stage's output map as its input rows */
+} lgn_conv_model;
+
+#define CONV_OPS(M)                                                             \
+    switch (op) {                                                               \
+    case 0: M(0) case 1: M(a & b) case 2: M(a & ~b) case 3: M(a)                \
+    case 4: M(~a & b) case 5: M(b) case 6: M(a ^ b) case 7: M(a | b)            \
+    case 8: M(~(a | b)) case 9: M(~(a ^ b)) case 10: M(~b) case 11: M(a | ~b)   \
+    case 12: M(~a) case 13: M(~a | b) case 14: M(~(a & b))                      \
+    default: M(~(uint64_t)0)                                                    \
+    }
+
+/* contiguous operands: one loop over n*B words; a strided window operand: n rows of B */
+#define TILE2(EXPR)                                                             \
+    if (sa == B && sb == B) {                                                   \
+        for (int64_t i = 0; i < n * B; i++) {                                   \
+            uint64_t a = pa[i], b = pb[i];                                      \
+            (void)a; (void)b;                                                   \
+            po[i] = (EXPR);                                                     \
+        }                                                                       \
+    } else {                                                                    \
+        for (int64_t t = 0; t < n; t++) {                                       \
+            const uint64_t *restrict qa = pa + t * sa, *restrict qb = pb + t * sb; \
+            uint64_t *restrict qo = po + t * B;                                 \
+            for (int w = 0; w < B; w++) {                                       \
+                uint64_t a = qa[w], b = qb[w];                                  \
+                (void)a; (void)b;                                               \
+                qo[w] = (EXPR);                                                 \
+            }                                                                   \
+        }                                                                       \
+    }                                                                           \
+    break;
+
+INLINE void conv_stage_B(const lgn_conv_stage *st, const uint64_t *in, uint64_t *out, uint64_t *scratch,
+                         const int B) {
+    const int64_t T = st->tile, s = st->stride;
+    uint64_t *consts = scratch + st->num_slots * T * B;
+    for (int64_t i = 0; i < T * B; i++) { consts[i] = 0; consts[T * B + i] = ~(uint64_t)0; }
+    /* an operand is base[kind] + offset, the next position step[kind] words on */
+    uint64_t *base[4] = {consts, NULL, scratch, NULL};
+    const int64_t step[4] = {B, s * B, B, B};
+    for (int64_t oy = 0; oy < st->oh; oy++) {
+        for (int64_t x0 = 0; x0 < st->ow; x0 += T) {
+            const int64_t n = st->ow - x0 < T ? st->ow - x0 : T;
+            base[1] = (uint64_t *)in + ((oy * s) * st->in_wp + x0 * s) * B;
+            base[3] = out + ((oy + st->out_pad) * st->out_wp + st->out_pad + x0) * B;
+            const int64_t *arg = st->gate_arg;
+            for (int64_t g = 0; g < st->num_gates; g++, arg += 3) {
+                const int64_t sa = step[arg[0] & 3], sb = step[arg[1] & 3];
+                const uint64_t *restrict pa = base[arg[0] & 3] + (arg[0] >> 2);
+                const uint64_t *restrict pb = base[arg[1] & 3] + (arg[1] >> 2);
+                uint64_t *restrict po = base[arg[2] & 3] + (arg[2] >> 2);
+                const int op = st->gate_op[g];
+                CONV_OPS(TILE2)
+            }
+            for (int64_t q = 0; q < st->num_copies; q++) {
+                const int64_t *cp = st->copies + 2 * q, ss = step[cp[0] & 3];
+                const uint64_t *ps = base[cp[0] & 3] + (cp[0] >> 2);
+                uint64_t *po = base[cp[1] & 3] + (cp[1] >> 2);
+                for (int64_t t = 0; t < n; t++)
+                    for (int w = 0; w < B; w++) po[t * B + w] = ps[t * ss + w];
+            }
+        }
+    }
+}
+
+INLINE void pool_stage_B(const lgn_conv_stage *st, const uint64_t *in, uint64_t *out, const int B) {
+    const int64_t k = st->win, s = st->stride;
+    for (int64_t ch = 0; ch < st->out_ch; ch++)
+        for (int64_t oy = 0; oy < st->oh; oy++) {
+            const uint64_t *pi = in + ((ch * st->in_hp + oy * s) * st->in_wp) * B;
+            uint64_t *po = out + ((ch * st->out_hp + oy + st->out_pad) * st->out_wp + st->out_pad) * B;
+            for (int64_t ox = 0; ox < st->ow; ox++) {
+                uint64_t acc[16] = {0};
+                for (int64_t dy = 0; dy < k; dy++)
+                    for (int64_t dx = 0; dx < k; dx++) {
+                        const uint64_t *p = pi + (dy * st->in_wp + ox * s + dx) * B;
+                        for (int w = 0; w < B; w++) acc[w] |= p[w];
+                    }
+                for (int w = 0; w < B; w++) po[ox * B + w] = acc[w];
+            }
+        }
+}
+
+/* bits uint8 [cnt, I] -> cells input_cell[i] of map (B words a cell); missing samples 0.
+ * As pack_block: eight samples OR-ed into one byte per input first, here eight inputs at a
+ * time in 64-bit lanes (a 0/1 byte shifted by j < 8 stays in its byte), then the bytes of a
+ * word gathered. Returns nonzero when a byte is neither 0 nor 1. */
+INLINE int pack_cells(const uint8_t *bits, int64_t nin, int64_t cnt, const int64_t *cell, uint64_t *map,
+                      const int B, uint8_t *acc /* [9 * I] */, uint64_t *restrict word /* [I] */) {
+    const int64_t q8 = nin / 8;
+    uint8_t *restrict seen = acc + 8 * nin;
+    uint64_t seen64 = 0;
+    memset(seen, 0, (size_t)nin);
+    for (int w = 0; w < B; w++) {
+        for (int byte = 0; byte < 8; byte++) {
+            uint8_t *restrict ac = acc + (int64_t)byte * nin;
+            memset(ac, 0, (size_t)nin);
+            for (int j = 0; j < 8; j++) {
+                int64_t smp = (int64_t)w * 64 + byte * 8 + j;
+                if (smp >= cnt) break;
+                const uint8_t *restrict src = bits + smp * nin;
+                for (int64_t q = 0; q < q8; q++) {
+                    uint64_t x, y;
+                    memcpy(&x, src + 8 * q, 8);
+                    memcpy(&y, ac + 8 * q, 8);
+                    y |= x << j;
+                    memcpy(ac + 8 * q, &y, 8);
+                    seen64 |= x;
+                }
+                for (int64_t i = 8 * q8; i < nin; i++) {
+                    ac[i] |= (uint8_t)(src[i] << j);
+                    seen[i] |= src[i];
+                }
+            }
+        }
+        /* the bytes of a word, a byte row at a time (vectorized), then each word to its cell */
+        for (int64_t i = 0; i < nin; i++) word[i] = acc[i];
+        for (int byte = 1; byte < 8; byte++) {
+            const uint8_t *restrict ac = acc + (int64_t)byte * nin;
+            for (int64_t i = 0; i < nin; i++) word[i] |= (uint64_t)ac[i] << (8 * byte);
+        }
+        for (int64_t i = 0; i < nin; i++) map[cell[i] * B + w] = word[i];
+    }
+    uint8_t bad = 0;
+    for (int64_t i = 0; i < nin; i++) bad |= seen[i];
+    return ((bad | seen64 | (seen64 >> 8) | (seen64 >> 16) | (seen64 >> 24) | (seen64 >> 32) | (seen64 >> 40) |
+             (seen64 >> 48) | (seen64 >> 56)) & 0xFE) != 0;
+}
+
+INLINE int conv_simulate_B(const lgn_conv_model *m, const uint8_t *bits, int64_t n, int32_t *sums,
+                           uint8_t *out_bits, uint64_t **maps, uint64_t *scratch, uint64_t *v, uint8_t *acc,
+                           uint64_t *word, uint64_t *xs, const int B) {
+    const lgn_net *head = m->head;
+    const int64_t per = 64 * (int64_t)B;
+    int32_t spread[256][8];
+    for (int x = 0; x < 256; x++)
+        for (int i = 0; i < 8; i++) spread[x][i] = (x >> i) & 1;
+    for (int64_t n0 = 0; n0 < n; n0 += per) {
+        const int64_t cnt = n - n0 < per ? n - n0 : per;
+        if (pack_cells(bits + n0 * m->num_inputs, m->num_inputs, cnt, m->input_cell, maps[0], B, acc, word))
+            return -2;
+        for (int64_t i = 0; i < m->num_stages; i++) {
+            const lgn_conv_stage *st = m->stages + i;
+            uint64_t *dst = i + 1 < m->num_stages ? maps[i + 1] : v + 2 * B;
+            if (st->kind == 0) conv_stage_B(st, maps[i], dst, scratch, B);
+            else pool_stage_B(st, maps[i], dst, B);
+        }
+        eval_block(head, v, B);
+        if (sums) group_sums_block(head, v, B, cnt, sums + n0 * head->num_classes, spread);
+        if (out_bits) output_bits_block(head, v, B, cnt, out_bits + n0 * head->num_outputs, xs);
+    }
+    return 0;
+}
+
+#define CONV_SIM(BW) \
+    MULTIVERSION static int conv_sim_##BW(const lgn_conv_model *m, const uint8_t *b, int64_t n, int32_t *s,  \
+                                          uint8_t *o, uint64_t **maps, uint64_t *sc, uint64_t *v, uint8_t *a, \
+                                          uint64_t *wd, uint64_t *x) {                                             \
+        return conv_simulate_B(m, b, n, s, o, maps, sc, v, a, wd, x, BW);                                          \
+    }
+CONV_SIM(1)
+CONV_SIM(2)
+CONV_SIM(4)
+CONV_SIM(8)
+CONV_SIM(16)
+
+/* Run the conv model on its input bits uint8 [n, I] (flat order, conv.py); writes the head's
+ * sums int32 [n, C] and/or output bits uint8 [n, O] (either may be NULL). B (1, 2, 4, 8 or
+ * 16) words per block. Returns 0, -1 when memory runs out, -2 when a byte of bits is not 0/1
+ * (what was written is then undefined). */
+LGN_API int lgn_conv_simulate(const lgn_conv_model *m, const uint8_t *bits, int64_t n, int32_t *sums,
+                              uint8_t *out_bits, int B) {
+    const lgn_net *head = m->head;
+    int64_t slots = 0;
+    for (int64_t i = 0; i < m->num_stages; i++) {
+        const lgn_conv_stage *st = m->stages + i;
+        int64_t need = (st->num_slots + 2) * st->tile;
+        if (st->kind == 0 && need > slots) slots = need;
+    }
+    int rc = 0;
+    uint64_t **maps = (uint64_t **)calloc((size_t)m->num_stages + 1, sizeof(uint64_t *));
+    uint64_t *scratch = (uint64_t *)aligned_alloc(64, ((size_t)(slots + 1) * (size_t)B * 8 + 63) / 64 * 64);
+    uint64_t *v = (uint64_t *)aligned_alloc(64, ((size_t)head->num_signals * (size_t)B * 8 + 63) / 64 * 64);
+    uint8_t *acc = (uint8_t *)malloc((size_t)m->num_inputs * 9 + 1);
+    uint64_t *word = (uint64_t *)malloc((size_t)m->num_inputs * 8 + 8);
+    uint64_t *xs = (uint64_t *)malloc(sizeof(uint64_t) * ((size_t)head->num_outputs / 8 * 8 * (size_t)B + 1));
+    if (!maps || !scratch || !v || !acc || !word || !xs) rc = -1;
+    for (int64_t i = 0; i < m->num_stages && !rc; i++) {
+        maps[i] = (uint64_t *)calloc((size_t)m->map_cells[i] * (size_t)B + 8, 8);  /* zero borders */
+        if (!maps[i]) rc = -1;
+    }
+    if (!rc) {
+        switch (B) {
+        case 1: rc = conv_sim_1(m, bits, n, sums, out_bits, maps, scratch, v, acc, word, xs); break;
+        case 2: rc = conv_sim_2(m, bits, n, sums, out_bits, maps, scratch, v, acc, word, xs); break;
+        case 4: rc = conv_sim_4(m, bits, n, sums, out_bits, maps, scratch, v, acc, word, xs); break;
+        case 8: rc = conv_sim_8(m, bits, n, sums, out_bits, maps, scratch, v, acc, word, xs); break;
+        default: rc = conv_sim_16(m, bits, n, sums, out_bits, maps, scratch, v, acc, word, xs); break;
+        }
+    }
+    if (maps)
+        for (int64_t i = 0; i < m->num_stages; i++) free(maps[i]);
+    free(maps); free(scratch); free(v); free(acc); free(word); free(xs);
+    return rc;
+}

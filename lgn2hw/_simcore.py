@@ -29,6 +29,20 @@ class _Net(ctypes.Structure):
     ]
 
 
+class ConvStageStruct(ctypes.Structure):
+    """One stage of a conv model as ``lgn_conv_simulate`` reads it (see _simcore.c)."""
+    _fields_ = [(name, ctypes.c_int64) for name in (
+        "kind", "out_ch", "oh", "ow", "win", "stride", "in_hp", "in_wp", "out_hp", "out_wp", "out_pad",
+        "num_gates")] + [("gate_op", ctypes.c_void_p), ("gate_arg", ctypes.c_void_p),
+                         ("num_copies", ctypes.c_int64), ("copies", ctypes.c_void_p),
+                         ("num_slots", ctypes.c_int64), ("tile", ctypes.c_int64)]
+
+
+class ConvModelStruct(ctypes.Structure):
+    _fields_ = [("num_stages", ctypes.c_int64), ("stages", ctypes.c_void_p), ("num_inputs", ctypes.c_int64),
+                ("input_cell", ctypes.c_void_p), ("map_cells", ctypes.c_void_p), ("head", ctypes.POINTER(_Net))]
+
+
 def library_path() -> Path | None:
     here = Path(__file__).resolve().parent
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
@@ -54,6 +68,9 @@ def load() -> ctypes.CDLL | None:
     lib.lgn_cone_check.argtypes = [i64, i64, i64, ctypes.c_void_p, ctypes.c_void_p, i64, ctypes.c_void_p, i64, i64,
                                    ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
     lib.lgn_cone_check.restype = ctypes.c_int
+    lib.lgn_conv_simulate.argtypes = [ctypes.POINTER(ConvModelStruct), ctypes.c_void_p, ctypes.c_int64,
+                                      ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    lib.lgn_conv_simulate.restype = ctypes.c_int
     return lib
 
 

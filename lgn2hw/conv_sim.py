@@ -10,12 +10,15 @@ It is checked against simulating ``ConvModel.unroll()`` (tests/test_conv.py).
 """
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import _simcore
 from .conv import ConvBlock, ConvError, ConvModel, OrPool, pad_map, shifted
-from .sim import SimPlan, _apply_op2, argmax_lowest, output_words, pack_bits, packed_group_sums, unpack_bits
+from .sim import (SimPlan, _apply_op2, argmax_lowest, native_core, output_words, pack_bits, packed_group_sums,
+                  unpack_bits)
 
 # Working set per chunk of images: the largest kernel run (signals x positions x words).
 _CHUNK_BYTES = 16 << 20
@@ -85,11 +88,23 @@ def _images_per_chunk(model: ConvModel) -> int:
 
 
 def simulate_conv_bits(model: ConvModel, bits: np.ndarray, stages: bool = False,
-                       return_output_bits: bool = False) -> ConvSimResult:
-    """Run the model on its input bits uint8 [N, num_input_bits] (flat order, see conv.py)."""
+                       return_output_bits: bool = False, engine: str = "auto") -> ConvSimResult:
+    """Run the model on its input bits uint8 [N, num_input_bits] (flat order, see conv.py).
+
+    ``engine`` as in ``sim`` ('auto', 'native', 'numpy'): the compiled core runs the whole
+    model (``NativeConv``) when it is built, every kernel has two-input gates and ``stages``
+    is not asked for; otherwise the numpy path below runs."""
     bits = np.asarray(bits)
     if bits.ndim != 2 or bits.shape[1] != model.num_input_bits:
         raise ConvError(f"input bits must be [N, {model.num_input_bits}], got {list(bits.shape)}")
+    lib = native_core(engine)
+    if lib is not None and not stages and all(st.kernel.arity == 2 for st in model.conv_blocks()):
+        if bits.dtype != np.uint8:
+            if bits.size and (bits.max() > 1 or bits.min() < 0):
+                raise ConvError("input bits must be 0 or 1")
+            bits = bits.astype(np.uint8)
+        sums, out_bits = NativeConv(model).simulate_bits(lib, np.ascontiguousarray(bits), return_output_bits)
+        return ConvSimResult(sums, argmax_lowest(sums), out_bits)
     if bits.size and (bits.max() > 1 or bits.min() < 0):
         raise ConvError("input bits must be 0 or 1")
     n = bits.shape[0]
@@ -120,3 +135,169 @@ def simulate_conv_bits(model: ConvModel, bits: np.ndarray, stages: bool = False,
 def simulate_conv(model: ConvModel, x: np.ndarray, **kw) -> ConvSimResult:
     """Run on real-valued images ([N, C, H, W], [N, H, W] or [N, C*H*W]) through the encoder."""
     return simulate_conv_bits(model, model.encode(x), **kw)
+
+
+# ---------------------------------------------------------------------- compiled core
+# Scratch of one conv tile (live gate rows x positions x words) kept within L1.
+_TILE_BYTES = 24 << 10
+_CONST, _INPUT, _SLOT, _OUT = range(4)
+
+
+def _post_order(roots, operands, base: int) -> list[int]:
+    """Gates of the cones of ``roots`` in depth-first post-order (``operands(v)`` their inputs)."""
+    order, seen = [], set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            v, done = stack.pop()
+            if done:
+                order.append(v)
+            elif v >= base and v not in seen:
+                seen.add(v)
+                stack.append((v, True))
+                x, y = operands(v)
+                stack.append((y, False))
+                stack.append((x, False))
+    return order
+
+
+def _kernel_program(st: ConvBlock, cin: int, in_hp: int, in_wp: int):
+    """A kernel netlist as the core's tile program.
+
+    Gates run in depth-first order from the outputs (a tree's gates stay close, so few scratch
+    rows are live at once); an output gate writes its output row directly; a wire (op a or b)
+    or constant gate is not run, its readers read its source; gates outside every output's
+    cone are not run. Operands and destinations are (kind, index): a constant 0/1, a window
+    input's cell offset, a scratch slot, an output channel. Returns (ops int32 [G], args int64
+    [G, 3, 2], copies int64 [Q, 2, 2] (source, output channel), slots)."""
+    kern = st.kernel
+    base, rf = kern.base, st.rf
+    fanin = kern.fanin.tolist()
+    tables = kern.tables.tolist()
+    outputs = kern.outputs.tolist()
+    owner: dict[int, int] = {}
+    for k, v in enumerate(outputs):
+        if v >= base and v not in owner:
+            owner[v] = k
+    # representatives: a gate that is a wire or a constant stands for its source (signal ids;
+    # constants stay 0/1); an output's own gate always runs
+    rep = list(range(kern.num_signals))
+    for v in _post_order(outputs, lambda v: fanin[v - base], base):
+        a, b = fanin[v - base]
+        op = int(tables[v - base])
+        if v not in owner and op in (0, 3, 5, 15):
+            rep[v] = {0: 0, 3: rep[a], 5: rep[b], 15: 1}[op]
+
+    def operands(v: int) -> tuple[int, int]:
+        a, b = fanin[v - base]
+        return rep[a], rep[b]
+
+    roots = [v if v in owner else rep[v] for v in outputs]
+    order = _post_order(roots, operands, base)
+    copies_from = [(rep[v], k) for k, v in enumerate(outputs) if owner.get(v) != k]
+    last = {}
+    for idx, v in enumerate(order):
+        for u in operands(v):
+            last[u] = idx
+    for v, _ in copies_from:
+        last[v] = len(order)
+
+    def leaf(v: int) -> tuple[int, int]:
+        if v < 2:
+            return (_CONST, v)
+        cell, c = divmod(v - 2, cin)
+        dy, dx = divmod(cell, rf)
+        return (_INPUT, (c * in_hp + dy) * in_wp + dx)
+
+    code: dict[int, tuple[int, int]] = {}
+    free: list[int] = []
+    nslots = 0
+    ops_, args = [], []
+    for idx, v in enumerate(order):
+        a, b = operands(v)
+        if v in owner:
+            dst = (_OUT, owner[v])
+        else:
+            if free:
+                slot = free.pop()
+            else:
+                slot, nslots = nslots, nslots + 1
+            dst = (_SLOT, slot)
+        code[v] = dst
+        ops_.append(int(tables[v - base]))
+        args.append((code[a] if a >= base else leaf(a), code[b] if b >= base else leaf(b), dst))
+        for u in {a, b}:  # after the destination is taken: a gate never writes its own operand
+            if u >= base and last[u] == idx and code[u][0] == _SLOT:
+                free.append(code[u][1])
+    copies = [(code[v] if v >= base else leaf(v), (_OUT, k)) for v, k in copies_from]
+    return (np.asarray(ops_, np.int32), np.asarray(args, np.int64).reshape(-1, 3, 2),
+            np.asarray(copies, np.int64).reshape(-1, 2, 2), nslots)
+
+
+def _word_codes(pairs: np.ndarray, tile: int, block_words: int, out_ch_words: int) -> np.ndarray:
+    """(kind, index) pairs [..., 2] -> the core's codes (offset in words << 2 | kind)."""
+    kind, idx = pairs[..., 0], pairs[..., 1]
+    scale = np.array([tile * block_words, block_words, tile * block_words, out_ch_words], np.int64)[kind]
+    return np.ascontiguousarray(idx * scale << 2 | kind)
+
+
+class NativeConv:
+    """A conv model as ``lgn_conv_simulate`` reads it; holds the arrays the structures point into."""
+
+    def __init__(self, model: ConvModel, block_words: int = 8, tile_bytes: int = _TILE_BYTES):
+        self.block_words = block_words
+        shapes = model.shapes()
+        stages = model.stages
+        pads = [st.padding for st in stages] + [0]
+        self._keep = []
+        structs = []
+        cells = []
+        for i, st in enumerate(stages):
+            ch, h, w = shapes[i]
+            oc, oh, ow = shapes[i + 1]
+            in_hp, in_wp = h + 2 * pads[i], w + 2 * pads[i]
+            out_pad = pads[i + 1]
+            cells.append(ch * in_hp * in_wp)
+            s = _simcore.ConvStageStruct(kind=0 if isinstance(st, ConvBlock) else 1, out_ch=oc, oh=oh, ow=ow,
+                                         win=st.rf if isinstance(st, ConvBlock) else st.kernel,
+                                         stride=st.stride if isinstance(st, ConvBlock) else st.step,
+                                         in_hp=in_hp, in_wp=in_wp, out_hp=oh + 2 * out_pad, out_wp=ow + 2 * out_pad,
+                                         out_pad=out_pad, tile=1)
+            if isinstance(st, ConvBlock):
+                ops_, args, copies, nslots = _kernel_program(st, ch, in_hp, in_wp)
+                s.tile = tile = int(min(ow, max(1, tile_bytes // (8 * block_words * (nslots + 2)))))
+                och = (oh + 2 * out_pad) * (ow + 2 * out_pad) * block_words
+                args = _word_codes(args, tile, block_words, och)
+                copies = _word_codes(copies, tile, block_words, och)
+                self._keep += [ops_, args, copies]
+                s.num_gates, s.gate_op, s.gate_arg = len(ops_), ops_.ctypes.data, args.ctypes.data
+                s.num_copies, s.copies, s.num_slots = len(copies), copies.ctypes.data, nslots
+            structs.append(s)
+        self.stages = (_simcore.ConvStageStruct * len(structs))(*structs)
+        c, h, w = model.in_shape
+        t = model.bits_per_channel
+        p = pads[0]
+        i = np.arange(model.num_input_bits, dtype=np.int64)
+        f, tt = np.divmod(i, t)
+        cc, rem = np.divmod(f, h * w)
+        y, x = np.divmod(rem, w)
+        self.input_cell = ((cc * t + tt) * (h + 2 * p) + y + p) * (w + 2 * p) + x + p
+        self.map_cells = np.asarray(cells, np.int64)
+        self.head = _simcore.NativeNet(model.head)
+        self.struct = _simcore.ConvModelStruct(len(structs), ctypes.addressof(self.stages), model.num_input_bits,
+                                               self.input_cell.ctypes.data, self.map_cells.ctypes.data,
+                                               ctypes.pointer(self.head.struct))
+        self.num_classes, self.num_outputs = model.num_classes, model.head.num_outputs
+
+    def simulate_bits(self, lib, bits: np.ndarray, out_bits: bool):
+        """bits uint8 [N, I] (C-contiguous) -> (sums int32 [N, C], output bits uint8 [N, O] | None)."""
+        n = bits.shape[0]
+        s = np.empty((n, self.num_classes), np.int32)
+        o = np.empty((n, self.num_outputs), np.uint8) if out_bits else None
+        rc = lib.lgn_conv_simulate(ctypes.byref(self.struct), bits.ctypes.data, n, s.ctypes.data,
+                                   None if o is None else o.ctypes.data, self.block_words)
+        if rc == -2:
+            raise ConvError("input bits must be 0 or 1")
+        if rc:
+            raise MemoryError("simulator core: out of memory")
+        return s, o
