@@ -523,8 +523,8 @@ LGN_API int lgn_cone_check(int64_t num_inputs, int64_t num_signals, int64_t k, c
  *           position further along the row is `stride` cells on
  *   kind 2  scratch slot j: j*T*B (the planner reuses a slot once its gate's last reader has run)
  *   kind 3  output channel k of the block: k*Hp'*Wp'*B (its cell at this position)
- * Gates run in the order given (topological). Outputs that no gate writes (constants, window
- * inputs, a gate that is already another output) are copies (source code, output channel). */
+ * Gates run in the order given (topological); an output that is a constant, a window input or
+ * another output's gate is one more gate (op a, ~a or a constant) writing it. */
 typedef struct {
     int64_t kind;             /* 0 conv block, 1 OR pool */
     int64_t out_ch, oh, ow;   /* output map */
@@ -534,8 +534,6 @@ typedef struct {
     int64_t num_gates;        /* conv: gates in evaluation order */
     const int32_t *gate_op;   /* [G] two-input op id (ops.py) */
     const int64_t *gate_arg;  /* [G, 3] codes: operand a, operand b, destination */
-    int64_t num_copies;
-    const int64_t *copies;    /* [Q, 2] codes: source, destination */
     int64_t num_slots;
     int64_t tile;             /* positions per tile */
 } lgn_conv_stage;
@@ -543,8 +541,9 @@ typedef struct {
 typedef struct {
     int64_t num_stages;
     const lgn_conv_stage *stages;
-    int64_t num_inputs;       /* model input bits (flat order) */
-    const int64_t *input_cell;/* [I] cell of input bit i in the first map */
+    int64_t num_inputs;       /* model input bits (flat order, conv.py) */
+    int64_t in_c, in_t, in_h, in_w, in_pad; /* image channels, bits per channel, rows, columns;
+                                             * the first map's border */
     const int64_t *map_cells; /* [num_stages] cells of stage i's input map (padding included) */
     const lgn_net *head;      /* reads the last stage's output map as its input rows */
 } lgn_conv_model;
@@ -558,23 +557,15 @@ typedef struct {
     default: M(~(uint64_t)0)                                                    \
     }
 
-/* contiguous operands: one loop over n*B words; a strided window operand: n rows of B */
+/* n positions of B words each; a window operand's positions are `stride` cells apart */
 #define TILE2(EXPR)                                                             \
-    if (sa == B && sb == B) {                                                   \
-        for (int64_t i = 0; i < n * B; i++) {                                   \
-            uint64_t a = pa[i], b = pb[i];                                      \
+    for (int64_t t = 0; t < n; t++) {                                           \
+        const uint64_t *restrict qa = pa + t * sa, *restrict qb = pb + t * sb;  \
+        uint64_t *restrict qo = po + t * B;                                     \
+        for (int w = 0; w < B; w++) {                                           \
+            uint64_t a = qa[w], b = qb[w];                                      \
             (void)a; (void)b;                                                   \
-            po[i] = (EXPR);                                                     \
-        }                                                                       \
-    } else {                                                                    \
-        for (int64_t t = 0; t < n; t++) {                                       \
-            const uint64_t *restrict qa = pa + t * sa, *restrict qb = pb + t * sb; \
-            uint64_t *restrict qo = po + t * B;                                 \
-            for (int w = 0; w < B; w++) {                                       \
-                uint64_t a = qa[w], b = qb[w];                                  \
-                (void)a; (void)b;                                               \
-                qo[w] = (EXPR);                                                 \
-            }                                                                   \
+            qo[w] = (EXPR);                                                     \
         }                                                                       \
     }                                                                           \
     break;
@@ -601,13 +592,6 @@ INLINE void conv_stage_B(const lgn_conv_stage *st, const uint64_t *in, uint64_t 
                 const int op = st->gate_op[g];
                 CONV_OPS(TILE2)
             }
-            for (int64_t q = 0; q < st->num_copies; q++) {
-                const int64_t *cp = st->copies + 2 * q, ss = step[cp[0] & 3];
-                const uint64_t *ps = base[cp[0] & 3] + (cp[0] >> 2);
-                uint64_t *po = base[cp[1] & 3] + (cp[1] >> 2);
-                for (int64_t t = 0; t < n; t++)
-                    for (int w = 0; w < B; w++) po[t * B + w] = ps[t * ss + w];
-            }
         }
     }
 }
@@ -630,50 +614,63 @@ INLINE void pool_stage_B(const lgn_conv_stage *st, const uint64_t *in, uint64_t 
         }
 }
 
-/* bits uint8 [cnt, I] -> cells input_cell[i] of map (B words a cell); missing samples 0.
- * As pack_block: eight samples OR-ed into one byte per input first, here eight inputs at a
- * time in 64-bit lanes (a 0/1 byte shifted by j < 8 stays in its byte), then the bytes of a
- * word gathered. Returns nonzero when a byte is neither 0 nor 1. */
-INLINE int pack_cells(const uint8_t *bits, int64_t nin, int64_t cnt, const int64_t *cell, uint64_t *map,
-                      const int B, uint8_t *acc /* [9 * I] */, uint64_t *restrict word /* [I] */) {
-    const int64_t q8 = nin / 8;
-    uint8_t *restrict seen = acc + 8 * nin;
-    uint64_t seen64 = 0;
-    memset(seen, 0, (size_t)nin);
+INLINE uint64_t load8(const uint8_t *p) { uint64_t x; memcpy(&x, p, 8); return x; }
+
+/* Input bits uint8 [cnt, I] (flat order: bit (f*T + t), f = (c*H + y)*W + x) -> word w of
+ * cell (c*T + t, y + p, x + p) of the first map; missing samples 0. Per word: eight samples
+ * OR-ed into one byte per input, eight inputs at a time in 64-bit lanes (a 0/1 byte shifted by
+ * j < 8 stays in its byte); the eight bytes of each input's word put together a byte row at a
+ * time; the words written row by row into the map. Returns nonzero when a byte is not 0/1. */
+INLINE int pack_map(const lgn_conv_model *m, const uint8_t *bits, int64_t cnt, uint64_t *map, const int B,
+                    uint8_t *acc /* [8 * I] */, uint64_t *restrict word /* [I] */) {
+    const int64_t nin = m->num_inputs, q8 = nin / 8;
+    const int64_t C = m->in_c, T = m->in_t, H = m->in_h, W = m->in_w, p = m->in_pad;
+    const int64_t Hp = H + 2 * p, Wp = W + 2 * p;
+    uint64_t seen = 0;
     for (int w = 0; w < B; w++) {
         for (int byte = 0; byte < 8; byte++) {
             uint8_t *restrict ac = acc + (int64_t)byte * nin;
-            memset(ac, 0, (size_t)nin);
-            for (int j = 0; j < 8; j++) {
-                int64_t smp = (int64_t)w * 64 + byte * 8 + j;
-                if (smp >= cnt) break;
-                const uint8_t *restrict src = bits + smp * nin;
+            const int64_t s0 = (int64_t)w * 64 + byte * 8;
+            const int rows = cnt - s0 >= 8 ? 8 : cnt - s0 > 0 ? (int)(cnt - s0) : 0;
+            const uint8_t *r[8];
+            for (int j = 0; j < 8; j++) r[j] = bits + (s0 + (j < rows ? j : 0)) * nin;
+            if (rows == 8) {
                 for (int64_t q = 0; q < q8; q++) {
-                    uint64_t x, y;
-                    memcpy(&x, src + 8 * q, 8);
-                    memcpy(&y, ac + 8 * q, 8);
-                    y |= x << j;
+                    uint64_t x0 = load8(r[0] + 8 * q), x1 = load8(r[1] + 8 * q), x2 = load8(r[2] + 8 * q);
+                    uint64_t x3 = load8(r[3] + 8 * q), x4 = load8(r[4] + 8 * q), x5 = load8(r[5] + 8 * q);
+                    uint64_t x6 = load8(r[6] + 8 * q), x7 = load8(r[7] + 8 * q);
+                    uint64_t y = x0 | x1 << 1 | x2 << 2 | x3 << 3 | x4 << 4 | x5 << 5 | x6 << 6 | x7 << 7;
+                    seen |= x0 | x1 | x2 | x3 | x4 | x5 | x6 | x7;
                     memcpy(ac + 8 * q, &y, 8);
-                    seen64 |= x;
                 }
                 for (int64_t i = 8 * q8; i < nin; i++) {
-                    ac[i] |= (uint8_t)(src[i] << j);
-                    seen[i] |= src[i];
+                    uint8_t y = 0;
+                    for (int j = 0; j < 8; j++) { y |= (uint8_t)(r[j][i] << j); seen |= r[j][i]; }
+                    ac[i] = y;
+                }
+            } else {
+                for (int64_t i = 0; i < nin; i++) {
+                    uint8_t y = 0;
+                    for (int j = 0; j < rows; j++) { y |= (uint8_t)(r[j][i] << j); seen |= r[j][i]; }
+                    ac[i] = y;
                 }
             }
         }
-        /* the bytes of a word, a byte row at a time (vectorized), then each word to its cell */
         for (int64_t i = 0; i < nin; i++) word[i] = acc[i];
         for (int byte = 1; byte < 8; byte++) {
             const uint8_t *restrict ac = acc + (int64_t)byte * nin;
             for (int64_t i = 0; i < nin; i++) word[i] |= (uint64_t)ac[i] << (8 * byte);
         }
-        for (int64_t i = 0; i < nin; i++) map[cell[i] * B + w] = word[i];
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t y = 0; y < H; y++) {
+                const uint64_t *wr = word + (c * H + y) * W * T;
+                for (int64_t t = 0; t < T; t++) {
+                    uint64_t *dst = map + (((c * T + t) * Hp + y + p) * Wp + p) * B + w;
+                    for (int64_t x = 0; x < W; x++) dst[x * B] = wr[x * T + t];
+                }
+            }
     }
-    uint8_t bad = 0;
-    for (int64_t i = 0; i < nin; i++) bad |= seen[i];
-    return ((bad | seen64 | (seen64 >> 8) | (seen64 >> 16) | (seen64 >> 24) | (seen64 >> 32) | (seen64 >> 40) |
-             (seen64 >> 48) | (seen64 >> 56)) & 0xFE) != 0;
+    return (seen & 0xFEFEFEFEFEFEFEFEull) != 0;
 }
 
 INLINE int conv_simulate_B(const lgn_conv_model *m, const uint8_t *bits, int64_t n, int32_t *sums,
@@ -686,7 +683,7 @@ INLINE int conv_simulate_B(const lgn_conv_model *m, const uint8_t *bits, int64_t
         for (int i = 0; i < 8; i++) spread[x][i] = (x >> i) & 1;
     for (int64_t n0 = 0; n0 < n; n0 += per) {
         const int64_t cnt = n - n0 < per ? n - n0 : per;
-        if (pack_cells(bits + n0 * m->num_inputs, m->num_inputs, cnt, m->input_cell, maps[0], B, acc, word))
+        if (pack_map(m, bits + n0 * m->num_inputs, cnt, maps[0], B, acc, word))
             return -2;
         for (int64_t i = 0; i < m->num_stages; i++) {
             const lgn_conv_stage *st = m->stages + i;
@@ -730,7 +727,7 @@ LGN_API int lgn_conv_simulate(const lgn_conv_model *m, const uint8_t *bits, int6
     uint64_t **maps = (uint64_t **)calloc((size_t)m->num_stages + 1, sizeof(uint64_t *));
     uint64_t *scratch = (uint64_t *)aligned_alloc(64, ((size_t)(slots + 1) * (size_t)B * 8 + 63) / 64 * 64);
     uint64_t *v = (uint64_t *)aligned_alloc(64, ((size_t)head->num_signals * (size_t)B * 8 + 63) / 64 * 64);
-    uint8_t *acc = (uint8_t *)malloc((size_t)m->num_inputs * 9 + 1);
+    uint8_t *acc = (uint8_t *)malloc((size_t)m->num_inputs * 8 + 1);
     uint64_t *word = (uint64_t *)malloc((size_t)m->num_inputs * 8 + 8);
     uint64_t *xs = (uint64_t *)malloc(sizeof(uint64_t) * ((size_t)head->num_outputs / 8 * 8 * (size_t)B + 1));
     if (!maps || !scratch || !v || !acc || !word || !xs) rc = -1;

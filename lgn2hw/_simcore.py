@@ -34,13 +34,13 @@ class ConvStageStruct(ctypes.Structure):
     _fields_ = [(name, ctypes.c_int64) for name in (
         "kind", "out_ch", "oh", "ow", "win", "stride", "in_hp", "in_wp", "out_hp", "out_wp", "out_pad",
         "num_gates")] + [("gate_op", ctypes.c_void_p), ("gate_arg", ctypes.c_void_p),
-                         ("num_copies", ctypes.c_int64), ("copies", ctypes.c_void_p),
                          ("num_slots", ctypes.c_int64), ("tile", ctypes.c_int64)]
 
 
 class ConvModelStruct(ctypes.Structure):
-    _fields_ = [("num_stages", ctypes.c_int64), ("stages", ctypes.c_void_p), ("num_inputs", ctypes.c_int64),
-                ("input_cell", ctypes.c_void_p), ("map_cells", ctypes.c_void_p), ("head", ctypes.POINTER(_Net))]
+    _fields_ = [("num_stages", ctypes.c_int64), ("stages", ctypes.c_void_p)] + [
+        (name, ctypes.c_int64) for name in ("num_inputs", "in_c", "in_t", "in_h", "in_w", "in_pad")] + [
+        ("map_cells", ctypes.c_void_p), ("head", ctypes.POINTER(_Net))]
 
 
 def library_path() -> Path | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -161,46 +162,84 @@ def _post_order(roots, operands, base: int) -> list[int]:
     return order
 
 
-def _kernel_program(st: ConvBlock, cin: int, in_hp: int, in_wp: int):
+def _op_of(fn) -> int:
+    """The two-input op id (its truth table, ops.py) of fn(a, b) -> 0/1."""
+    return sum(fn(a, b) << (3 - (2 * a + b)) for a in (0, 1) for b in (0, 1))
+
+
+@lru_cache(maxsize=None)
+def _fold_kind(op: int, kx: int, ky: int, same: bool):
+    """``_fold`` by operand kinds (0/1 a constant, 2 a signal, 3 its inverse; ``same``: x and y
+    are one signal): ('gate', op') | ('x', inverted) | ('y', inverted) | ('const', value)."""
+    def fn(a: int, b: int) -> int:
+        va = kx if kx < 2 else a ^ (kx - 2)
+        vb = ky if ky < 2 else (a if same else b) ^ (ky - 2)
+        return (op >> (3 - (2 * va + vb))) & 1
+
+    on_a = kx >= 2 and any(fn(0, b) != fn(1, b) for b in (0, 1))
+    on_b = ky >= 2 and not same and any(fn(a, 0) != fn(a, 1) for a in (0, 1))
+    if on_a and on_b:
+        return ("gate", _op_of(fn))
+    return ("x", fn(0, 0)) if on_a else ("y", fn(0, 0)) if on_b else ("const", fn(0, 0))
+
+
+def _fold(op: int, x: tuple[int, int], y: tuple[int, int]):
+    """Gate ``op`` reading x, y given as (signal, inverted) with constants as signal 0/1:
+    (op', sx, sy) of an equal gate on the plain signals, or (signal, inverted) when it is a
+    constant, a wire or an inverter of one signal."""
+    (sx, ix), (sy, iy) = x, y
+    kx = sx ^ ix if sx < 2 else 2 + ix
+    ky = sy ^ iy if sy < 2 else 2 + iy
+    kind, val = _fold_kind(op, kx, ky, sx >= 2 and sx == sy)
+    if kind == "gate":
+        return val, sx, sy
+    return (sx, val) if kind == "x" else (sy, val) if kind == "y" else (val, 0)
+
+
+def _kernel_program(st: ConvBlock, cin: int, in_hp: int, in_wp: int, fold: bool = True):
     """A kernel netlist as the core's tile program.
 
-    Gates run in depth-first order from the outputs (a tree's gates stay close, so few scratch
-    rows are live at once); an output gate writes its output row directly; a wire (op a or b)
-    or constant gate is not run, its readers read its source; gates outside every output's
-    cone are not run. Operands and destinations are (kind, index): a constant 0/1, a window
-    input's cell offset, a scratch slot, an output channel. Returns (ops int32 [G], args int64
-    [G, 3, 2], copies int64 [Q, 2, 2] (source, output channel), slots)."""
+    Constants, wires and inverters are folded into the gates that read them (exactly: the
+    reader's truth table is rewritten), so only gates that read two signals run; an output
+    gate writes its output row directly, an output that no gate of its own computes is one
+    copy (or inverting copy) at the end. Gates run in depth-first order from the outputs (a
+    tree's gates stay close, so few scratch rows are live at once); gates outside every
+    output's cone are not run (``fold=False``: every gate of the cones runs as it is, as in the
+    unrolled netlist; for measuring). Operands and destinations are (kind, index): a constant 0/1, a
+    window input's cell offset, a scratch slot, an output channel. Returns (ops int32 [G],
+    args int64 [G, 3, 2], slots)."""
     kern = st.kernel
     base, rf = kern.base, st.rf
     fanin = kern.fanin.tolist()
     tables = kern.tables.tolist()
     outputs = kern.outputs.tolist()
-    owner: dict[int, int] = {}
-    for k, v in enumerate(outputs):
-        if v >= base and v not in owner:
-            owner[v] = k
-    # representatives: a gate that is a wire or a constant stands for its source (signal ids;
-    # constants stay 0/1); an output's own gate always runs
-    rep = list(range(kern.num_signals))
+    # every signal as (signal, inverted) of a gate that runs, an input or a constant
+    rep = [(v, 0) for v in range(kern.num_signals)]
+    gate: dict[int, tuple[int, int, int]] = {}  # gates that run: op, operand signals
     for v in _post_order(outputs, lambda v: fanin[v - base], base):
         a, b = fanin[v - base]
-        op = int(tables[v - base])
-        if v not in owner and op in (0, 3, 5, 15):
-            rep[v] = {0: 0, 3: rep[a], 5: rep[b], 15: 1}[op]
-
-    def operands(v: int) -> tuple[int, int]:
-        a, b = fanin[v - base]
-        return rep[a], rep[b]
-
-    roots = [v if v in owner else rep[v] for v in outputs]
-    order = _post_order(roots, operands, base)
-    copies_from = [(rep[v], k) for k, v in enumerate(outputs) if owner.get(v) != k]
+        r = _fold(int(tables[v - base]), rep[a], rep[b]) if fold else (int(tables[v - base]), a, b)
+        if len(r) == 3:
+            gate[v] = r
+        else:
+            rep[v] = r
+    owner: dict[int, int] = {}
+    tail = []  # outputs no gate of their own writes: (op, source, k)
+    for k, v in enumerate(outputs):
+        sig, inv = rep[v]
+        if sig in gate and not inv and sig not in owner:
+            owner[sig] = k
+        elif sig < 2:
+            tail.append((15 if sig ^ inv else 0, 0, k))
+        else:
+            tail.append((12 if inv else 3, sig, k))
+    order = _post_order([rep[v][0] for v in outputs], lambda v: gate[v][1:], base)
     last = {}
     for idx, v in enumerate(order):
-        for u in operands(v):
+        for u in gate[v][1:]:
             last[u] = idx
-    for v, _ in copies_from:
-        last[v] = len(order)
+    for _, u, _ in tail:
+        last[u] = len(order)
 
     def leaf(v: int) -> tuple[int, int]:
         if v < 2:
@@ -214,7 +253,7 @@ def _kernel_program(st: ConvBlock, cin: int, in_hp: int, in_wp: int):
     nslots = 0
     ops_, args = [], []
     for idx, v in enumerate(order):
-        a, b = operands(v)
+        op, a, b = gate[v]
         if v in owner:
             dst = (_OUT, owner[v])
         else:
@@ -224,14 +263,16 @@ def _kernel_program(st: ConvBlock, cin: int, in_hp: int, in_wp: int):
                 slot, nslots = nslots, nslots + 1
             dst = (_SLOT, slot)
         code[v] = dst
-        ops_.append(int(tables[v - base]))
+        ops_.append(op)
         args.append((code[a] if a >= base else leaf(a), code[b] if b >= base else leaf(b), dst))
         for u in {a, b}:  # after the destination is taken: a gate never writes its own operand
             if u >= base and last[u] == idx and code[u][0] == _SLOT:
                 free.append(code[u][1])
-    copies = [(code[v] if v >= base else leaf(v), (_OUT, k)) for v, k in copies_from]
-    return (np.asarray(ops_, np.int32), np.asarray(args, np.int64).reshape(-1, 3, 2),
-            np.asarray(copies, np.int64).reshape(-1, 2, 2), nslots)
+    for op, u, k in tail:
+        src = code[u] if u >= base else leaf(u)
+        ops_.append(op)
+        args.append((src, src, (_OUT, k)))
+    return np.asarray(ops_, np.int32), np.asarray(args, np.int64).reshape(-1, 3, 2), nslots
 
 
 def _word_codes(pairs: np.ndarray, tile: int, block_words: int, out_ch_words: int) -> np.ndarray:
@@ -244,7 +285,7 @@ def _word_codes(pairs: np.ndarray, tile: int, block_words: int, out_ch_words: in
 class NativeConv:
     """A conv model as ``lgn_conv_simulate`` reads it; holds the arrays the structures point into."""
 
-    def __init__(self, model: ConvModel, block_words: int = 8, tile_bytes: int = _TILE_BYTES):
+    def __init__(self, model: ConvModel, block_words: int = 8, tile_bytes: int = _TILE_BYTES, fold: bool = True):
         self.block_words = block_words
         shapes = model.shapes()
         stages = model.stages
@@ -264,29 +305,20 @@ class NativeConv:
                                          in_hp=in_hp, in_wp=in_wp, out_hp=oh + 2 * out_pad, out_wp=ow + 2 * out_pad,
                                          out_pad=out_pad, tile=1)
             if isinstance(st, ConvBlock):
-                ops_, args, copies, nslots = _kernel_program(st, ch, in_hp, in_wp)
+                ops_, args, nslots = _kernel_program(st, ch, in_hp, in_wp, fold)
                 s.tile = tile = int(min(ow, max(1, tile_bytes // (8 * block_words * (nslots + 2)))))
                 och = (oh + 2 * out_pad) * (ow + 2 * out_pad) * block_words
                 args = _word_codes(args, tile, block_words, och)
-                copies = _word_codes(copies, tile, block_words, och)
-                self._keep += [ops_, args, copies]
-                s.num_gates, s.gate_op, s.gate_arg = len(ops_), ops_.ctypes.data, args.ctypes.data
-                s.num_copies, s.copies, s.num_slots = len(copies), copies.ctypes.data, nslots
+                self._keep += [ops_, args]
+                s.num_gates, s.gate_op, s.gate_arg, s.num_slots = len(ops_), ops_.ctypes.data, args.ctypes.data, nslots
             structs.append(s)
         self.stages = (_simcore.ConvStageStruct * len(structs))(*structs)
         c, h, w = model.in_shape
-        t = model.bits_per_channel
-        p = pads[0]
-        i = np.arange(model.num_input_bits, dtype=np.int64)
-        f, tt = np.divmod(i, t)
-        cc, rem = np.divmod(f, h * w)
-        y, x = np.divmod(rem, w)
-        self.input_cell = ((cc * t + tt) * (h + 2 * p) + y + p) * (w + 2 * p) + x + p
         self.map_cells = np.asarray(cells, np.int64)
         self.head = _simcore.NativeNet(model.head)
         self.struct = _simcore.ConvModelStruct(len(structs), ctypes.addressof(self.stages), model.num_input_bits,
-                                               self.input_cell.ctypes.data, self.map_cells.ctypes.data,
-                                               ctypes.pointer(self.head.struct))
+                                               c, model.bits_per_channel, h, w, pads[0],
+                                               self.map_cells.ctypes.data, ctypes.pointer(self.head.struct))
         self.num_classes, self.num_outputs = model.num_classes, model.head.num_outputs
 
     def simulate_bits(self, lib, bits: np.ndarray, out_bits: bool):
