@@ -104,9 +104,8 @@ def simulate_conv_bits(model: ConvModel, bits: np.ndarray, stages: bool = False,
             if bits.size and (bits.max() > 1 or bits.min() < 0):
                 raise ConvError("input bits must be 0 or 1")
             bits = bits.astype(np.uint8)
-        # words per block: 8 (512 images) measured fastest on the MNIST shape; fewer for a small batch
-        words = min(8, 1 << max(0, (bits.shape[0] - 1) // 64).bit_length())
-        sums, out_bits = NativeConv(model, words).simulate_bits(lib, np.ascontiguousarray(bits), return_output_bits)
+        sums, out_bits = NativeConv(model, block_words_for(bits.shape[0])).simulate_bits(
+            lib, np.ascontiguousarray(bits), return_output_bits)
         return ConvSimResult(sums, argmax_lowest(sums), out_bits)
     if bits.size and (bits.max() > 1 or bits.min() < 0):
         raise ConvError("input bits must be 0 or 1")
@@ -284,8 +283,15 @@ def _word_codes(pairs: np.ndarray, tile: int, block_words: int, out_ch_words: in
     return np.ascontiguousarray(idx * scale << 2 | kind)
 
 
+def block_words_for(n: int) -> int:
+    """Words per block for n images: 8 (512 images, measured fastest on the MNIST shape), fewer
+    for a small batch."""
+    return min(8, 1 << max(0, (n - 1) // 64).bit_length())
+
+
 class NativeConv:
-    """A conv model as ``lgn_conv_simulate`` reads it; holds the arrays the structures point into."""
+    """A conv model as ``lgn_conv_simulate`` reads it; holds the arrays the structures point into.
+    Made once, it runs any number of batches (``simulate_bits``)."""
 
     def __init__(self, model: ConvModel, block_words: int = 8, tile_bytes: int = _TILE_BYTES, fold: bool = True):
         if block_words not in (1, 2, 4, 8, 16):
