@@ -256,7 +256,7 @@ def _interrupt_when_started(argv, pids_file, sig, env, timeout=60):
         time.sleep(0.05)
     pids = [int(p) for p in pids_file.read_text().split()]
     proc.send_signal(getattr(_signal, sig))
-    _, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=120)
     deadline = time.monotonic() + 10
     while any(_running(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
