@@ -66,8 +66,10 @@ class GpcTree:
         return sum(sum(o >= 0 for o in c.outs) for r in self.rounds for c in r)
 
     @classmethod
-    def of(cls, inputs, group_size: int | None = None) -> "GpcTree":
-        """The tree adding the bit names ``inputs`` (``1'b0``/``1'b1`` literals, repeats weighted)."""
+    def of(cls, inputs, group_size: int | None = None, leaf: int = 3) -> "GpcTree":
+        """The tree adding the bit names ``inputs`` (``1'b0``/``1'b1`` literals, repeats weighted).
+        ``leaf``: bits per counter in the first round (3: full adders, whose LUTs have room for
+        the gate logic that drives them; 6: (6):3 counters throughout)."""
         sw = sum_width(group_size if group_size is not None else len(inputs))
         weight: dict[str, int] = {}
         for x in inputs:
@@ -83,14 +85,14 @@ class GpcTree:
                     names.append(x)
             if ones >> j & 1:
                 cols[j].append(ONE)
-        return cls(tuple(names), *_reduce(cols, len(names), sw), sw)
+        return cls(tuple(names), *_reduce(cols, len(names), sw, leaf), sw)
 
 
 def _outputs(maxval: int) -> int:
     return max(1, maxval.bit_length())
 
 
-def _reduce(cols: list[list[int]], next_id: int, sw: int) -> tuple[tuple, tuple]:
+def _reduce(cols: list[list[int]], next_id: int, sw: int, leaf: int = LUT_INPUTS) -> tuple[tuple, tuple]:
     """Wallace-style rounds: in every column, counters on six bits at a time, and one on the
     remaining three to five; two or fewer pass to the next round. Until two rows are left."""
     rounds = []
@@ -100,7 +102,8 @@ def _reduce(cols: list[list[int]], next_id: int, sw: int) -> tuple[tuple, tuple]
         for j in range(sw):
             # constants ride inside a counter (free: not a LUT input), so they go first
             col = sorted(cols[j], key=lambda v: v != ONE)
-            groups = [col[i:i + LUT_INPUTS] for i in range(0, len(col), LUT_INPUTS)]
+            size = leaf if not rounds else LUT_INPUTS
+            groups = [col[i:i + size] for i in range(0, len(col), size)]
             if groups and len(groups[-1]) < 3:
                 new[j].extend(groups.pop())
             for group in groups:

@@ -44,6 +44,9 @@ class Device:
     #: himbaechel's ``family`` / gowin_pack's ``-d`` (GW1N-9C, GW2A-18C); None elsewhere
     variant: str | None = None
     ff: int | None = None      # flip-flops (reported against when known)
+    #: pins for the out-of-context harness's ports (clk, rst, sin, vin, sout) where the placer
+    #: refuses unconstrained IO (nextpnr-himbaechel gowin): the board's clock pin, then header pins
+    ooc_pins: tuple = ()
 
 
 _COMMON_PNR = {"seed": 1, "placer": "", "router": "", "timing-allow-fail": True, "tmg-ripup": False, "extra": ""}
@@ -125,8 +128,10 @@ DEVICES: dict[str, dict[str, Device]] = {
     )},
     # logic = LUT4, ff = flip-flops (Gowin DS117, DS226); name = nextpnr's --device part number
     "gowin": {d.name: d for d in (
-        Device("gowin", "gw1nr-9", "QN88P", 8640, "GW1NR-LV9QN88PC6/I5", 27.0, "GW1N-9C", 6480),
-        Device("gowin", "gw2ar-18", "QN88", 20736, "GW2AR-LV18QN88C8/I7", 27.0, "GW2A-18C", 15552),
+        Device("gowin", "gw1nr-9", "QN88P", 8640, "GW1NR-LV9QN88PC6/I5", 100.0, "GW1N-9C", 6480,
+               ("52", "25", "26", "27", "28")),
+        Device("gowin", "gw2ar-18", "QN88", 20736, "GW2AR-LV18QN88C8/I7", 100.0, "GW2A-18C", 15552,
+               ("4", "25", "26", "27", "28")),
     )},
 }
 

@@ -8,6 +8,7 @@ folder; the report names the binary and version that ran.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -316,8 +317,22 @@ def _pack_args(fam, dev: Device, placed: str, out: str) -> list[str]:
     return [placed, out]
 
 
+OOC_PORTS = ("clk", "rst", "sin", "vin", "sout")  # the out-of-context harness's ports, in Device.ooc_pins order
+
+
+def ooc_constraints(dev: Device) -> str:
+    """Gowin CST text pinning the out-of-context harness (nextpnr-himbaechel refuses unconstrained IO)."""
+    lines = [f"// lgn2hw: out-of-context harness pins on {dev.part} (no board: any free IO will do)"]
+    lines += [f'IO_LOC "{port}" {pin};' for port, pin in zip(OOC_PORTS, dev.ooc_pins)]
+    return "\n".join(lines) + "\n"
+
+
 def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
     placed = work / f"{design.name}{fam.placed_suffix}"
+    if design.constraints is None and dev.ooc_pins:
+        cst = work / "ooc.cst"
+        ir.atomic_write(cst, lambda tmp: Path(tmp).write_text(ooc_constraints(dev)))
+        design = dataclasses.replace(design, constraints=cst)
     pnr_report = work / "nextpnr_report.json"
     args = [a for a in render(fam.pnr_template, device=dev, opts=popts, json_in=rep["files"]["netlist_json"],
                               placed_out=placed.name, report_out=pnr_report.name,
