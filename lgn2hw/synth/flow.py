@@ -30,7 +30,7 @@ from .tools import Tool, find_tool
 
 # nextpnr's ways of saying "too many cells of a kind" (a "$..." cell type is a yosys leftover, not size)
 _NOT_FIT = re.compile(r"no BELs remaining to implement cell type '[A-Z]|Unable to place cell|only has \d+|"
-                      r"[Dd]esign uses \d+ .* but")
+                      r"[Dd]esign uses \d+ .* but|Unable to find legal placement for all cells")
 
 
 class DoesNotFit(LgnError):
@@ -311,6 +311,14 @@ def _write_vivado(design: Design, work: Path, dev: Device, clock_mhz: float) -> 
     return out
 
 
+_UTIL_LINE = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.M)
+
+
+def packed_utilization(log_text: str) -> dict:
+    """nextpnr's "Device utilisation" lines (bel type -> used, available), as packed before placement."""
+    return {m[1]: {"used": int(m[2]), "available": int(m[3])} for m in _UTIL_LINE.finditer(log_text)}
+
+
 def _pack_args(fam, dev: Device, placed: str, out: str) -> list[str]:
     if fam.name == "gowin":
         return ["-d", dev.variant, "-o", out, placed]
@@ -346,9 +354,15 @@ def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
         text = log.read_text(errors="replace") if log.exists() else ""
         if _NOT_FIT.search(text):
             d = rep["resources"]["design"]
+            used = packed_utilization(text)
+            if used:
+                rep["packed"] = used  # what nextpnr had packed when placement failed
+            shown = ", ".join(f"{k} {u['used']:,}/{u['available']:,}" for k, u in used.items()
+                              if k in set(fam.bels.values()) and u["used"])
             raise DoesNotFit(f"design does not fit {dev.part} (nextpnr could not place it): {d['lut']:,} {fam.lut}, "
                              f"{d['ff']:,} FF, {d['carry']:,} carry on a device of {dev.logic:,} "
-                             f"{_logic_unit(fam)}; see {log}") from None
+                             f"{_logic_unit(fam)}{f' and {dev.ff:,} FF' if dev.ff else ''}"
+                             f"{f' (packed: {shown})' if shown else ''}; see {log}") from None
         raise
     rep["files"].update(pnr_log=log.name, pnr_report=pnr_report.name, placed=placed.name)
     rep["pnr"] = rpt.parse_nextpnr_report(pnr_report, fam, config.clock_mhz)
