@@ -130,12 +130,21 @@ def test_tang_nano_9k_pins_match_amaranth_boards():
 
 
 # ---------------------------------------------------------------- --popcount auto
-def test_popcount_auto_follows_the_target(tmp_path):
+def test_popcount_auto_follows_the_target(tmp_path, monkeypatch):
+    import dataclasses
     from lgn2hw import api
+    monkeypatch.setattr(api, "synthesize", lambda *a, **k: None)  # the RTL step is what is checked
+    monkeypatch.setitem(FAMILIES, "xilinx", dataclasses.replace(FAMILIES["xilinx"], popcount="gpc"))
     nl = random_layered(8, [12, 6], 2, seed=1)
-    res = api.compile(nl, tmp_path / "a", rtl={"popcount": "auto"}, report=False)
-    assert res.plan.popcount.style == "carry"
-    assert FAMILIES["xilinx"].popcount in ("carry", "gpc")
+    assert api.compile(nl, tmp_path / "a", rtl={"popcount": "auto"}, report=False).plan.popcount.style == "carry"
+    res = api.compile(nl, tmp_path / "b", rtl={"popcount": "auto"}, target="xilinx", report=False)
+    assert res.plan.popcount.style == "gpc"
+    assert json.loads((tmp_path / "b" / "metadata.json").read_text())["pipeline"]["popcount"] == "gpc"
+    res = api.compile(nl, tmp_path / "c", rtl={"popcount": "auto"}, synth={"board": "tangnano9k"}, report=False)
+    assert res.plan.popcount.style == FAMILIES["gowin"].popcount
+    from lgn2hw.backend import EmitOptions, emit
+    with pytest.raises(LgnError, match="popcount style 'auto'"):  # the library resolves it in compile() only
+        emit(nl, tmp_path / "d", EmitOptions(popcount="auto"))
 
 
 # ---------------------------------------------------------------- real tool runs

@@ -1,19 +1,25 @@
 # SPDX-License-Identifier: MIT
 """The ``gpc`` GroupSum for LUT6 fabrics: generalized parallel counters into one carry-chain adder.
 
-A generalized parallel counter (GPC) reads up to six bits of one or two adjacent columns and
-writes their count as a few bits of consecutive columns: (6):3 counts six bits of one column,
-(1,5):3 five of a column and one of the next, (3):2 is a full adder. Each output bit is a
-function of at most six inputs, so it is one LUT6 on AMD fabrics (the text emitter writes it as
-a truth table indexed by the inputs, which yosys maps onto one LUT). Rounds of GPCs reduce the
-columns to two rows; a final two-operand ``+`` (the carry chain: CARRY4/CARRY8) adds them.
+A parallel counter reads up to six bits of one column and writes their count as bits of
+consecutive columns: (6):3 counts six bits, (5):3 and (4):3 fewer, (3):2 is a full adder. Each
+output bit is a function of at most six inputs, so it is one LUT6 on AMD fabrics (the text
+emitter writes it as a truth table indexed by the inputs, which yosys maps onto one LUT).
+The first round uses full adders, whose LUTs keep room for the gate logic that drives them;
+the next rounds (6):3 counters, until two rows are left; a final two-operand ``+`` (the carry
+chain: CARRY4/CARRY8) adds them.
 
 Inputs are weighted like the ``carry`` style's: a bit read m times enters the columns where m
 has a 1, and constant ones are folded into the counters' truth tables (a counter's constant
 input costs no LUT input), so the same rewritten groups feed both styles.
 
-Pipelining is by round: a register after every ``every`` levels (each GPC round is one level,
-the final adder one more), as the compressor trees in ``popcount.py`` are.
+Pipelining is by round: a register after every ``every`` levels (each counter round is one
+level, the final adder one more), as the compressor trees in ``popcount.py`` are.
+
+Measured (yosys 0.23 ``synth_xilinx -family xcup``, the 2 x 2,000-gate MNIST model,
+combinational): 3,197 LUT6 against 2,367 for ``carry``, whose leaf full adders absorb the gate
+logic and whose adders remove about one bit per LUT too; so ``carry`` stays the xilinx default
+(``devices.FAMILIES["xilinx"].popcount``) and ``gpc`` is a choice (``--popcount gpc``).
 """
 from __future__ import annotations
 
