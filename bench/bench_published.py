@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     p.add_argument("--popcount", default="auto", help="GroupSum style (default: the xilinx target's)")
     p.add_argument("--published-only", action="store_true")
     args = p.parse_args(argv)
-    console = Console()
+    console = Console(width=max(Console().width, 150))  # a log file gets the whole table too
     ours = []
     if not args.published_only:
         if not args.model:
@@ -105,25 +105,31 @@ def main(argv=None) -> int:
             ours.append(measure(m, data_path, args.device, args.popcount, console))
 
     table = Table(title="MNIST LUT networks: lgn2hw (measured here) and published rows (as published)")
-    for col in ("model", "source of figures", "accuracy", "gates", "LUT6 comb", "LUT6 pipelined", "FF pipelined",
-                "latency", "device", "notes"):
-        table.add_column(col, justify="right" if col in ("accuracy", "gates", "LUT6 comb", "LUT6 pipelined",
-                                                       "FF pipelined", "latency") else "left")
+    for col in ("model", "figures", "accuracy", "gates", "LUT6 comb", "LUT6 pipelined", "FF pipelined", "latency",
+                "device"):
+        table.add_column(col, justify="left" if col in ("model", "figures", "device") else "right")
+    notes = []
     for r in ours:
         acc = f"{100 * r['accuracy']:.2f} %" if r["accuracy"] is not None else "–"
-        table.add_row(f"lgn2hw {r['name']}", "measured here (yosys 0.23 estimate)", acc, fmt(r.get("gates")),
+        notes.append(f"lgn2hw {r['name']}: trained on mnist8k (6,400 training images), accuracy on "
+                     f"{r['accuracy_note']}; LUT6/FF: yosys 0.23 synth_xilinx -family xcup estimate of the core "
+                     f"out of context (INV counted), {r['pipelined']['popcount']} GroupSum; latency combinational / "
+                     f"pipelined (defaults)")
+        table.add_row(f"lgn2hw {r['name']}", f"measured here [{len(notes)}]", acc, fmt(r.get("gates")),
                       fmt(r["comb"]["lut"]), fmt(r["pipelined"]["lut"]), fmt(r["pipelined"]["ff"]),
-                      f"{r['comb']['latency']} / {r['pipelined']['latency']} cycles", f"{args.device} (yosys xcup)",
-                      f"mnist8k (6,400 training images); {r['accuracy_note']}; {r['pipelined']['popcount']} GroupSum")
+                      f"{r['comb']['latency']} / {r['pipelined']['latency']} cycles", f"{args.device} (yosys)")
     for r in published_rows():
-        acc = f"{r['accuracy']:g} % (published)" if "accuracy" in r else "–"
-        lat = (f"{r['latency_cycles']} cycles (published)" if "latency_cycles" in r else
-               f"{r['latency_ns']} ns (published)" if "latency_ns" in r else "–")
-        table.add_row(r["name"], f"published: {r['source']}", acc, "–",
-                      f"{r['luts']:,} (published)" if "luts" in r else "–", "–",
-                      f"{r['ffs']:,} (published)" if "ffs" in r else "–", lat,
-                      f"{r.get('device', '–')} (Vivado, published)", f"MNIST 60k training set; {r.get('note', '')}")
+        notes.append(f"{r['name']}: PUBLISHED by {r['source']}; MNIST 60,000 training images, Vivado"
+                     f"{'; ' + r['note'] if r.get('note') else ''}")
+        pub = " (pub.)"
+        lat = (f"{r['latency_cycles']} cycles{pub}" if "latency_cycles" in r else
+               f"{r['latency_ns']} ns{pub}" if "latency_ns" in r else "–")
+        table.add_row(r["name"], f"published [{len(notes)}]", f"{r['accuracy']:g} %{pub}" if "accuracy" in r else "–",
+                      "–", f"{r['luts']:,}{pub}" if "luts" in r else "–", "–",
+                      f"{r['ffs']:,}{pub}" if "ffs" in r else "–", lat, f"{r.get('device', '–')} (Vivado)")
     console.print(table)
+    for i, note in enumerate(notes, 1):
+        console.print(f"[{i}] {note}", highlight=False, markup=False)
     console.print("Published figures are printed as their sources give them and are not compared by ratio with "
                   "the figures measured here: different training data (mnist8k vs the 60,000-image MNIST), "
                   "different tools (yosys estimate vs Vivado place-and-route) and encoder accounting.")

@@ -193,3 +193,23 @@ def test_gowin_place_route_and_tang_nano_9k_bitstream(tmp_path):
     assert rep["board"] == "tangnano9k" and rep["bitstream"].endswith(".fs")
     assert (tmp_path / "board" / rep["bitstream"]).stat().st_size > 10_000
     assert rep["pnr"]["utilization"]["io"]["used"] == 4
+
+
+# ---------------------------------------------------------------- bench_published's table
+def test_published_table_labels_every_published_figure():
+    import re
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "bench_published.py"), "--published-only"],
+                         capture_output=True, text=True, check=True, cwd=REPO,
+                         env={"PYTHONPATH": str(REPO), "COLUMNS": "200", "PATH": "/usr/bin:/bin"}).stdout
+    import tomllib
+    rows = tomllib.loads((REPO / "bench" / "published_mnist.toml").read_text())["row"]
+    assert rows and all(r["source"] for r in rows)
+    for r in rows:
+        line = next(ln for ln in out.splitlines() if f"│ {r['name']} " in ln and "published [" in ln)
+        assert f"{r['accuracy']:g} % (pub.)" in line and f"{r['luts']:,} (pub.)" in line
+        # no bare number in a published row: each figure carries its label
+        cells = [c.strip() for c in line.split("│")[3:]]
+        assert all(c in ("", "–") or "(pub.)" in c or c.endswith("(Vivado)") for c in cells), cells
+    assert "PUBLISHED by" in out and not re.search(r"\d\s*x\b|ratio\s*[:=]", out)
