@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 OnStep = Callable[[str, Any], None]
 
-TARGETS = ("ice40", "ecp5")
+TARGETS = ("ice40", "ecp5", "gowin", "xilinx")
 SYNTH_KEYS = ("device", "package", "board", "clock_mhz", "synth_opts", "pnr_opts", "seed", "pnr", "tool_timeout")
 
 
@@ -207,7 +207,7 @@ def check_synthesis(target: str | None = "ice40", **options):
         for flag, key in (("--device", "device"), ("--package", "package"), ("--clock", "clock_mhz"),
                           ("--synth-opts", "synth_opts"), ("--pnr-opts", "pnr_opts"), ("--seed", "seed")):
             if options.get(key) is not None and options.get(key) != "":
-                raise LgnError(f"{flag} needs --target ice40|ecp5 or --board")
+                raise LgnError(f"{flag} needs --target {'|'.join(TARGETS)} or --board")
         return None, None, None
     if target is not None and target not in TARGETS:
         raise LgnError(f"target {target!r}: expected one of {', '.join(TARGETS)}")
@@ -255,9 +255,11 @@ def synthesize(core_dir, target: str | None = "ice40", progress: Progress | None
         with fresh_folder(core_dir / "board"):
             return build_board(core_dir, core_dir / "board", board, cfg)
     work = core_dir / "synth"
-    say(f"synthesizing for {cfg.target} ({'yosys + nextpnr' if cfg.pnr else 'yosys'})")
+    from .synth.devices import FAMILIES
+    pnr = cfg.pnr and FAMILIES[cfg.target].pnr_tool is not None
+    say(f"synthesizing for {cfg.target} ({'yosys + nextpnr' if pnr else 'yosys'})")
     with fresh_folder(work):
-        design = ooc_design(core_dir, work)
+        design = ooc_design(core_dir, work, cfg.target)
         return run_flow(replace(design, extra={**design.extra, "clock_source": source}), work, cfg)
 
 
@@ -273,7 +275,8 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
     an ``Imported`` or a ``Netlist``.
     ``passes``: pipeline text (default: the exact pipeline; "none": no pass). ``rtl``:
     ``EmitOptions`` or a dict of its fields (pipeline_every, adder_stages, popcount, fabric,
-    fuse_popcount, input_width, frac_bits, signed, top). ``target``: "ice40", "ecp5" or None;
+    fuse_popcount, input_width, frac_bits, signed, top; ``popcount="auto"`` takes the target
+    family's GroupSum style). ``target``: "ice40", "ecp5", "gowin", "xilinx" or None;
     ``synth``: synthesis options (see ``synthesize``; ``board`` builds a bitstream).
     ``verify``: "icarus" or "verilator" checks the core bit-exactly against the reference
     simulator (``verify.VerificationFailed`` on a mismatch). ``data``: samples for
@@ -290,6 +293,13 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
     say = progress or (lambda msg: None)
     step = on_step or (lambda name, value: None)
     opts = rtl_options(rtl)
+    if opts.popcount == "auto":  # the GroupSum style of the target family (or the board's)
+        from .synth.devices import FAMILIES
+        family = None if target in (None, "none") else target
+        if (synth or {}).get("board"):
+            from .board.boards import load_board
+            family = load_board(synth["board"]).target
+        opts = replace(opts, popcount=FAMILIES[family].popcount if family in FAMILIES else "carry")
     opts.check()
     synth = dict(synth or {})
     check_synthesis(target, **synth)  # every option is checked before the first expensive step

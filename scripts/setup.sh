@@ -22,7 +22,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   # Exactly this version: pip takes the local CPU wheel (a range would pull a multi-GB CUDA build).
   .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev,gowin]'
   echo "$want" > "$stamp"
 fi
 echo "[setup] ready: $(.venv/bin/lgn2hw --version 2>/dev/null || echo 'lgn2hw not importable yet')"

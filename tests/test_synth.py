@@ -76,7 +76,7 @@ def test_devices_and_aliases():
     with pytest.raises(LgnError, match="unknown ice40 device 'hx9k'; expected one of: up5k"):
         get_device("ice40", "hx9k")
     with pytest.raises(LgnError, match="unknown target"):
-        get_device("xilinx")
+        get_device("altera")
 
 
 def test_parse_options_types_and_errors():
@@ -305,7 +305,7 @@ def test_compile_example_full_flow(tmp_path, target, device):
 def test_templates_exist_for_every_family():
     for fam in FAMILIES.values():
         for t in (fam.synth_template, fam.pnr_template):
-            assert (REPO / "rtl_templates" / t).is_file()
+            assert t is None and fam.name == "xilinx" or (REPO / "rtl_templates" / t).is_file()
 
 
 def test_a_rerun_without_pnr_leaves_no_older_placement(tmp_path):

@@ -10,7 +10,7 @@ import click
 
 from ..errors import LgnError
 
-POPCOUNT_STYLES = ("wallace", "dadda", "carry", "behavioural")
+POPCOUNT_STYLES = ("wallace", "dadda", "carry", "gpc", "behavioural")
 FABRICS = ("text", "amaranth")
 
 
@@ -33,7 +33,7 @@ class EmitOptions:
             raise LgnError(f"top module name {self.top!r} is not a Verilog identifier")
         if self.pipeline_every < 0 or self.adder_stages < 0:
             raise LgnError("--pipeline-every and --adder-stages must be >= 0")
-        if self.popcount not in POPCOUNT_STYLES:
+        if self.popcount not in POPCOUNT_STYLES:  # "auto" is resolved by lgn2hw.compile from the target
             raise LgnError(f"popcount style {self.popcount!r}: expected one of {', '.join(POPCOUNT_STYLES)}")
         if self.fabric not in FABRICS:
             raise LgnError(f"fabric {self.fabric!r}: expected one of {', '.join(FABRICS)}")
@@ -47,9 +47,10 @@ _RTL_OPTIONS = [
     click.option("--adder-stages", type=click.IntRange(min=0), default=2, show_default=True,
                  help="At most M adder levels per clock cycle from the popcount tree through the argmax "
                       "tree, a comparator level counting two (0: combinational)."),
-    click.option("--popcount", type=click.Choice(POPCOUNT_STYLES), default=EmitOptions.popcount, show_default=True,
-                 help="GroupSum adder: carry-chain adder tree (carry), LUT compressor tree (wallace, dadda), "
-                      "or one behavioural '+' (behavioural)."),
+    click.option("--popcount", type=click.Choice(("auto", *POPCOUNT_STYLES)), default="auto", show_default=True,
+                 help="GroupSum adder: carry-chain adder tree (carry), LUT6 generalized parallel counters into "
+                      "a carry-chain adder (gpc), full-adder compressor tree (wallace, dadda), or one behavioural "
+                      "'+' (behavioural); auto: the --target family's choice (carry without a target)."),
     click.option("--fuse-popcount/--no-fuse-popcount", default=EmitOptions.fuse_popcount, show_default=True,
                  help="No register between the last gate stage and the popcount: synthesis can merge them "
                       "(fewer LUTs and flip-flops, one cycle less latency, a longer path in that cycle)."),

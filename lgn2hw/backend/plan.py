@@ -28,6 +28,7 @@ from ..ir import Netlist
 from ..quantize import FixedFormat
 from .metadata import FORMAT_VERSION, class_width, sum_width
 from .options import EmitOptions
+from .gpc import GpcTree
 from .popcount import TREES, CarryPlan, Tree, popcount_inputs
 from .schedule import Schedule, schedule
 
@@ -56,11 +57,11 @@ class PopcountPlan:
     group_size: int
     sum_width: int
     groups: tuple                    # per popcount module: the bit names it adds
-    shapes: tuple                    # per group: its CarryPlan (carry), the shared Tree (wallace, dadda), or None
+    shapes: tuple                    # per group: its CarryPlan (carry), GpcTree (gpc), the shared Tree (wallace, dadda), or None
     per_class: bool                  # one popcount per class (text fabric) or one module for all (Amaranth)
     every: int                       # adder levels per cycle (--adder-stages; 0: combinational)
     first: int                       # adder levels before the first register (0: ``every``)
-    depth: int                       # carry: the deepest group's adder levels (every group is pipelined to it)
+    depth: int                       # carry, gpc: the deepest group's adder levels (every group is pipelined to it)
     levels: int                      # adder levels the registers are counted over
     extra: int                       # 1 where a carry group adds leftover constant ones after its root
     latency: int                     # registers on the path
@@ -193,7 +194,7 @@ def popcount_registers(levels: int, every: int, first: int) -> tuple[int, int]:
 def popcount_bits(groups, shapes, style: str) -> int:
     """Variable bits the popcounts add: a ``carry`` tree counts a bit read m times once per 1
     in m's binary form; the other styles add every copy."""
-    if style == "carry":
+    if style in ("carry", "gpc"):
         return sum(len(p.names) for p in shapes)
     return sum(x not in ("1'b0", "1'b1") for g in groups for x in g)
 
@@ -206,6 +207,10 @@ def plan_popcount(groups: list[list[str]], style: str, every: int, first: int, p
         shapes = tuple(CarryPlan.of(x) for x in groups)
         depth = max(p.depth for p in shapes)
         levels, extra = depth, int(any(p.extra for p in shapes))
+    elif style == "gpc":  # per group (weights differ); every group pipelined to the deepest one
+        gpc = tuple(GpcTree.of(x, g) for x in groups)
+        shapes, depth, extra = gpc, max(t.depth for t in gpc), 0
+        levels = depth
     elif style in TREES:  # one tree shape for every group; the final adder counts as a level
         tree: Tree = TREES[style](g)
         shapes, depth, levels, extra = (tree,) * len(groups), 0, len(tree.rounds) + 1, 0

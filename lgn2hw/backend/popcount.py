@@ -26,6 +26,7 @@ import numpy as np
 from .. import ops
 from ..ir import Netlist
 from ..resources import templates
+from .gpc import GpcTree, gpc_lines
 from .metadata import sum_width
 from .options import POPCOUNT_STYLES as STYLES
 
@@ -96,7 +97,7 @@ def dadda_tree(group_size: int) -> Tree:
 
 def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
                    style: str = "wallace", first: int = 0, depth: int = 0,
-                   shape: "CarryPlan | Tree | None" = None) -> tuple[list[str], int]:
+                   shape: "CarryPlan | Tree | GpcTree | None" = None) -> tuple[list[str], int]:
     """Verilog lines summing the 1-bit signals ``inputs`` into ``out`` (declared here, a
     ``sum_width``-bit wire or reg); returns (lines, registers on the path).
 
@@ -104,10 +105,10 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
     vectors, which Icarus would re-evaluate whole on every bit change. ``every`` > 0
     registers the bits after every ``every`` levels, the final adder counting as one level;
     ``first`` > 0 puts the first register after ``first`` levels instead (then every ``every``).
-    ``depth`` (``carry``): pipeline as if the tree had at least this many levels, so that
+    ``depth`` (``carry``, ``gpc``): pipeline as if the tree had at least this many levels, so that
     groups whose constant bits shrank their tree keep the latency of the others.
-    ``shape``: the group's ``CarryPlan`` (``carry``) or ``Tree`` (``wallace``, ``dadda``) as the
-    core plan made it (default: made here, for a stand-alone popcount).
+    ``shape``: the group's ``CarryPlan`` (``carry``), ``GpcTree`` (``gpc``, see gpc.py) or ``Tree``
+    (``wallace``, ``dadda``) as the core plan made it (default: made here, for a stand-alone popcount).
     """
     shift = (every - first) % every if every and first else 0
     group_size = len(inputs)
@@ -117,6 +118,8 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
         return [f"wire [{sw - 1}:0] {out} = " + " + ".join(f"{{{pad}{x}}}" for x in inputs) + ";"], 0
     if style == "carry":
         return _carry_lines(shape or CarryPlan.of(inputs), sw, prefix, out, every, shift, depth)
+    if style == "gpc":
+        return gpc_lines(shape or GpcTree.of(inputs), prefix, out, every, shift, depth)
     if style not in TREES:
         raise ValueError(f"popcount style {style!r}: expected one of {', '.join(STYLES)}")
     tree = shape or TREES[style](group_size)

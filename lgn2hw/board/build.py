@@ -53,7 +53,7 @@ def write_board_top(core_dir: str | Path, out_dir: str | Path, board: Board, bau
             "files": [os.path.relpath(f, out) for f in meta.file_paths] + ["board_top.v"],
             "netlist_sha256": meta.netlist_sha256, "program": board.program}
     if not simulation:
-        name = "board.pcf" if board.target == "ice40" else "board.lpf"
+        name = "board." + {"ice40": "pcf", "ecp5": "lpf", "gowin": "cst"}[board.target]
         _write(out / name, render(f"board_{board.target}.{name.split('.')[1]}.j2", board=board))
         info["constraints"] = name
     _write(out / "board.json", json.dumps(info, indent=2) + "\n")

@@ -81,7 +81,8 @@ def render_table(rep: dict) -> Table:
     table.add_column("core", justify="right")
     table.add_column("whole design", justify="right")
     core, design = rep["resources"]["core"], rep["resources"]["design"]
-    names = {"lut": "LUT4", "carry": "carry cells", "ff": "flip-flops", "bram": "block RAM",
+    names = {"lut": dev.get("lut", "LUT4"), "carry": "carry cells", "ff": "flip-flops", "bram": "block RAM",
+             "lutram": "LUT RAM", "srl": "shift-register LUTs", "uram": "UltraRAM",
              "dsp": "DSP", "widemux": "wide muxes"}  # IO cells appear only after place-and-route
     for kind, label in names.items():
         if kind in core:
@@ -105,6 +106,9 @@ def render_table(rep: dict) -> Table:
         table.add_row(f"{step} time", "", f"{secs:.1f} s  ({tool_label(rep['tools'].get(step, {}))})")
     if rep.get("bitstream"):
         table.add_row("bitstream", "", rep["bitstream"])
+    if rep.get("estimate"):
+        table.add_row("note", "", "yosys estimate, no place-and-route ran")
+        table.add_row("Vivado", "", f"vivado -mode batch -source {rep['files'].get('vivado_script', 'build.tcl')}")
     return table
 
 

@@ -18,7 +18,7 @@ from .options import FORMAT_CHOICE, import_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: build/<model name>).")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="Force the input format.")
-@click.option("--target", type=click.Choice(["none", "ice40", "ecp5"]), default="none",
+@click.option("--target", type=click.Choice(["none", "ice40", "ecp5", "gowin", "xilinx"]), default="none",
               help="Synthesize for this FPGA family after emitting RTL.")
 @click.option("--verify", "verify_sim", type=click.Choice(["icarus", "verilator"]), default=None,
               is_flag=False, flag_value="icarus",
@@ -46,6 +46,8 @@ def compile_cmd(model, out_dir, fmt, target, import_opts, rtl_opts, synth_opts, 
       lgn2hw compile examples/digits.pt --verify verilator
       lgn2hw compile examples/digits.pt --target ice40 --device hx8k --clock 100
       lgn2hw compile examples/digits.pt --board icebreaker
+      lgn2hw compile examples/digits.pt --target xilinx --device xcvu9p   (yosys LUT6 estimate + Vivado script)
+      lgn2hw compile examples/digits.pt --board tangnano9k
       lgn2hw compile examples/mnist_conv.pt --target ice40          (streaming conv core)
       lgn2hw compile examples/mnist_conv.pt --conv unrolled --verify
     """

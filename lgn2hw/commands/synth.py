@@ -10,7 +10,7 @@ from ..synth.options import synth_options
 
 @click.command("synth")
 @click.argument("rtl_dir", type=click.Path(file_okay=False, exists=True))
-@click.option("--target", type=click.Choice(["ice40", "ecp5"]), default=None,
+@click.option("--target", type=click.Choice(["ice40", "ecp5", "gowin", "xilinx"]), default=None,
               help="FPGA family (default ice40, or the board's).")
 @synth_options
 def synth(rtl_dir, target, synth_opts):

@@ -12,9 +12,9 @@ from ..errors import LgnError
 class Family:
     name: str
     synth_template: str
-    pnr_template: str
-    pnr_tool: str
-    pack_tool: str
+    pnr_template: str | None   # None: no open place-and-route (AMD: a yosys estimate and a Vivado script)
+    pnr_tool: str | None
+    pack_tool: str | None
     default_device: str
     #: yosys cell type prefixes per resource kind (stat counts after synthesis)
     cells: dict[str, tuple[str, ...]]
@@ -22,6 +22,11 @@ class Family:
     bels: dict[str, str]
     synth_opts: dict
     pnr_opts: dict
+    lut: str = "LUT4"           # what a "lut" count is, for reports
+    popcount: str = "carry"     # the GroupSum style --popcount auto picks for this family
+    #: file suffixes of the placed design and the bitstream
+    placed_suffix: str = ".asc"
+    bitstream_suffix: str = ".bin"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,13 @@ class Device:
     #: (the shipped example reaches 67 MHz on the UP5K, 168 MHz on the HX8K), so the default
     #: run ends "met" unless something is wrong.
     default_clock_mhz: float = 100.0
+    #: the family variant the tools take: yosys ``synth_xilinx -family`` (xc7, xcup), nextpnr
+    #: himbaechel's ``family`` / gowin_pack's ``-d`` (GW1N-9C, GW2A-18C); None elsewhere
+    variant: str | None = None
+    ff: int | None = None      # flip-flops (reported against when known)
+    #: pins for the out-of-context harness's ports (clk, rst, sin, vin, sout) where the placer
+    #: refuses unconstrained IO (nextpnr-himbaechel gowin): the board's clock pin, then header pins
+    ooc_pins: tuple = ()
 
 
 _COMMON_PNR = {"seed": 1, "placer": "", "router": "", "timing-allow-fail": True, "tmg-ripup": False, "extra": ""}
@@ -60,6 +72,32 @@ FAMILIES: dict[str, Family] = {
         synth_opts={"abc9": True, "dff": True, "retime": False, "nowidelut": False, "dsp": False,
                     "keep-core": True, "extra": ""},
         pnr_opts={**_COMMON_PNR, "speed": 6},
+        placed_suffix=".config", bitstream_suffix=".bit",
+    ),
+    # AMD/Xilinx: yosys synth_xilinx only (a LUT6 estimate; no open place-and-route for these
+    # parts), plus a Vivado batch script (build.tcl + XDC) written next to it.
+    "xilinx": Family(
+        name="xilinx", synth_template="synth_xilinx.ys.j2", pnr_template=None, pnr_tool=None, pack_tool=None,
+        default_device="xcvu9p",
+        # INV cells are LUT1s that Vivado folds into their readers; counted as LUTs (an upper bound)
+        cells={"lut": ("LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6", "INV"), "carry": ("CARRY4", "CARRY8"),
+               "ff": ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE"), "widemux": ("MUXF7", "MUXF8", "MUXF9"),
+               "srl": ("SRL16", "SRLC16", "SRLC32"), "lutram": ("RAM16", "RAM32", "RAM64", "RAM128", "RAM256"),
+               "bram": ("RAMB18", "RAMB36"), "uram": ("URAM288",), "dsp": ("DSP48",), "io": ("IBUF", "OBUF", "IOBUF")},
+        bels={},
+        synth_opts={"abc9": True, "flatten": True, "retime": False, "dsp": False, "keep-core": True, "extra": ""},
+        pnr_opts={}, lut="LUT6", popcount="carry",
+    ),
+    # Gowin LittleBee / Arora: yosys synth_gowin -> nextpnr-himbaechel (gowin uarch) -> gowin_pack (apycula)
+    "gowin": Family(
+        name="gowin", synth_template="synth_gowin.ys.j2", pnr_template="nextpnr_gowin.args.j2",
+        pnr_tool="nextpnr-himbaechel", pack_tool="gowin_pack", default_device="gw1nr-9",
+        cells={"lut": ("LUT1", "LUT2", "LUT3", "LUT4"), "carry": ("ALU",), "ff": ("DFF",),
+               "widemux": ("MUX2_LUT",), "lutram": ("RAM16",), "bram": ("SP", "SDP", "DP", "pROM"),
+               "dsp": ("MULT", "PADD", "ALU54"), "io": ("IBUF", "OBUF", "TBUF", "IOBUF")},
+        bels={"logic": "LUT4", "ff": "DFF", "carry": "ALU", "bram": "BSRAM", "io": "IOB"},
+        synth_opts={"dff": True, "abc9": False, "retime": False, "keep-core": True, "extra": ""},
+        pnr_opts={**_COMMON_PNR}, placed_suffix=".pnr.json", bitstream_suffix=".fs",
     ),
 }
 
@@ -79,6 +117,22 @@ DEVICES: dict[str, dict[str, Device]] = {
         Device("ecp5", "45k", "CABGA381", 43848, "LFE5U-45F"),
         Device("ecp5", "85k", "CABGA381", 83640, "LFE5U-85F"),
     )},
+    # logic = LUT6 count, ff = flip-flops (AMD data sheets DS180, DS190, DS890, DS923); the part
+    # strings are the usual speed grades the LUT-network papers use.
+    "xilinx": {d.name: d for d in (
+        Device("xilinx", "xc7a35t", "cpg236", 20800, "xc7a35tcpg236-1", 100.0, "xc7", 41600),
+        Device("xilinx", "xc7a100t", "csg324", 63400, "xc7a100tcsg324-1", 100.0, "xc7", 126800),
+        Device("xilinx", "xc7z020", "clg400", 53200, "xc7z020clg400-1", 100.0, "xc7", 106400),
+        Device("xilinx", "xcku5p", "ffvb676", 216960, "xcku5p-ffvb676-2-e", 250.0, "xcup", 433920),
+        Device("xilinx", "xcvu9p", "flga2104", 1182240, "xcvu9p-flga2104-2L-e", 250.0, "xcup", 2364480),
+    )},
+    # logic = LUT4, ff = flip-flops (Gowin DS117, DS226); name = nextpnr's --device part number
+    "gowin": {d.name: d for d in (
+        Device("gowin", "gw1nr-9", "QN88P", 8640, "GW1NR-LV9QN88PC6/I5", 100.0, "GW1N-9C", 6480,
+               ("52", "25", "26", "27", "28")),
+        Device("gowin", "gw2ar-18", "QN88", 20736, "GW2AR-LV18QN88C8/I7", 100.0, "GW2A-18C", 15552,
+               ("4", "25", "26", "27", "28")),
+    )},
 }
 
 
@@ -91,6 +145,12 @@ def get_device(target: str, device: str | None = None, package: str | None = Non
         name = name.removeprefix(prefix)
     if target == "ecp5" and name[-1:] in ("f", "") or name.isdigit():
         name = name.removesuffix("f") + "k"  # "85f" / "85" -> "85k"
+    if target == "xilinx":  # accept a full part, "xc7a35tcpg236-1" -> "xc7a35t"
+        name = next((d for d in DEVICES[target] if name.startswith(d) and (name == d or not name[len(d)].isdigit())),
+                    name)
+    if target == "gowin":  # "GW1NR-9", "GW1NR-LV9QN88PC6/I5", "gw1nr9" -> "gw1nr-9"
+        name = next((d for d, dev in DEVICES[target].items() if name in (d, d.replace("-", ""), dev.part.lower())),
+                    name)
     if name not in DEVICES[target]:
         raise LgnError(f"unknown {target} device {device!r}; expected one of: {', '.join(DEVICES[target])}")
     dev = DEVICES[target][name]

