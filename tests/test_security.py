@@ -240,15 +240,23 @@ def _running(pid: int) -> bool:
         return False
 
 
+def _lgn2hw_child(argv, env):
+    """lgn2hw in a child process with SIGINT at its default, as in a terminal: a test run started
+    in the background (``cmd &`` in a script) inherits SIGINT ignored, and Python then keeps it so."""
+    import signal as _signal
+    import subprocess
+    script = "import sys; from lgn2hw.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen([sys.executable, "-c", script, *argv], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: _signal.signal(_signal.SIGINT, _signal.SIG_DFL))
+
+
 def _interrupt_when_started(argv, pids_file, sig, env, timeout=60):
     """Run lgn2hw ``argv`` in a child process; once the spy tool wrote its pids, send ``sig``.
     Returns (exit code, stderr, [spy pid, its child's pid])."""
     import signal as _signal
-    import subprocess
     import time
-    script = "import sys; from lgn2hw.cli import main; sys.exit(main(sys.argv[1:]))"
-    proc = subprocess.Popen([sys.executable, "-c", script, *argv], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = _lgn2hw_child(argv, env)
     t0 = time.monotonic()
     while not (pids_file.is_file() and len(pids_file.read_text().split()) == 2):
         assert proc.poll() is None, proc.communicate()
@@ -319,7 +327,6 @@ def _processes_naming(text: str) -> list[tuple[int, str]]:
 def test_interrupted_verify_leaves_no_simulator(tmp_path):
     """Ctrl-C while the bench runs vvp: before, the vvp ran on as an orphan (then defunct)."""
     import signal as _signal
-    import subprocess
     import time
 
     from conftest import require_tool
@@ -327,10 +334,7 @@ def test_interrupted_verify_leaves_no_simulator(tmp_path):
     from lgn2hw import api
     core = tmp_path / "core"
     api.compile(native_model(tmp_path), core)
-    script = "import sys; from lgn2hw.cli import main; sys.exit(main(sys.argv[1:]))"
-    proc = subprocess.Popen([sys.executable, "-c", script, "verify", str(core), "--vectors", "1000000"],
-                            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = _lgn2hw_child(["verify", str(core), "--vectors", "1000000"], {**os.environ, "PYTHONPATH": str(REPO)})
     t0 = time.monotonic()
     try:
         while not (sims := _processes_naming(f"{core}/sim_build/icarus/sim.vvp")):
