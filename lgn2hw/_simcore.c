@@ -34,9 +34,8 @@ typedef struct {
     const uint64_t *tables;   /* [N] */
     const int64_t *runs;  /* [R+1] offsets of runs of equal tables */
     int64_t num_runs;
-    const int32_t *outputs;   /* [O] signal ids (output polarity, when the IR gets it, is one more
-                               * [O] mask array XOR-ed where group_sums_block and
-                               * output_bits_block read these rows) */
+    const int32_t *outputs;   /* [O] rows of the output bits (an inverted output reads the row of
+                               * an inverter node the binding appends after every other node) */
     int64_t num_outputs;
     int64_t num_classes;
 } lgn_net;

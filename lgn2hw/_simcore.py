@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .ir import Netlist
+from . import ops
+from .ir import Netlist, inverted_rows
 
 LIB_NAME = "_simcore_lib"
 _BLOCK_BYTES = 1 << 20  # value rows of one block (signals x B words x 8) kept about L2-sized
@@ -80,20 +81,33 @@ def _ptr(a: np.ndarray) -> int:
 
 class NativeNet:
     """The netlist as the core reads it: nodes by (level, truth table), runs of equal tables.
-    Holds the arrays the C structure points into."""
+    Holds the arrays the C structure points into.
+
+    Output polarity: each signal that an output reads inverted gets one more row, computed by
+    an inverter node run after every other node, and the output reads that row; so the core's
+    group sums and output bits need no flag (``simulate_packed`` returns the netlist's own
+    signal rows only)."""
 
     def __init__(self, nl: Netlist):
         order = np.lexsort((nl.tables, nl.level)) if nl.num_nodes else np.zeros(0, np.int64)
-        self.tables = np.ascontiguousarray(nl.tables[order], dtype=np.uint64)
-        self.fanin = np.ascontiguousarray(nl.fanin[order], dtype=np.int32)
-        self.sig = np.ascontiguousarray(nl.base + order, dtype=np.int32)
+        outputs, srcs = inverted_rows(nl)
+        k = nl.arity
+        not_a = ops.negate_output(ops.var_table(0, k), k)
+        extra_f = np.zeros((srcs.size, k), np.int64)
+        extra_f[:, 0] = srcs
+        self.tables = np.ascontiguousarray(np.concatenate([nl.tables[order], np.full(srcs.size, not_a, np.uint64)]),
+                                           dtype=np.uint64)
+        self.fanin = np.ascontiguousarray(np.concatenate([nl.fanin[order].astype(np.int64), extra_f]), dtype=np.int32)
+        self.sig = np.ascontiguousarray(np.concatenate([nl.base + order, nl.num_signals + np.arange(srcs.size)]),
+                                        dtype=np.int32)
+        nodes = self.tables.size
         cuts = np.flatnonzero(self.tables[1:] != self.tables[:-1]) + 1
-        self.runs = np.concatenate([[0], cuts, [nl.num_nodes]]).astype(np.int64) if nl.num_nodes \
-            else np.zeros(1, np.int64)
-        self.outputs = np.ascontiguousarray(nl.outputs, dtype=np.int32)
-        self.num_signals, self.num_inputs = nl.num_signals, nl.num_inputs
+        self.runs = np.concatenate([[0], cuts, [nodes]]).astype(np.int64) if nodes else np.zeros(1, np.int64)
+        self.outputs = np.ascontiguousarray(outputs, dtype=np.int32)
+        self.net_signals = nl.num_signals                  # rows simulate_packed returns
+        self.num_signals, self.num_inputs = nl.num_signals + srcs.size, nl.num_inputs
         self.num_outputs, self.num_classes = nl.num_outputs, nl.num_classes
-        self.struct = _Net(nl.num_inputs, nl.num_signals, nl.num_nodes, nl.arity, _ptr(self.fanin),
+        self.struct = _Net(nl.num_inputs, self.num_signals, nodes, nl.arity, _ptr(self.fanin),
                            _ptr(self.sig), _ptr(self.tables), _ptr(self.runs), self.runs.size - 1,
                            _ptr(self.outputs), nl.num_outputs, nl.num_classes)
 
@@ -122,7 +136,7 @@ class NativeNet:
         vals = np.empty((self.num_signals, w), np.uint64)
         if w:
             lib.lgn_simulate_packed(ctypes.byref(self.struct), _ptr(packed), w, _ptr(vals))
-        return vals
+        return vals[:self.net_signals]
 
 
 def cone_check(lib, num_inputs: int, tables: np.ndarray, fanin: np.ndarray, pairs: np.ndarray,

@@ -161,6 +161,9 @@ class ConvModel:
                                     f"rf*rf*channels = {st.rf}*{st.rf}*{shape[0]} = {want}")
                 if st.num_kernels < 1:
                     raise ConvError(f"{where}: no kernels")
+                if st.kernel.any_inverted:
+                    raise ConvError(f"{where}: kernel netlist has inverted outputs (a kernel's outputs feed the "
+                                    "next stage by signal id: make them plain with lgn2hw.ir.plain_outputs)")
             elif isinstance(st, OrPool):
                 if st.kernel < 1 or st.step < 1 or not 0 <= st.padding <= st.kernel // 2:
                     raise ConvError(f"{where}: kernel={st.kernel}, stride={st.step}, padding={st.padding}; "
@@ -260,7 +263,7 @@ class ConvModel:
         prov = dict(self.provenance)
         prov.setdefault("unrolled_from", "conv")
         return Netlist.build(self.num_input_bits, arity, b.tables(), b.fanin(), outputs, self.num_classes,
-                             encoder=encoder, tau=self.tau, provenance=prov)
+                             encoder=encoder, tau=self.tau, provenance=prov, output_inv=self.head.output_inv)
 
 
 def pad_map(fmap: np.ndarray, p: int) -> np.ndarray:
@@ -348,11 +351,12 @@ class _Builder:
 
 
 # ---------------------------------------------------------------------- file form
-CONV_FILE_VERSION = 2
+CONV_FILE_VERSION = 3          # 3: netlists carry output polarity (the head's ``output_inv``)
+CONV_READ_VERSIONS = (2, 3)
 
 
 def save(model: ConvModel, path) -> None:
-    """The netlist file form (version 2, kind 'conv'): every kernel netlist and the head."""
+    """The netlist file form (version 3, kind 'conv'): every kernel netlist and the head."""
     stages, arrays = [], {}
     for i, st in enumerate(model.stages):
         if isinstance(st, ConvBlock):
@@ -376,7 +380,7 @@ def load(path) -> ConvModel:
 
 def from_npz(header: dict, arrays: dict, path) -> ConvModel:
     """The model in a netlist file already read by ``ir.read_npz``."""
-    if header.get("kind") != "conv" or header.get("version") != CONV_FILE_VERSION:
+    if header.get("kind") != "conv" or header.get("version") not in CONV_READ_VERSIONS:
         raise ConvError(f"{path}: not a conv model file (kind {header.get('kind')!r}, version {header.get('version')!r})")
     try:
         shape = header["in_shape"]

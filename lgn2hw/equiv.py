@@ -122,7 +122,8 @@ class EquivResult:
 
 
 def _encode_netlist(ctx: SatContext, nl: Netlist, prefix: str) -> list[str]:
-    """Encode the live nodes of ``nl``; inputs are shared names ``v<i>``; returns output names."""
+    """Encode the live nodes of ``nl``; inputs are shared names ``v<i>``; returns the names of
+    the outputs' signals (``nl.output_inv`` says which outputs are their complement)."""
     base = nl.base
 
     def name(s):
@@ -145,7 +146,9 @@ def check_equivalence(a: Netlist, b: Netlist, conflict_limit: int | None = None)
     ctx = SatContext(conflict_limit)
     oa = _encode_netlist(ctx, a, "a")
     ob = _encode_netlist(ctx, b, "b")
-    status = ctx.any_differ([(x, y, 0) for x, y in zip(oa, ob)])
+    # output polarity: an inverted output is its signal's complement (the miter's pair phase)
+    phase = (a.output_inv ^ b.output_inv).astype(int).tolist()
+    status = ctx.any_differ([(x, y, p) for x, y, p in zip(oa, ob, phase)])
     if status != DIFFERENT:
         return EquivResult(status)
     cex = ctx.values([f"v{2 + i}" for i in range(a.num_inputs)])

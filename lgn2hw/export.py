@@ -2,7 +2,8 @@
 """Export a netlist to BLIF or AIGER, to hand it to ABC or Yosys.
 
 * BLIF (``.blif``): one ``.names`` per node with the on-set of its table over the inputs it
-  depends on; inputs ``x<i>``, nodes ``n<signal id>``, outputs ``y<j>`` (buffers).
+  depends on; inputs ``x<i>``, nodes ``n<signal id>``, outputs ``y<j>`` (buffers, inverters
+  for inverted outputs).
 * AIGER (``.aag`` ASCII, ``.aig`` binary): each table becomes AND gates with complemented
   edges (a Shannon expansion per distinct table: AND-like ops are 1 AND, XOR/XNOR 3).
 
@@ -46,8 +47,8 @@ def to_blif(nl: Netlist, model: str = "lgn2hw") -> str:
         sup, rows = _cover(int(nl.tables[i]), nl.arity)
         lines.append(" ".join([".names", *(name(int(nl.fanin[i, s])) for s in sup), f"n{base + i}"]))
         lines.extend(f"{r} 1" if r else "1" for r in rows)
-    for j, o in enumerate(nl.outputs):
-        lines += [f".names {name(int(o))} y{j}", "1 1"]
+    for j, (o, neg) in enumerate(zip(nl.outputs.tolist(), nl.output_inv.tolist())):
+        lines += [f".names {name(int(o))} y{j}", "0 1" if neg else "1 1"]
     lines.append(".end")
     return "\n".join(lines) + "\n"
 
@@ -147,7 +148,7 @@ def to_aig(nl: Netlist) -> tuple[int, np.ndarray, np.ndarray]:
                 ands.append(np.stack([lhs, np.maximum(la, lb), np.minimum(la, lb)], axis=1))
             lit[base + sel] = ref_lit(out)
     gates = np.concatenate(ands) if ands else np.zeros((0, 3), np.int64)
-    return nl.num_inputs, gates, lit[nl.outputs]
+    return nl.num_inputs, gates, lit[nl.outputs] ^ nl.output_inv.astype(np.int64)
 
 
 def _varint(values: np.ndarray) -> bytes:

@@ -167,7 +167,7 @@ def plant_redundancy(nl: Netlist, fraction: float = 0.1, seed: int = 0,
     occ = np.flatnonzero(is_planted[src] & live_reader[: src.size])
     u = rng.random(occ.size)
     move = u < 0.5
-    movable = ~(is_out[occ] & compl_of[src[occ]])  # outputs cannot absorb a complement
+    movable = ~(is_out[occ] & compl_of[src[occ]])  # outputs keep the plain gate (the planted nets stay as benched)
     by_gate = np.lexsort((u, src[occ]))
     s_sorted = src[occ][by_gate]
     first = np.concatenate([[True], s_sorted[1:] != s_sorted[:-1]])
@@ -187,7 +187,7 @@ def plant_redundancy(nl: Netlist, fraction: float = 0.1, seed: int = 0,
     outputs[outs] = twin_of[outputs[outs]]
     prov = dict(nl.provenance, planted=count, plant_fraction=fraction)
     return Netlist.build(nl.num_inputs, 2, tables[order], remap[fanin[order]], remap[outputs], nl.num_classes,
-                         encoder=nl.encoder, tau=nl.tau, provenance=prov)
+                         encoder=nl.encoder, tau=nl.tau, provenance=prov, output_inv=nl.output_inv)
 
 
 def _scalar(t) -> int:

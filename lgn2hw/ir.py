@@ -15,6 +15,9 @@ signal ids         0 and 1 are the constants FALSE/TRUE, 2 .. 2+I-1 the primary 
 ``level``          int32 [N]: 1 + max level of its fan-ins (inputs and constants are 0).
                    Nodes are sorted by level; ``level_ptr[L-1]:level_ptr[L]`` are level L.
 ``outputs``        int32 [O]: signal ids of the output bits (may be constants or inputs).
+``output_inv``     bool [O]: output polarity; output j is the complement of signal
+                   ``outputs[j]`` where set (so no gate is kept only to invert an output).
+                   All false by default; only the file form version 2 stores it.
 ``num_classes``    C: the outputs form C equal contiguous groups; GroupSum is the popcount
                    of each group, the predicted class its argmax (ties -> lowest index).
 ``encoder``        optional thermometer encoder: thresholds float64 [F, T]; input bit
@@ -39,7 +42,8 @@ import numpy as np
 from . import ops
 
 FORMAT_NAME = "lgn2hw-netlist"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2          # 2: output polarity (``output_inv``); version 1 files still load
+READ_VERSIONS = (1, 2)
 
 
 class NetlistError(ValueError):
@@ -82,21 +86,36 @@ class Netlist:
     encoder: Encoder | None = None
     tau: float = 1.0
     provenance: dict = field(default_factory=dict)
+    output_inv: np.ndarray | None = None  # bool [O]; None means no output is inverted
+
+    def __post_init__(self):
+        if self.output_inv is None:
+            object.__setattr__(self, "output_inv", np.zeros(np.shape(self.outputs)[:1], dtype=bool))
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def build(cls, num_inputs: int, arity: int, tables, fanin, outputs, num_classes: int,
               encoder: Encoder | None = None, tau: float = 1.0, provenance: dict | None = None,
-              levels=None) -> "Netlist":
+              levels=None, output_inv=None) -> "Netlist":
         """Make a netlist from nodes in any topological order (fan-in ids < own id).
 
         Levels are computed (or taken from ``levels`` when the caller knows them), nodes
-        are stably sorted by level and all ids renumbered. The result is validated.
+        are stably sorted by level and all ids renumbered. ``output_inv`` (bool [O], default
+        none set) marks outputs that are the complement of their signal. The result is validated.
         """
         tables = np.ascontiguousarray(tables, dtype=np.uint64).reshape(-1)
         n = tables.shape[0]
         fanin = np.ascontiguousarray(fanin, dtype=np.int64).reshape(n, arity)
         outputs = np.ascontiguousarray(outputs, dtype=np.int64).reshape(-1)
+        if output_inv is None:
+            output_inv = np.zeros(outputs.shape, dtype=bool)
+        else:
+            output_inv = np.asarray(output_inv)
+            if output_inv.dtype.kind not in "biu" or output_inv.shape != outputs.shape \
+                    or (output_inv.size and int(output_inv.max()) > 1) or (output_inv.size and int(output_inv.min()) < 0):
+                raise NetlistError(f"output_inv: expected {outputs.size} flags of 0/1, got {output_inv.dtype} "
+                                   f"of shape {list(output_inv.shape)}")
+            output_inv = np.ascontiguousarray(output_inv, dtype=bool)
         base = 2 + num_inputs
         _check_fanin(fanin, base)
         level = compute_levels(fanin, base) if levels is None else np.asarray(levels, np.int32)
@@ -110,11 +129,15 @@ class Netlist:
         nl = cls(num_inputs=int(num_inputs), arity=int(arity), tables=tables,
                  fanin=fanin.astype(np.int32), level=np.asarray(level, np.int32),
                  outputs=outputs.astype(np.int32), num_classes=int(num_classes), encoder=encoder,
-                 tau=float(tau), provenance=dict(provenance or {}))
+                 tau=float(tau), provenance=dict(provenance or {}), output_inv=output_inv)
         nl.validate()
         return nl
 
     def replace(self, **changes) -> "Netlist":
+        """A copy with ``changes``; new ``outputs`` keep the polarity flags, or none when there
+        were none (not validated: ``Netlist.build`` validates)."""
+        if "outputs" in changes and "output_inv" not in changes and not self.any_inverted:
+            changes["output_inv"] = None
         return dataclasses.replace(self, **changes)
 
     # ------------------------------------------------------------------ derived views
@@ -143,6 +166,11 @@ class Netlist:
     def level_ptr(self) -> np.ndarray:
         """Offsets: nodes of level L (1-based) are level_ptr[L-1]:level_ptr[L]."""
         return np.searchsorted(self.level, np.arange(1, self.depth + 2), side="left").astype(np.int64)
+
+    @property
+    def any_inverted(self) -> bool:
+        """Whether some output is the complement of its signal (``output_inv``)."""
+        return bool(self.output_inv.any())
 
     @property
     def group_size(self) -> int:
@@ -176,6 +204,9 @@ class Netlist:
             wrong = np.flatnonzero(expect != self.level)
             if wrong.size:
                 raise NetlistError(f"node {wrong[0]}: level {self.level[wrong[0]]}, expected {expect[wrong[0]]}")
+        if self.output_inv.shape != self.outputs.shape or self.output_inv.dtype != bool:
+            raise NetlistError(f"output_inv: shape {list(self.output_inv.shape)} ({self.output_inv.dtype}), "
+                               f"expected bool [{self.num_outputs}]")
         if np.any((self.outputs < 0) | (self.outputs >= self.num_signals)):
             i = int(np.flatnonzero((self.outputs < 0) | (self.outputs >= self.num_signals))[0])
             raise NetlistError(f"output {i}: signal id {self.outputs[i]} out of range 0..{self.num_signals - 1}")
@@ -195,6 +226,8 @@ class Netlist:
         h.update(json.dumps([self.num_inputs, self.arity, self.num_classes]).encode())
         for a in (self.tables, self.fanin, self.outputs):
             h.update(np.ascontiguousarray(a).tobytes())
+        if self.any_inverted:  # (netlists without inverted outputs keep their version-1 fingerprint)
+            h.update(b"output_inv" + np.packbits(self.output_inv).tobytes())
         if self.encoder is not None:
             h.update(self.encoder.thresholds.tobytes())
         return h.hexdigest()
@@ -227,13 +260,15 @@ def compute_levels(fanin: np.ndarray, base: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------- editing helpers
 def compact(nl: Netlist, keep: np.ndarray, fanin: np.ndarray | None = None,
-            outputs: np.ndarray | None = None, tables: np.ndarray | None = None) -> Netlist:
+            outputs: np.ndarray | None = None, tables: np.ndarray | None = None,
+            output_inv: np.ndarray | None = None) -> Netlist:
     """Rebuild ``nl`` keeping the nodes where ``keep`` is true.
 
-    ``fanin``/``outputs``/``tables`` (same indexing as ``nl``) replace the originals, so a
-    pass can rewire consumers first and drop the orphaned nodes here in one step. Kept
-    nodes must not read dropped ones.
+    ``fanin``/``outputs``/``tables``/``output_inv`` (same indexing as ``nl``) replace the
+    originals, so a pass can rewire consumers first and drop the orphaned nodes here in one
+    step. Kept nodes must not read dropped ones.
     """
+    output_inv = nl.output_inv if output_inv is None else output_inv
     fanin = nl.fanin if fanin is None else np.asarray(fanin)
     outputs = nl.outputs if outputs is None else np.asarray(outputs)
     tables = nl.tables if tables is None else np.asarray(tables, dtype=np.uint64)
@@ -248,6 +283,44 @@ def compact(nl: Netlist, keep: np.ndarray, fanin: np.ndarray | None = None,
     if (new_fanin < 0).any() or (new_out < 0).any():
         raise NetlistError("compact: a kept node or output reads a removed node")
     return Netlist.build(nl.num_inputs, nl.arity, tables[kept], new_fanin, new_out, nl.num_classes,
+                         encoder=nl.encoder, tau=nl.tau, provenance=nl.provenance, output_inv=output_inv)
+
+
+def inverted_rows(nl: Netlist) -> tuple[np.ndarray, np.ndarray]:
+    """For evaluators that keep one value row per signal: (rows int64 [O], sources int64 [E]).
+    Each distinct signal that an output reads inverted is a source and gets row
+    ``num_signals + e`` (its complement, computed after every node); ``rows[j]`` is the row
+    output j reads (its own signal when not inverted)."""
+    rows = nl.outputs.astype(np.int64).copy()
+    inv = np.flatnonzero(nl.output_inv)
+    srcs, which = np.unique(rows[inv], return_inverse=True)
+    rows[inv] = nl.num_signals + which.reshape(-1)
+    return rows, srcs
+
+
+def plain_outputs(nl: Netlist) -> Netlist:
+    """The same function with no inverted output: each signal that an output reads inverted
+    gets one node, its own table negated on the same fan-ins (same level), an inverter when
+    it is a primary input; an inverted constant is the other constant. For consumers that
+    take signal ids only (a conv kernel's outputs feed the next stage by id)."""
+    if not nl.any_inverted:
+        return nl
+    k, base = nl.arity, nl.base
+    out = nl.outputs.astype(np.int64).copy()
+    neg = nl.output_inv.copy()
+    const = neg & (out < 2)
+    out[const] = 1 - out[const]
+    neg &= ~const
+    srcs, which = np.unique(out[neg], return_inverse=True)
+    is_node = srcs >= base
+    extra_t = np.full(srcs.size, ops.negate_output(ops.var_table(0, k), k), dtype=np.uint64)
+    extra_t[is_node] = ops.negate_output(nl.tables[srcs[is_node] - base], k)
+    extra_f = np.zeros((srcs.size, k), np.int64)
+    extra_f[is_node] = nl.fanin[srcs[is_node] - base]
+    extra_f[~is_node, 0] = srcs[~is_node]
+    out[neg] = nl.num_signals + which.reshape(-1)
+    return Netlist.build(nl.num_inputs, k, np.concatenate([nl.tables, extra_t]),
+                         np.concatenate([nl.fanin.astype(np.int64), extra_f]), out, nl.num_classes,
                          encoder=nl.encoder, tau=nl.tau, provenance=nl.provenance)
 
 
@@ -268,8 +341,9 @@ def live_nodes(nl: Netlist, fanin: np.ndarray | None = None, outputs: np.ndarray
 
 # ---------------------------------------------------------------------- text form
 def dumps(nl: Netlist) -> str:
-    """Canonical text form: one node per line; ``loads`` parses it back."""
-    lines = [f"{FORMAT_NAME} {FORMAT_VERSION}",
+    """Canonical text form: one node per line; ``loads`` parses it back. An inverted output is
+    written ``~id``; a netlist without one is written as version 1 (the form it has always had)."""
+    lines = [f"{FORMAT_NAME} {FORMAT_VERSION if nl.any_inverted else 1}",
              f"inputs {nl.num_inputs}", f"arity {nl.arity}", f"classes {nl.num_classes}",
              f"tau {nl.tau!r}"]
     if nl.encoder is not None:
@@ -284,7 +358,7 @@ def dumps(nl: Netlist) -> str:
         name = ops.OP_NAMES[int(nl.tables[i])] if nl.arity == 2 else ""
         fi = " ".join(str(int(v)) for v in nl.fanin[i])
         lines.append(f"n{nl.base + i} = 0x{int(nl.tables[i]):0{width}x} ({fi})" + (f"  # {name}" if name else ""))
-    lines.append("outputs " + " ".join(str(int(v)) for v in nl.outputs))
+    lines.append("outputs " + " ".join(("~" if n else "") + str(int(v)) for v, n in zip(nl.outputs, nl.output_inv)))
     return "\n".join(lines) + "\n"
 
 
@@ -293,6 +367,7 @@ def loads(text: str) -> Netlist:
     thresholds: list[list[float]] = []
     tables, fanin = [], []
     outputs: list[int] = []
+    output_inv: list[bool] = []
     lines = text.splitlines()
     if not lines or lines[0].split()[:1] != [FORMAT_NAME]:
         raise NetlistError(f"not a {FORMAT_NAME} text dump (first line {lines[0]!r})" if lines else "empty dump")
@@ -317,7 +392,9 @@ def loads(text: str) -> Netlist:
                 elif key == "provenance":
                     header["provenance"] = json.loads(val)
                 elif key == "outputs":
-                    outputs = [int(v) for v in val.split()]
+                    words = val.split()
+                    output_inv = [w.startswith("~") for w in words]
+                    outputs = [int(w[1:] if w.startswith("~") else w) for w in words]
                 else:
                     header[key] = val
         except (ValueError, StopIteration) as e:
@@ -327,7 +404,8 @@ def loads(text: str) -> Netlist:
         if "encoder_shape" in header else None
     return Netlist.build(int(header["inputs"]), k, np.array(tables, dtype=np.uint64),
                          np.array(fanin, dtype=np.int64).reshape(-1, k), outputs, int(header["classes"]),
-                         encoder=enc, tau=float(header.get("tau", 1.0)), provenance=header.get("provenance"))
+                         encoder=enc, tau=float(header.get("tau", 1.0)), provenance=header.get("provenance"),
+                         output_inv=np.array(output_inv, dtype=bool))
 
 
 # ---------------------------------------------------------------------- file form
@@ -342,7 +420,7 @@ def netlist_arrays(nl: Netlist, prefix: str = "") -> tuple[dict, dict]:
     """(header fields, arrays) of one netlist in the file form; ``prefix`` names its arrays."""
     header = {"num_inputs": nl.num_inputs, "arity": nl.arity, "num_classes": nl.num_classes, "tau": nl.tau}
     arrays = {prefix + "tables": nl.tables, prefix + "fanin": nl.fanin, prefix + "level": nl.level,
-              prefix + "outputs": nl.outputs}
+              prefix + "outputs": nl.outputs, prefix + "output_inv": nl.output_inv.astype(np.uint8)}
     return header, arrays
 
 
@@ -358,7 +436,7 @@ def netlist_from_arrays(header: dict, arrays: dict, prefix: str = "", encoder: E
     return Netlist.build(header["num_inputs"], header["arity"], arrays[prefix + "tables"], arrays[prefix + "fanin"],
                          arrays[prefix + "outputs"], header["num_classes"], encoder=encoder,
                          tau=float(header.get("tau", 1.0)), provenance=provenance,
-                         levels=arrays.get(prefix + "level"))
+                         levels=arrays.get(prefix + "level"), output_inv=arrays.get(prefix + "output_inv"))
 
 
 def write_npz(path, header: dict, arrays: dict) -> None:
@@ -415,8 +493,11 @@ def from_npz(header: dict, arrays: dict, path) -> Netlist:
     if header.get("kind") == "conv":
         raise NetlistError(f"{path}: holds a conv model (load it with lgn2hw.conv.load or any lgn2hw command)")
     _check_header(header, arrays, path)
-    if header.get("version") != FORMAT_VERSION:
-        raise NetlistError(f"{path}: netlist format version {header.get('version')}, this lgn2hw reads {FORMAT_VERSION}")
+    if header.get("version") not in READ_VERSIONS or isinstance(header.get("version"), bool):
+        raise NetlistError(f"{path}: netlist format version {header.get('version')}, this lgn2hw reads "
+                           f"{' and '.join(map(str, READ_VERSIONS))}")
+    if header.get("version") == 1 and "output_inv" in arrays:
+        raise NetlistError(f"{path}: a version 1 netlist file has no 'output_inv' array")
     prov = header.get("provenance")
     if prov is not None and not isinstance(prov, dict):
         raise NetlistError(f"{path}: header 'provenance' is {type(prov).__name__}, expected an object")
@@ -467,9 +548,9 @@ def _check_header(header, arrays: dict, path) -> None:
     if not isinstance(header.get("provenance", {}), (dict, type(None))):
         raise NetlistError(f"{path}: header.provenance: expected a JSON object, got "
                            f"{type(header['provenance']).__name__}")
-    for key, ndim in {**_ARRAYS, "level": 1}.items():
+    for key, ndim in {**_ARRAYS, "level": 1, "output_inv": 1}.items():
         if key not in arrays:
-            if key == "level":
+            if key in ("level", "output_inv"):
                 continue
             raise NetlistError(f"{path}: lacks the array {key!r}")
         a = arrays[key]
@@ -477,6 +558,8 @@ def _check_header(header, arrays: dict, path) -> None:
             raise NetlistError(f"{path}: {key!r}: expected {ndim}-d integers, got {a.dtype} of shape {list(a.shape)}")
         if key == "tables" and a.size and a.dtype.kind == "i" and a.min() < 0:
             raise NetlistError(f"{path}: 'tables': negative truth table {int(a.min())}")
+        if key == "output_inv" and (a.shape != arrays["outputs"].shape or (a.size and not (0 <= a.min() and a.max() <= 1))):
+            raise NetlistError(f"{path}: 'output_inv': expected {arrays['outputs'].size} flags of 0/1")
     gates = arrays["tables"].shape[0]  # one row per gate in 'fanin' and 'level' too
     for key, rows in (("fanin", arrays["fanin"].shape[0]), ("level", arrays["level"].shape[0] if "level" in arrays
                                                            else gates)):

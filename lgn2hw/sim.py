@@ -92,7 +92,15 @@ class SimPlan:
         self.identity = bool(np.array_equal(slot, np.arange(nl.num_signals)))
         self.output_slots = slot[nl.outputs]
         self.outputs = nl.outputs
+        self.output_inv = np.flatnonzero(nl.output_inv)  # outputs that are complements of their signal
         self._native = None
+
+    def outputs_of(self, vals: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Output words [O, W] from signal rows ``vals`` read at ``slots`` (output polarity applied)."""
+        outs = vals[slots]
+        if self.output_inv.size:
+            outs[self.output_inv] ^= _ONES
+        return outs
 
     def native(self, nl: Netlist) -> "_simcore.NativeNet":
         """The netlist as the compiled core reads it (made once per plan)."""
@@ -185,8 +193,8 @@ def output_words(nl: Netlist, packed_inputs: np.ndarray, plan: SimPlan | None = 
     plan = plan or SimPlan(nl)
     lib = native_core(engine)
     if lib is not None:
-        return plan.native(nl).simulate_packed(lib, packed_inputs)[plan.outputs]
-    return _run(nl, packed_inputs, plan)[plan.output_slots]
+        return plan.outputs_of(plan.native(nl).simulate_packed(lib, packed_inputs), plan.outputs)
+    return plan.outputs_of(_run(nl, packed_inputs, plan), plan.output_slots)
 
 
 def simulate_bits(nl: Netlist, bits: np.ndarray, return_output_bits: bool = True) -> SimResult:
@@ -221,7 +229,7 @@ def simulate_bits_with(nl: Netlist, bits: np.ndarray, return_output_bits: bool =
     sums = np.empty((n, nl.num_classes), dtype=np.int32)
     for lo in range(0, n, samples_per_chunk):
         hi = min(n, lo + samples_per_chunk)
-        outs = _run(nl, pack_bits(bits[lo:hi]), plan)[plan.output_slots]
+        outs = plan.outputs_of(_run(nl, pack_bits(bits[lo:hi]), plan), plan.output_slots)
         sums[lo:hi] = packed_group_sums(outs, nl.num_classes, hi - lo)
         if return_output_bits:
             out_bits[lo:hi] = unpack_bits(outs, hi - lo)

@@ -78,6 +78,8 @@ def stage_verilog(nl: Netlist, sched: Schedule, stage: int, registered: bool) ->
     held = sched.vectors[stage]
     src = refs.names(held)
     last = stage == sched.num_stages
+    if last:  # the output bits in output order, inverted where the output's polarity says
+        src = [f"~{v}" if n else v for v, n in zip(src, nl.output_inv.tolist())]
     dest = [f"o{j}" for j in range(held.size)] if last else [f"r{stage}_{s}" for s in held.tolist()]
     if registered:
         decls = [f"reg {d};" for d in dest]
@@ -150,6 +152,9 @@ class AmaranthStage(Elaboratable):
         out = self.sched.vectors[self.stage]
         kind, idx = refs.classify(out)
         domain = m.d.sync if self.registered else m.d.comb
+        # the last stage holds the output bits in output order: apply the outputs' polarity
+        inv = nl.output_inv if self.stage == self.sched.num_stages else np.zeros(out.size, bool)
         for j in range(out.size):
-            domain += self.y[j].eq(value(kind[j], int(idx[j])))
+            v = value(kind[j], int(idx[j]))
+            domain += self.y[j].eq(~v if inv[j] else v)
         return m

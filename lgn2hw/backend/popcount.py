@@ -329,7 +329,7 @@ def _carry_lines(plan: CarryPlan, sw: int, prefix: str, out: str, every: int, sh
 def output_literals(nl: Netlist) -> tuple[np.ndarray, np.ndarray]:
     """(signal, negated) of every output bit with constant, wire and inverter nodes looked through."""
     sig = nl.outputs.astype(np.int64)
-    neg = np.zeros(sig.shape, dtype=bool)
+    neg = nl.output_inv.copy()  # output polarity, then inverters looked through
     kinds = nl.kinds()
     for _ in range(nl.depth):
         node = sig - nl.base

@@ -342,7 +342,9 @@ def netlist_layers(nl: Netlist) -> list[dict]:
             avail = np.concatenate([keep, nl.base + np.arange(lo, hi)])
         else:
             tabs = np.full(nl.num_outputs, wire, np.uint64)
-            tabs[out_const] = np.where(nl.outputs[out_const] == 1, ops.full_mask(k), np.uint64(0))
+            tabs[nl.output_inv] = ops.negate_output(np.uint64(wire), k)  # output polarity: a NOT
+            ones = (nl.outputs == 1) ^ nl.output_inv
+            tabs[out_const] = np.where(ones[out_const], ops.full_mask(k), np.uint64(0))
             idx = np.concatenate([pos[outputs][:, None], np.zeros((nl.num_outputs, k - 1), np.int64)], axis=1)
         if (idx < 0).any():
             raise NetlistError("netlist_layers: a layer reads a signal that is not carried to it")

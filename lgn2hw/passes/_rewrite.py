@@ -4,8 +4,10 @@
 Every rewriting pass describes its result as a *substitution*: signal ``s`` becomes
 ``rep[s] XOR inv[s]`` with ``rep[s] <= s``. ``rewrite`` walks the levels once, in order:
 a node's fan-ins are substituted (inversions are absorbed into its truth table), then
-the enabled rules may replace the node itself. Finally outputs are substituted, the
-netlist is rebuilt and dead nodes are swept (every pass ends with ``dce``).
+the enabled rules may replace the node itself. Finally outputs are substituted (an
+inversion flips the output's polarity, ``Netlist.output_inv``: no node is kept or made
+only to complement an output), the netlist is rebuilt and dead nodes are swept (every
+pass ends with ``dce``).
 
 Because a replacement is always an earlier signal of no higher level, levels never grow.
 """
@@ -126,10 +128,6 @@ def rewrite(nl: Netlist, rules: Rules, rep: np.ndarray | None = None, inv: np.nd
     new_fi = nl.fanin.astype(np.int64)
     counts = dict(constants=0, wires=0, inverters=0, hashed=0, merged=int(preset[base:].sum()))
     table = _StrashTable() if rules.strash else None
-    hashed = np.zeros(nl.num_signals, bool)  # signals strash merged onto an earlier node
-    # An inverter of an input read only by outputs would be re-created by _finish: leave it.
-    readers = np.bincount(nl.fanin.reshape(-1), minlength=nl.num_signals)
-    output_only = (readers == 0) & np.isin(s_all, nl.outputs)
     full = ops.full_mask(k)
     ptr = nl.level_ptr
     for lvl in range(1, nl.depth + 1):
@@ -157,8 +155,6 @@ def rewrite(nl: Netlist, rules: Rules, rep: np.ndarray | None = None, inv: np.nd
         if rules.collapse:
             m = free & ((kind == ops.WIRE) | (kind == ops.INVERTER))
             if m.any():
-                src = fi[np.arange(hi - lo), np.log2(np.maximum(ops.support_mask(t, k), 1)).astype(np.int64)]
-                m &= ~((kind == ops.INVERTER) & output_only[sig] & (src >= 2) & (src < base))
                 slot = np.log2(ops.support_mask(t[m], k)).astype(np.int64)
                 rep[sig[m]] = fi[m, slot]
                 inv[sig[m]] = kind[m] == ops.INVERTER
@@ -187,85 +183,23 @@ def rewrite(nl: Netlist, rules: Rules, rep: np.ndarray | None = None, inv: np.nd
             rep[sig[idx[same]]] = target[same]
             inv[sig[idx[same]]] = pol[same] ^ tgt_pol[same]
             counts["hashed"] += int(same.sum())
-            hashed[sig[idx[same]]] = True
             new_keys = earlier < 0
             table.add(uh[new_keys], base + lo + cand_local[new_keys])
         new_t[lo:hi], new_fi[lo:hi] = t, fi
-    if hashed.any():
-        counts["hashed"] -= keep_output_complements(nl, rep, inv, hashed)
     return _finish(nl, new_t, new_fi, rep, inv), counts
 
 
-def keep_output_complements(nl: Netlist, rep: np.ndarray, inv: np.ndarray, hashed: np.ndarray) -> int:
-    """Undo the strash merges ``_finish`` would undo: an output gate merged onto the complement
-    of a node that outputs also need as it is would come back as a new complement node (the
-    same gates, renumbered: "merged=2" on a pass that changed nothing). Keep the first such
-    output gate instead and point every output needing the complement at it. In place on
-    ``rep``/``inv``; returns the number of merges undone."""
-    base = nl.base
-    outs = np.unique(nl.outputs)
-    outs = outs[outs >= base]
-    r, i = rep[outs], inv[outs]
-    need_plain = np.zeros(nl.num_signals, bool)
-    need_plain[r[~i & (r >= base)]] = True
-    cand = outs[hashed[outs] & i & need_plain[r]]
-    if cand.size == 0:
-        return 0
-    targets, first = np.unique(rep[cand], return_index=True)
-    keeper = np.full(nl.num_signals, -1, np.int64)
-    keeper[targets] = cand[first]  # outs is sorted: the earliest output gate of each target
-    m = i & (keeper[r] >= 0)
-    rep[outs[m]] = keeper[r[m]]
-    inv[outs[m]] = False
-    return int(targets.size)
-
-
 def _finish(nl: Netlist, new_t, new_fi, rep, inv) -> Netlist:
-    """Substitute the outputs, add a node for each complemented output, rebuild, sweep dead nodes."""
-    k, base = nl.arity, nl.base
+    """Substitute the outputs (an inverted substitution flips the output's polarity, an
+    inverted constant is the other constant), rebuild, sweep dead nodes."""
+    k = nl.arity
     out = rep[nl.outputs].copy()
-    neg = inv[nl.outputs]
+    neg = inv[nl.outputs] ^ nl.output_inv
     const = neg & (out <= 1)
     out[const] = 1 - out[const]
     neg &= ~const
-    # A node that outputs need only inverted is itself inverted (its readers absorb it).
-    flip = np.zeros(nl.num_signals, bool)
-    flip[out[neg & (out >= base)]] = True
-    flip[out[~neg]] = False
-    if flip.any():
-        new_t = new_t.copy()
-        new_t[flip[base:]] = ops.negate_output(new_t[flip[base:]], k)
-        for i in range(k):
-            m = flip[new_fi[:, i]]
-            new_t[m] = ops.negate_input(new_t[m], k, i)
-        neg &= ~flip[out]
-    extra_t = np.empty(0, np.uint64)
-    extra_f = np.empty((0, k), np.int64)
-    if neg.any():
-        # A complemented output gets its own node: the representative's table negated on the
-        # same fan-ins (same level), or an inverter when the representative is an input.
-        srcs, which = np.unique(out[neg], return_inverse=True)
-        is_node = srcs >= base
-        src_t = new_t[np.clip(srcs - base, 0, max(new_t.size - 1, 0))] if new_t.size else np.zeros(srcs.size, np.uint64)
-        extra_t = np.where(is_node, ops.negate_output(src_t, k),
-                           ops.negate_output(ops.var_table(0, k), k)).astype(np.uint64)
-        extra_f = np.zeros((srcs.size, k), np.int64)
-        extra_f[is_node] = new_fi[srcs[is_node] - base]
-        extra_f[~is_node, 0] = srcs[~is_node]
-        sort_fanins(extra_t, extra_f, k)  # canonical form, so passes agree on it
-        out[neg] = nl.num_signals + which.reshape(-1)
-    # Each extra node goes right after its source (inverters of inputs first), so running a
-    # pass again reproduces the same node order and fixed points are exact.
-    n = new_t.size
-    extra_pos = np.where(srcs >= base, 2 * (srcs - base) + 2, 0) if neg.any() else np.empty(0, np.int64)
-    pos = np.concatenate([2 * np.arange(n) + 1, extra_pos])
-    order = np.argsort(pos, kind="stable")
-    remap = np.arange(base + order.size, dtype=np.int64)
-    remap[base + order] = base + np.arange(order.size)
-    tables = np.concatenate([new_t, extra_t])[order]
-    fanin = remap[np.concatenate([new_fi, extra_f])[order]]
-    full = Netlist.build(nl.num_inputs, k, tables, fanin, remap[out], nl.num_classes, encoder=nl.encoder,
-                         tau=nl.tau, provenance=nl.provenance)
+    full = Netlist.build(nl.num_inputs, k, new_t, new_fi, out, nl.num_classes, encoder=nl.encoder,
+                         tau=nl.tau, provenance=nl.provenance, output_inv=neg)
     out_nl = sweep(full)
     # the rebuild renumbers nodes by level: sort fan-ins again so the output is canonical
     t, f = out_nl.tables.copy(), out_nl.fanin.astype(np.int64)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..conv import ConvBlock, ConvModel
-from ..ir import Netlist, live_nodes
+from ..ir import Netlist, live_nodes, plain_outputs
 from . import PipelineError, PassReport, parse_pipeline, run_pipeline
 
 
@@ -62,6 +62,7 @@ def optimize_conv(model: ConvModel, pipeline, verify: bool = False) -> tuple[Con
             outs = np.where(needed, kern.outputs, 0)
             kern = kern.replace(outputs=outs.astype(np.int32))
         new, reps = run_pipeline(kern, passes, verify=verify)
+        new = plain_outputs(new)  # the next stage reads a kernel's outputs by signal id
         results.append(StageResult(f"stage {i} (conv)", st.kernel, new, reps, dropped))
         stages[i] = ConvBlock(new, st.rf, st.stride, st.padding)
         cin = shapes[i][0]

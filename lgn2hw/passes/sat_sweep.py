@@ -26,7 +26,9 @@
    SAT; the rest, and every pair when the core is not built, go to z3 as above. Small levels
    go straight to SAT (a call is cheap there, and small nets keep exercising the SAT path).
 3. Proven pairs merge into the representative (complements through an inversion absorbed
-   by consumers, constants into signal 0/1), and the netlist is rebuilt once.
+   by consumers, or by the output's polarity flag when an output reads it: an output-only
+   gate that is the complement of another gate becomes an inverted output of that gate;
+   constants into signal 0/1), and the netlist is rebuilt once.
 
 Simulation alone never merges anything.
 """
@@ -38,11 +40,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import _simcore, ops, sim
+from .. import _simcore, sim
 from ..equiv import DIFFERENT, EQUAL, SatContext, clause_template
 from ..ir import Netlist
 from . import Pass, PassData
-from ._rewrite import Rules, clear_unused, rewrite, sort_fanins, substitute
+from ._rewrite import Rules, rewrite, substitute
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _WEIGHTS = np.random.default_rng(0x5EED).integers(0, 1 << 62, size=64, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
@@ -116,15 +118,13 @@ class _Sweeper:
         self.sub_f = nl.fanin.astype(np.int64)
         self.encoded = np.zeros(s, bool)
         self.encoded[:2] = True
-        self.settled = np.zeros(s, bool)  # excluded from candidates (unknown, or output twin)
+        self.settled = np.zeros(s, bool)  # excluded from candidates (unknown)
         self.stats = dict(candidates=0, sat_calls=0, counterexamples=0, merges=0, constants=0,
                           unknowns=0, patterns=0, exhaustive=0, sim_seconds=0.0, sat_seconds=0.0,
                           exhaustive_seconds=0.0)
         self.core = sim.native_core() if opts.exhaustive_inputs > 0 else None
         self.too_big = np.zeros(s, bool)  # cone too wide for exhaustive simulation
         self.plan = sim.SimPlan(nl)
-        readers = np.bincount(nl.fanin.reshape(-1), minlength=s)
-        self.output_only = (readers == 0) & np.isin(np.arange(s), nl.outputs)
         self._new_solver()
 
     def _new_solver(self) -> None:
@@ -275,26 +275,6 @@ class _Sweeper:
             self.stats[key] = round(self.stats[key], 4)
         return out, self.stats
 
-    def _output_twins(self, cand, reps, phase) -> np.ndarray:
-        """Candidates that are already the complement node an output of ``rep`` would get
-        (same fan-ins, negated table): merging them would only re-create them."""
-        m = phase & self.output_only[cand] & (reps >= 2)
-        if not m.any():
-            return m
-        idx = np.flatnonzero(m)
-        b, k = self.base, self.k
-        r = reps[idx]
-        ta, fa = self.sub_t[cand[idx] - b].copy(), self.sub_f[cand[idx] - b].copy()
-        # an input representative's output gets an inverter: compare with a wire on it
-        tb = np.where(r >= b, self.sub_t[np.maximum(r - b, 0)], ops.var_table(k - 1, k)).astype(np.uint64)
-        fb = np.where((r >= b)[:, None], self.sub_f[np.maximum(r - b, 0)], 0)
-        fb[r < b, k - 1] = r[r < b]
-        for t, f in ((ta, fa), (tb, fb)):
-            clear_unused(t, f, k)
-            sort_fanins(t, f, k)
-        m[idx] = (fa == fb).all(axis=1) & (ta == ops.negate_output(tb, k))
-        return m
-
     def _exhaustive(self, pairs: np.ndarray) -> tuple[np.ndarray, bool]:
         """Decide the pairs with small cones by exhaustive simulation (see the module doc).
         Returns (pairs left for SAT, whether counterexamples refined the classes)."""
@@ -339,12 +319,6 @@ class _Sweeper:
                 return
             reps = self.cmin[cand]
             phase = self.phase[cand] ^ self.phase[reps]
-            twin = self._output_twins(cand, reps, phase)
-            if twin.any():
-                self.settled[cand[twin]] = True
-                cand, reps, phase = cand[~twin], reps[~twin], phase[~twin]
-                if cand.size == 0:
-                    continue
             pairs = np.stack([cand, reps, phase.astype(np.int64)], axis=1)
             for s, r in pairs[:, :2]:
                 seen_pairs.add((int(s), int(r)))

@@ -4,9 +4,9 @@
 Each node is normalized (fan-ins in ascending signal order with the table permuted to match;
 output polarity chosen so the all-ones address gives 0) and hashed with its fan-ins; a node
 whose key was seen before is replaced by the earlier node, through an inversion absorbed by
-its consumers when the two are complements (AND vs NAND on the same inputs). A gate that
-outputs need in both polarities keeps its complement twin (an output can not absorb an
-inversion, so merging them would only re-create the twin).
+its consumers when the two are complements (AND vs NAND on the same inputs); an output that
+read the merged gate reads the earlier one inverted (output polarity, ``Netlist.output_inv``),
+so a complement twin only outputs read goes too.
 
 Counters: ``merged``, gates the outputs needed that are gone because they duplicated another
 gate or its complement; ``removed``, the drop in gate count (``merged`` plus gates no output

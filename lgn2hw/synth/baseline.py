@@ -54,8 +54,12 @@ def naive_core_verilog(nl: Netlist, top: str = "lgn_core") -> str:
         lines.append(f"  assign s[{1 + i_n}:2] = x;")
     lines += _gate_lines(nl)
     outs = nl.outputs.reshape(c, gs)
+    neg = nl.output_inv.reshape(c, gs)
+    # an inverted output is {~s[o]}: a concatenation stays one bit wide inside the wider sum
+    bit = lambda o, n: f"{{~s[{o}]}}" if n else f"s[{o}]"  # noqa: E731
     for k in range(c):
-        lines.append(f"  wire [{sw - 1}:0] sum{k} = " + " + ".join(f"s[{o}]" for o in outs[k].tolist()) + ";")
+        lines.append(f"  wire [{sw - 1}:0] sum{k} = " + " + ".join(bit(o, n) for o, n in zip(outs[k].tolist(),
+                                                                                               neg[k].tolist())) + ";")
     lines.append(f"  wire [{c * sw - 1}:0] sums = {{{', '.join(f'sum{k}' for k in reversed(range(c)))}}};")
     lines += [
         f"  reg [{cw - 1}:0] best;",
