@@ -31,8 +31,9 @@ def outputs_table(nl: Netlist) -> np.ndarray:
 
 
 @st.composite
-def netlists(draw, max_inputs: int = 6, max_nodes: int = 24, arities=(2, 2, 2, 3)) -> Netlist:
-    """Random small netlists with constants, wires, inverters, duplicates, complements and skips."""
+def netlists(draw, max_inputs: int = 6, max_nodes: int = 24, arities=(2, 2, 2, 3), inverted: bool = True) -> Netlist:
+    """Random small netlists with constants, wires, inverters, duplicates, complements and skips;
+    with ``inverted``, about a quarter of the outputs are inverted (output polarity)."""
     k = draw(st.sampled_from(arities))
     n_in = draw(st.integers(1, max_inputs))
     n = draw(st.integers(1, max_nodes))
@@ -66,5 +67,6 @@ def netlists(draw, max_inputs: int = 6, max_nodes: int = 24, arities=(2, 2, 2, 3
     n_out = classes * draw(st.integers(1, 4))
     outputs = [draw(st.integers(0, total - 1)) if draw(st.integers(0, 4)) == 0 else
                draw(st.integers(2 + n_in, total - 1)) for _ in range(n_out)]
+    output_inv = [inverted and draw(st.integers(0, 3)) == 0 for _ in range(n_out)]
     return Netlist.build(n_in, k, np.array(tables, np.uint64), np.array(fanin, np.int64).reshape(n, k),
-                         outputs, classes)
+                         outputs, classes, output_inv=np.array(output_inv, bool))

@@ -32,7 +32,8 @@ def test_popcount_inputs_keep_every_group_sum(nl, data):
     size = data.draw(st.integers(1, 9))
     pool = list(range(nl.base + nl.num_nodes))
     outs = data.draw(st.lists(st.sampled_from(pool), min_size=classes * size, max_size=classes * size))
-    nl = nl.replace(outputs=np.array(outs, dtype=np.int32), num_classes=classes)
+    inv = data.draw(st.lists(st.booleans(), min_size=classes * size, max_size=classes * size))  # output polarity
+    nl = nl.replace(outputs=np.array(outs, dtype=np.int32), num_classes=classes, output_inv=np.array(inv, bool))
     bits = np.array(np.meshgrid(*[[0, 1]] * nl.num_inputs)).reshape(nl.num_inputs, -1).T.astype(np.uint8)
     ref = simulate_bits(nl, bits)
     groups = popcount_inputs(nl)
@@ -107,3 +108,13 @@ def test_metadata_counts_the_bits_added(opts, bits, tmp_path):
     nl = make(2, [(1, (2, 3)), (NOT_A, (4, 0)), (A, (4, 0)), (NOT_B, (0, 5))], outputs=[4, 5, 6, 7, 4, 2, 1, 0])
     res = emit(nl, tmp_path, EmitOptions(**opts))
     assert res.metadata["pipeline"]["popcount_bits"] == bits
+
+
+def test_an_inverted_output_pairs_with_its_signal():
+    # x = in0 AND in1; outputs x, ~x (polarity flag), ~in0, in0, ~(constant 0)
+    AND = 1
+    nl = make(2, [(AND, (2, 3))], outputs=[4, 4, 2, 2, 0, 4], classes=1).replace(
+        output_inv=np.array([False, True, True, False, True, True]))
+    (group,) = popcount_inputs(nl)
+    # x with ~x and in0 with ~in0 fold to 1 + 0 each; ~0 is the constant 1; ~x is left (o1, inverted in the fabric)
+    assert sorted(group) == sorted(["1'b1", "1'b0", "1'b1", "1'b0", "1'b1", "o1"])

@@ -29,8 +29,14 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def small_net():
-    # skip connections exercise the shared delay registers; 5 classes x 9 bits the odd tree shapes
-    return random_layered(24, [40, 40, 30, 45], 5, seed=7, skip_prob=0.3)
+    # skip connections exercise the shared delay registers; 5 classes x 9 bits the odd tree shapes;
+    # a third of the outputs inverted (output polarity), some groups reading a bit and its complement
+    nl = random_layered(24, [40, 40, 30, 45], 5, seed=7, skip_prob=0.3)
+    inv = np.random.default_rng(7).random(nl.num_outputs) < 0.33
+    outs = nl.outputs.copy()
+    outs[1::9] = outs[0::9]  # the second bit of each group is a copy of the first (inverted or not)
+    inv[1::9] = ~inv[0::9]   # ... with the other polarity: a complement pair
+    return nl.replace(outputs=outs, output_inv=inv)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -126,6 +132,7 @@ def test_groups_with_different_tree_depths(small_net, opts, tmp_path, rng):
     outs[:g - 2] = np.arange(g - 2) % 2   # class 0: two variable bits, the rest constants
     outs[g:2 * g] = 1                     # class 1: all constant
     nl = small_net.replace(outputs=outs)
+    assert nl.any_inverted
     bits = rng.integers(0, 2, (150, nl.num_inputs), dtype=np.uint8)
     emit(nl, tmp_path / "rtl", EmitOptions(popcount="carry", **opts))
     tb = run_icarus(tmp_path / "rtl", tmp_path / "work", bits, simulate_bits(nl, bits))

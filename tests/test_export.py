@@ -58,10 +58,15 @@ def _eval_blif(text: str, bits: np.ndarray) -> np.ndarray:
     return np.stack([sig[o] for o in outputs], axis=1)
 
 
-@pytest.fixture(params=[2, 3])
+@pytest.fixture(params=[2, 3, "inverted"])
 def net(request):
     if request.param == 2:
         return plant_redundancy(random_layered(10, [40, 40, 20], 4, seed=1, skip_prob=0.2), 0.2, seed=2)
+    if request.param == "inverted":  # output polarity: inverted outputs, on gates, inputs and constants
+        nl = random_layered(10, [40, 20], 4, seed=4)
+        rng = np.random.default_rng(4)
+        outs = np.where(rng.random(nl.num_outputs) < 0.2, rng.integers(0, 12, nl.num_outputs), nl.outputs)
+        return nl.replace(outputs=outs.astype(np.int32), output_inv=rng.random(nl.num_outputs) < 0.4)
     return random_layered(8, [30, 20], 2, arity=3, op_mix="uniform", seed=3)
 
 

@@ -121,3 +121,67 @@ def test_atomic_write_gives_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# ---------------------------------------------------------------- output polarity
+def inverted():
+    """tiny() with outputs 1 and 3 (n5 and the constant 0) inverted."""
+    return Netlist.build(2, 2, [1, 6, 7], [[2, 3], [2, 4], [3, 5]], [4, 5, 6, 0], 2,
+                         output_inv=np.array([False, True, False, True]))
+
+
+def test_output_polarity_round_trips_through_text_and_file(tmp_path):
+    nl = inverted()
+    text = ir.dumps(nl)
+    assert text.splitlines()[0] == f"{ir.FORMAT_NAME} 2" and "outputs 4 ~5 6 ~0" in text
+    again = ir.loads(text)
+    assert again.output_inv.tolist() == [False, True, False, True] and again.fingerprint() == nl.fingerprint()
+    ir.save(nl, tmp_path / "n.npz")
+    loaded = ir.load(tmp_path / "n.npz")
+    assert loaded.output_inv.tolist() == nl.output_inv.tolist() and loaded.fingerprint() == nl.fingerprint()
+    # the flags are part of the function: fingerprints differ; without any the text form is version 1
+    plain = tiny()
+    assert plain.fingerprint() != nl.fingerprint()
+    assert ir.dumps(plain).splitlines()[0] == f"{ir.FORMAT_NAME} 1" and "~" not in ir.dumps(plain)
+
+
+def test_version_1_files_still_load(tmp_path):
+    nl = tiny()
+    fields, arrays = ir.netlist_arrays(nl)
+    del arrays["output_inv"]
+    ir.write_npz(tmp_path / "v1.npz", {"format": ir.FORMAT_NAME, "version": 1, **fields, "provenance": {}}, arrays)
+    old = ir.load(tmp_path / "v1.npz")
+    assert old.fingerprint() == nl.fingerprint() and not old.output_inv.any()
+    arrays["output_inv"] = np.ones(4, np.uint8)
+    ir.write_npz(tmp_path / "bad1.npz", {"format": ir.FORMAT_NAME, "version": 1, **fields}, arrays)
+    with pytest.raises(NetlistError, match="bad1.npz: a version 1 netlist file has no 'output_inv'"):
+        ir.load(tmp_path / "bad1.npz")
+    arrays["output_inv"] = np.array([0, 2, 0, 0], np.uint8)
+    ir.write_npz(tmp_path / "bad2.npz", {"format": ir.FORMAT_NAME, "version": 2, **fields}, arrays)
+    with pytest.raises(NetlistError, match="bad2.npz: 'output_inv': expected 4 flags of 0/1"):
+        ir.load(tmp_path / "bad2.npz")
+    arrays["output_inv"] = np.zeros(4, np.uint8)
+    ir.write_npz(tmp_path / "v9.npz", {"format": ir.FORMAT_NAME, "version": 9, **fields}, arrays)
+    with pytest.raises(NetlistError, match="version 9, this lgn2hw reads 1 and 2"):
+        ir.load(tmp_path / "v9.npz")
+
+
+def test_output_inv_is_validated():
+    with pytest.raises(NetlistError, match="output_inv: expected 4 flags"):
+        Netlist.build(2, 2, [1], [[2, 3]], [4, 4, 4, 4], 2, output_inv=np.array([True, False]))
+    with pytest.raises(NetlistError, match="output_inv: shape"):
+        tiny().replace(output_inv=np.zeros(3, bool)).validate()
+
+
+def test_plain_outputs_and_inverted_rows_keep_the_function():
+    nl = inverted()
+    x = np.array([[a, b] for a in (0, 1) for b in (0, 1)], np.uint8)
+    want = simulate_bits(nl, x).output_bits
+    base = simulate_bits(tiny(), x).output_bits
+    assert np.array_equal(want, base ^ np.array([0, 1, 0, 1], np.uint8))  # inverted outputs are complements
+    plain = ir.plain_outputs(nl)
+    assert not plain.output_inv.any() and plain.num_nodes == nl.num_nodes + 1  # NOT of n5; ~0 is the constant 1
+    assert plain.outputs[3] == 1
+    assert np.array_equal(simulate_bits(plain, x).output_bits, want)
+    rows, srcs = ir.inverted_rows(nl)
+    assert srcs.tolist() == [0, 5] and rows.tolist() == [4, nl.num_signals + 1, 6, nl.num_signals]

@@ -152,3 +152,20 @@ def test_pickle_needing_code_execution_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match="raw.pkl"):
         load_model(tmp_path / "raw.pkl")
     assert not os.path.exists(EVIL_MARKER)
+
+
+@pytest.mark.parametrize("arity", [2, 3])
+def test_netlist_layers_keep_inverted_outputs(tmp_path, rng, arity):
+    """A netlist with output polarity as native layers: the last layer NOTs the inverted outputs."""
+    from lgn2hw.frontends.native import netlist_layers
+    from lgn2hw.generate import random_layered
+    nl = random_layered(10, [20, 12], 3, arity=arity, seed=2, op_mix="uniform", skip_prob=0.3)
+    outs = nl.outputs.copy()
+    outs[:3] = [0, 1, 4]  # constants and an input, inverted below
+    inv = rng.random(nl.num_outputs) < 0.5
+    inv[:3] = True
+    nl = nl.replace(outputs=outs, output_inv=inv)
+    torch.save(make_checkpoint(10, netlist_layers(nl), 3), tmp_path / "m.pt")
+    back = load_model(tmp_path / "m.pt").netlist
+    bits = rng.integers(0, 2, (200, 10)).astype(np.uint8)
+    assert np.array_equal(simulate_bits(back, bits).output_bits, simulate_bits(nl, bits).output_bits)

@@ -10,7 +10,7 @@ from lgn2hw.equiv import check_equivalence
 from lgn2hw.passes import DEFAULT_PIPELINE, run_pipeline
 
 from _netgen import (AND, A, FALSE, NAND, NOR, NOT_A, NOT_A_AND_B, OR, XNOR, XOR, A_AND_NOT_B,
-                     make, netlists, outputs_table)
+                     all_inputs, make, netlists, outputs_table)
 
 EXACT = ["dce", "const-fold", "wire-collapse", "strash", "sat-sweep"]
 
@@ -238,10 +238,35 @@ def test_default_pipeline_leaves_no_structural_redundancy(nl):
     kinds = out.kinds()
     assert not (kinds == ops.CONSTANT).any()
     assert not (kinds == ops.WIRE).any()
-    # inverters survive only to drive outputs from primary inputs
-    inv = np.flatnonzero(kinds == ops.INVERTER)
-    readers = np.bincount(out.fanin.reshape(-1), minlength=out.num_signals)
-    assert all(readers[out.base + i] == 0 for i in inv)
+    # outputs carry their polarity: no inverter is kept, not even to drive an output
+    assert not (kinds == ops.INVERTER).any()
+    # no two gates compute the same function or complements, and none is a constant or an
+    # input up to complement (exhaustive on every input vector): no output twin survives
+    x = all_inputs(out.num_inputs)
+    from lgn2hw import sim
+    vals = sim.unpack_bits(sim.simulate_packed(out, sim.pack_bits(x)), x.shape[0]).T  # [S, 2^I]
+    vals = np.where(vals[:, :1] == 1, 1 - vals, vals)  # phase-normalized
+    gates = vals[out.base:]
+    assert np.unique(gates, axis=0).shape[0] == out.num_nodes
+    if out.num_nodes:
+        sources = vals[[0] + list(range(2, out.base))]
+        assert not (gates[:, None, :] == sources[None, :, :]).all(axis=2).any()
+
+
+def test_output_twins_merge_into_an_inverted_output():
+    # AND(x0,x1) and NAND(x1,x0) read only by outputs: one gate, the second output inverted
+    nl = make(2, [(AND, (2, 3)), (NAND, (3, 2)), (XOR, (2, 3)), (XNOR, (2, 3))], [4, 5, 6, 7])
+    for pipeline in ("strash", "sat-sweep", DEFAULT_PIPELINE):
+        out, _ = run_pipeline(nl, pipeline)
+        assert out.num_nodes == 2, pipeline
+        assert out.output_inv.tolist() == [False, True, False, True]
+        assert out.outputs[0] == out.outputs[1] and out.outputs[2] == out.outputs[3]
+        assert np.array_equal(outputs_table(out), outputs_table(nl))
+    # an inverted output of an inverted signal is the signal: the flags cancel
+    twice = make(2, [(AND, (2, 3)), (NOT_A, (4, 0))], [5, 5]).replace(output_inv=np.array([True, False]))
+    out, _ = run_pipeline(twice, DEFAULT_PIPELINE)
+    assert out.num_nodes == 1 and out.output_inv.tolist() == [False, True]
+    assert np.array_equal(outputs_table(out), outputs_table(twice))
 
 
 def test_planted_redundancy_is_removed_by_the_default_pipeline():

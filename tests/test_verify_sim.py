@@ -228,6 +228,8 @@ def emitted(tmp_path_factory):
         key = (pipeline, encoder)
         if key not in made:
             nl = random_layered(24, [48, 48, 30], 3, seed=7, skip_prob=0.15)
+            # output polarity: about a third of the outputs are the complement of their gate
+            nl = nl.replace(output_inv=np.random.default_rng(8).random(nl.num_outputs) < 0.33)
             if encoder:
                 thr = np.sort(np.random.default_rng(7).normal(0, 1.5, (6, 4)), axis=1)
                 nl = nl.replace(encoder=Encoder(thr))
