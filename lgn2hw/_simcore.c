@@ -5,9 +5,11 @@
  * loaded with ctypes by lgn2hw/_simcore.py; it uses no Python API, so it needs no Python
  * or numpy headers. The numpy simulator in sim.py is the fallback and the cross-check.
  *
- * Values: one row of B uint64 words per signal (sample j of the block is bit j%64 of word
- * j/64), rows indexed by signal id. Nodes run in the order given (level by level, and within
- * a level by truth table), so one switch is taken per run of equal tables, not per gate.
+ * Values: one row of B uint64 words per row (sample j of the block is bit j%64 of word j/64).
+ * Rows 0, 1 are the constants, 2 .. 2+I-1 the inputs, then node g (in evaluation order) is row
+ * 2+I+g: the binding numbers the rows so (level by level, and within a level by truth table),
+ * so a gate's result is stored in sequence, and one switch is taken per run of equal tables,
+ * not per gate. Fan-ins and outputs are rows.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,8 +31,7 @@ typedef struct {
     int64_t num_signals;  /* S */
     int64_t num_nodes;    /* N */
     int64_t arity;        /* k, 1..6 */
-    const int32_t *fanin; /* [N, k] signal ids, nodes in evaluation order */
-    const int32_t *sig;   /* [N] the node's own signal id */
+    const int32_t *fanin; /* [N, k] rows read by node g (row 2+I+g), nodes in evaluation order */
     const uint64_t *tables;   /* [N] */
     const int64_t *runs;  /* [R+1] offsets of runs of equal tables */
     int64_t num_runs;
@@ -42,11 +43,13 @@ typedef struct {
 
 /* ---------------------------------------------------------------- gates */
 
+/* Gates of one run [lo, hi): node g writes row nb + g; B words per row (a compile-time constant
+ * where the caller inlines a fixed block size). */
 #define RUN2(EXPR)                                                              \
     for (int64_t g = lo; g < hi; g++) {                                        \
         const uint64_t *restrict pa = v + (int64_t)fi[2 * g] * B;              \
         const uint64_t *restrict pb = v + (int64_t)fi[2 * g + 1] * B;          \
-        uint64_t *restrict po = v + (int64_t)sg[g] * B;                        \
+        uint64_t *restrict po = v + (nb + g) * B;                              \
         for (int w = 0; w < B; w++) {                                          \
             uint64_t a = pa[w], b = pb[w];                                     \
             (void)a; (void)b;                                                  \
@@ -56,7 +59,8 @@ typedef struct {
     break;
 
 INLINE void eval2(const lgn_net *net, uint64_t *v, const int B) {
-    const int32_t *fi = net->fanin, *sg = net->sig;
+    const int32_t *fi = net->fanin;
+    const int64_t nb = 2 + net->num_inputs;
     for (int64_t r = 0; r < net->num_runs; r++) {
         int64_t lo = net->runs[r], hi = net->runs[r + 1];
         switch ((int)net->tables[lo]) {
@@ -81,10 +85,10 @@ INLINE void eval2(const lgn_net *net, uint64_t *v, const int B) {
 }
 
 /* k-input LUTs (any k <= 6): a mux tree over the table; input k-1 is the least significant
- * address bit and address a's output is table bit 2^k-1-a (see ops.py). */
-INLINE void evalk(const lgn_net *net, uint64_t *v, const int B) {
+ * address bit and address a's output is table bit 2^k-1-a (see ops.py). t: scratch [2^k * B]. */
+INLINE void evalk(const lgn_net *net, uint64_t *v, const int B, uint64_t *restrict t) {
     const int k = (int)net->arity, n = 1 << k;
-    uint64_t t[64 * 16];
+    const int64_t nb = 2 + net->num_inputs;
     for (int64_t g = 0; g < net->num_nodes; g++) {
         const uint64_t tab = net->tables[g];
         const int32_t *f = net->fanin + g * k;
@@ -98,15 +102,22 @@ INLINE void evalk(const lgn_net *net, uint64_t *v, const int B) {
                 for (int w = 0; w < B; w++)
                     t[j * B + w] = (t[(2 * j + 1) * B + w] & x[w]) | (t[2 * j * B + w] & ~x[w]);
         }
-        uint64_t *o = v + (int64_t)net->sig[g] * B;
+        uint64_t *o = v + (nb + g) * B;
         for (int w = 0; w < B; w++) o[w] = t[w];
     }
 }
 
-INLINE void eval_block(const lgn_net *net, uint64_t *v, const int B) {
+/* Every node of the net on rows of B words (the constant rows set here, the input rows by the
+ * caller); t: scratch of 64 * B words for LUT nets. */
+INLINE void eval_rows(const lgn_net *net, uint64_t *v, const int B, uint64_t *t) {
     for (int w = 0; w < B; w++) { v[w] = 0; v[B + w] = ~(uint64_t)0; }
     if (net->arity == 2) eval2(net, v, B);
-    else evalk(net, v, B);
+    else evalk(net, v, B, t);
+}
+
+INLINE void eval_block(const lgn_net *net, uint64_t *v, const int B) {
+    uint64_t t[64 * 16];
+    eval_rows(net, v, B, t);
 }
 
 /* ---------------------------------------------------------------- packing */
@@ -335,60 +346,15 @@ LGN_API int lgn_simulate_bits(const lgn_net *net, const uint8_t *bits, int64_t n
     return 0;
 }
 
-/* Packed evaluation: inputs uint64 [I, W] -> values of every signal vals uint64 [S, W]
- * (rows by signal id; W any word count). Used for signatures and for output_words. */
+/* Packed evaluation: inputs uint64 [I, W] -> values of every row vals uint64 [S, W] (rows as
+ * in lgn_net; W any word count: the same kernels with B = W words per row). Used for
+ * signatures and for output_words. */
 MULTIVERSION LGN_API void lgn_simulate_packed(const lgn_net *net, const uint64_t *inputs, int64_t W, uint64_t *vals) {
-    const int64_t I = net->num_inputs;
-    memcpy(vals + 2 * W, inputs, (size_t)(I * W) * 8);
-    for (int64_t w = 0; w < W; w++) { vals[w] = 0; vals[W + w] = ~(uint64_t)0; }
-    /* W is not a compile-time constant here: evaluate word columns in blocks of up to 16 by
-     * running the generic row kernels with B = W (rows are W words apart). */
-    const int32_t *fi = net->fanin, *sg = net->sig;
-    const int B = (int)W;
-    uint64_t *v = vals;
-    if (net->arity == 2) {
-        for (int64_t r = 0; r < net->num_runs; r++) {
-            int64_t lo = net->runs[r], hi = net->runs[r + 1];
-            switch ((int)net->tables[lo]) {
-            case 0: RUN2(0)
-            case 1: RUN2(a & b)
-            case 2: RUN2(a & ~b)
-            case 3: RUN2(a)
-            case 4: RUN2(~a & b)
-            case 5: RUN2(b)
-            case 6: RUN2(a ^ b)
-            case 7: RUN2(a | b)
-            case 8: RUN2(~(a | b))
-            case 9: RUN2(~(a ^ b))
-            case 10: RUN2(~b)
-            case 11: RUN2(a | ~b)
-            case 12: RUN2(~a)
-            case 13: RUN2(~a | b)
-            case 14: RUN2(~(a & b))
-            default: RUN2(~(uint64_t)0)
-            }
-        }
-    } else {
-        const int k = (int)net->arity, n = 1 << k;
-        uint64_t *t = (uint64_t *)malloc(sizeof(uint64_t) * (size_t)n * (size_t)W);
-        if (!t) return;
-        for (int64_t g = 0; g < net->num_nodes; g++) {
-            const uint64_t tab = net->tables[g];
-            const int32_t *f = net->fanin + g * k;
-            for (int a = 0; a < n; a++) {
-                uint64_t m = ((tab >> (n - 1 - a)) & 1) ? ~(uint64_t)0 : 0;
-                for (int64_t w = 0; w < W; w++) t[a * W + w] = m;
-            }
-            for (int i = k - 1, len = n; i >= 0; i--, len >>= 1) {
-                const uint64_t *x = v + (int64_t)f[i] * W;
-                for (int j = 0; j < len / 2; j++)
-                    for (int64_t w = 0; w < W; w++)
-                        t[j * W + w] = (t[(2 * j + 1) * W + w] & x[w]) | (t[2 * j * W + w] & ~x[w]);
-            }
-            memcpy(v + (int64_t)sg[g] * W, t, (size_t)W * 8);
-        }
-        free(t);
-    }
+    memcpy(vals + 2 * W, inputs, (size_t)(net->num_inputs * W) * 8);
+    uint64_t *t = net->arity == 2 ? NULL : (uint64_t *)malloc(sizeof(uint64_t) * 64 * (size_t)W);
+    if (net->arity != 2 && !t) return;
+    eval_rows(net, vals, (int)W, t);
+    free(t);
 }
 
 /* ---------------------------------------------------------------- exhaustive cone checks */

@@ -24,7 +24,7 @@ _BLOCK_BYTES = 1 << 20  # value rows of one block (signals x B words x 8) kept a
 class _Net(ctypes.Structure):
     _fields_ = [
         ("num_inputs", ctypes.c_int64), ("num_signals", ctypes.c_int64), ("num_nodes", ctypes.c_int64),
-        ("arity", ctypes.c_int64), ("fanin", ctypes.c_void_p), ("sig", ctypes.c_void_p),
+        ("arity", ctypes.c_int64), ("fanin", ctypes.c_void_p),
         ("tables", ctypes.c_void_p), ("runs", ctypes.c_void_p), ("num_runs", ctypes.c_int64),
         ("outputs", ctypes.c_void_p), ("num_outputs", ctypes.c_int64), ("num_classes", ctypes.c_int64),
     ]
@@ -83,32 +83,37 @@ class NativeNet:
     """The netlist as the core reads it: nodes by (level, truth table), runs of equal tables.
     Holds the arrays the C structure points into.
 
-    Output polarity: each signal that an output reads inverted gets one more row, computed by
-    an inverter node run after every other node, and the output reads that row; so the core's
-    group sums and output bits need no flag (``simulate_packed`` returns the netlist's own
-    signal rows only)."""
+    Rows: the constants and the inputs keep their signal ids; node g of the evaluation order is
+    row ``base + g`` (so results are stored in sequence; ``row[s]`` is signal s's row), and
+    fan-ins and outputs are given as rows. Output polarity: each signal that an output reads
+    inverted gets one more row, computed by an inverter node run after every other node, and
+    the output reads that row; so the core's group sums and output bits need no flag
+    (``simulate_packed`` returns the netlist's own signals, by signal id)."""
 
     def __init__(self, nl: Netlist):
         order = np.lexsort((nl.tables, nl.level)) if nl.num_nodes else np.zeros(0, np.int64)
         outputs, srcs = inverted_rows(nl)
         k = nl.arity
+        row = np.arange(nl.num_signals + srcs.size, dtype=np.int64)
+        row[nl.base + order] = nl.base + np.arange(nl.num_nodes)
+        self.row = row[:nl.num_signals]
+        self.identity = bool(np.array_equal(order, np.arange(nl.num_nodes)))
         not_a = ops.negate_output(ops.var_table(0, k), k)
         extra_f = np.zeros((srcs.size, k), np.int64)
         extra_f[:, 0] = srcs
         self.tables = np.ascontiguousarray(np.concatenate([nl.tables[order], np.full(srcs.size, not_a, np.uint64)]),
                                            dtype=np.uint64)
-        self.fanin = np.ascontiguousarray(np.concatenate([nl.fanin[order].astype(np.int64), extra_f]), dtype=np.int32)
-        self.sig = np.ascontiguousarray(np.concatenate([nl.base + order, nl.num_signals + np.arange(srcs.size)]),
-                                        dtype=np.int32)
+        self.fanin = np.ascontiguousarray(row[np.concatenate([nl.fanin[order].astype(np.int64), extra_f])],
+                                          dtype=np.int32)
         nodes = self.tables.size
         cuts = np.flatnonzero(self.tables[1:] != self.tables[:-1]) + 1
         self.runs = np.concatenate([[0], cuts, [nodes]]).astype(np.int64) if nodes else np.zeros(1, np.int64)
-        self.outputs = np.ascontiguousarray(outputs, dtype=np.int32)
-        self.net_signals = nl.num_signals                  # rows simulate_packed returns
+        self.outputs = np.ascontiguousarray(row[outputs], dtype=np.int32)
+        self.net_signals = nl.num_signals
         self.num_signals, self.num_inputs = nl.num_signals + srcs.size, nl.num_inputs
         self.num_outputs, self.num_classes = nl.num_outputs, nl.num_classes
         self.struct = _Net(nl.num_inputs, self.num_signals, nodes, nl.arity, _ptr(self.fanin),
-                           _ptr(self.sig), _ptr(self.tables), _ptr(self.runs), self.runs.size - 1,
+                           _ptr(self.tables), _ptr(self.runs), self.runs.size - 1,
                            _ptr(self.outputs), nl.num_outputs, nl.num_classes)
 
     def block_words(self) -> int:
@@ -136,7 +141,7 @@ class NativeNet:
         vals = np.empty((self.num_signals, w), np.uint64)
         if w:
             lib.lgn_simulate_packed(ctypes.byref(self.struct), _ptr(packed), w, _ptr(vals))
-        return vals[:self.net_signals]
+        return vals[:self.net_signals] if self.identity else vals[self.row]
 
 
 def cone_check(lib, num_inputs: int, tables: np.ndarray, fanin: np.ndarray, pairs: np.ndarray,
