@@ -34,7 +34,8 @@ def op_histogram(nl: Netlist) -> dict:
 
 def summary(nl: Netlist) -> dict:
     d = gate_counts(nl)
-    d.update(inputs=nl.num_inputs, arity=nl.arity, outputs=nl.num_outputs, classes=nl.num_classes,
+    d.update(inputs=nl.num_inputs, arity=nl.arity, outputs=nl.num_outputs,
+             inverted_outputs=int(nl.output_inv.sum()), classes=nl.num_classes,
              group_size=nl.group_size, tau=nl.tau,
              encoder=None if nl.encoder is None else list(nl.encoder.thresholds.shape))
     return d

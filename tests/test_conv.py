@@ -182,6 +182,28 @@ def test_optimize_conv_keeps_group_sums(model):
                           conv_sim.simulate_conv_bits(model, bits).group_sums)
     assert [r.stage for r in results][-1] == "head"
     assert opt.gate_counts()["shared"] <= model.gate_counts()["shared"]
+    assert not any(st.kernel.any_inverted for st in opt.conv_blocks())  # kernels feed the next stage by id
+
+
+def test_output_polarity_in_conv_models(rng, tmp_path):
+    """The head may invert outputs (unroll, the conv simulator and the file keep it); a kernel may not."""
+    from lgn2hw import conv as convmod
+    from lgn2hw.ir import plain_outputs
+    model = random_model(rng)
+    inv = np.arange(model.head.num_outputs) % 3 == 0
+    flipped = model.replace(head=model.head.replace(output_inv=inv))
+    bits = rng.integers(0, 2, size=(100, model.num_input_bits), dtype=np.uint8)
+    want = conv_sim.simulate_conv_bits(model, bits, return_output_bits=True).output_bits ^ inv.astype(np.uint8)
+    assert np.array_equal(conv_sim.simulate_conv_bits(flipped, bits, return_output_bits=True).output_bits, want)
+    assert np.array_equal(simulate_bits(flipped.unroll(), bits).output_bits, want)
+    convmod.save(flipped, tmp_path / "c.npz")
+    assert convmod.load(tmp_path / "c.npz").head.output_inv.tolist() == inv.tolist()
+    st = model.stages[0]
+    kern = st.kernel.replace(output_inv=np.arange(st.kernel.num_outputs) == 0)
+    with pytest.raises(ConvError, match="kernel netlist has inverted outputs"):
+        model.replace(stages=(type(st)(kern, st.rf, st.stride, st.padding), *model.stages[1:]))
+    plain = type(st)(plain_outputs(kern), st.rf, st.stride, st.padding)
+    model.replace(stages=(plain, *model.stages[1:]))  # the plain form is accepted
 
 
 def test_optimize_conv_drops_unread_kernels(rng):

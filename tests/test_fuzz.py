@@ -148,7 +148,7 @@ def mutate_native(folder: Path, edits) -> Path:
 
 
 HEADER_FIELDS = ["num_inputs", "arity", "num_classes", "tau", "provenance", "format", "version"]
-ARRAY_FIELDS = ["tables", "fanin", "level", "outputs", "thresholds", "header"]
+ARRAY_FIELDS = ["tables", "fanin", "level", "outputs", "output_inv", "thresholds", "header"]
 
 
 def mutate_netlist(folder: Path, edits) -> Path:

@@ -42,8 +42,9 @@ def inspect(model, fmt, as_json, import_opts):
         print_conv_stages(console, info["conv"])
     enc = f", thermometer encoder {info['encoder'][0]} features x {info['encoder'][1]} thresholds" if info["encoder"] else ""
     console.print(f"inputs: {nl.num_inputs} bits{enc}")
+    inverted = f"; {info['inverted_outputs']} output bits inverted (output polarity)" if info["inverted_outputs"] else ""
     console.print(f"classes: {nl.num_classes} (GroupSum of {nl.group_size} bits each, tau={nl.tau:g}); "
-                  f"node arity: {nl.arity}")
+                  f"node arity: {nl.arity}{inverted}")
     table = Table(title="gates per level")
     for col in ("level", "gates", "logic", "wire", "inverter", "constant"):
         table.add_column(col, justify="right")
