@@ -26,7 +26,7 @@ def test_readme_example_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     exec(compile(readme_example(), "README.md", "exec"), {})
     out = capsys.readouterr().out
-    assert re.search(r"\d+ -> 186 gates", out) and "accuracy" in out and "cycles:" in out
+    assert re.search(r"\d+ -> 161 gates", out) and "accuracy" in out and "cycles:" in out
     assert (tmp_path / "build" / "digits-api" / "metadata.json").is_file()
 
 
