@@ -124,9 +124,11 @@ INLINE void eval_block(const lgn_net *net, uint64_t *v, const int B) {
 
 /* bits uint8 [n, I] (0/1; rows n0..n0+cnt-1) -> rows 2..2+I-1 of v, B words; missing samples 0.
  * Eight samples are OR-ed into one byte per input first (byte lanes, vectorized), then the
- * eight bytes of a word are gathered per input. */
-INLINE void pack_block(const uint8_t *bits, int64_t nin, int64_t cnt, uint64_t *v, const int B,
-                       uint8_t *acc /* [8 * I] */) {
+ * eight bytes of a word are gathered per input. Returns the OR of every byte read, so the
+ * caller can refuse bytes other than 0 and 1 without a pass of its own. */
+INLINE uint8_t pack_block(const uint8_t *bits, int64_t nin, int64_t cnt, uint64_t *v, const int B,
+                          uint8_t *acc /* [8 * I] */) {
+    uint8_t seen = 0;
     for (int w = 0; w < B; w++) {
         for (int byte = 0; byte < 8; byte++) {
             uint8_t *restrict ac = acc + (int64_t)byte * nin;
@@ -135,7 +137,10 @@ INLINE void pack_block(const uint8_t *bits, int64_t nin, int64_t cnt, uint64_t *
                 int64_t s = (int64_t)w * 64 + byte * 8 + j;
                 if (s >= cnt) break;
                 const uint8_t *restrict src = bits + s * nin;
-                for (int64_t i = 0; i < nin; i++) ac[i] |= (uint8_t)(src[i] << j);
+                for (int64_t i = 0; i < nin; i++) {
+                    ac[i] |= (uint8_t)(src[i] << j);
+                    seen |= src[i];
+                }
             }
         }
         for (int64_t i = 0; i < nin; i++) {
@@ -144,6 +149,7 @@ INLINE void pack_block(const uint8_t *bits, int64_t nin, int64_t cnt, uint64_t *
             v[(2 + i) * B + w] = x;
         }
     }
+    return seen;
 }
 
 /* ---------------------------------------------------------------- group sums */
@@ -303,47 +309,69 @@ INLINE void output_bits_block(const lgn_net *net, const uint64_t *v, const int B
 
 /* ---------------------------------------------------------------- entry points */
 
-INLINE void simulate_bits_B(const lgn_net *net, const uint8_t *bits, int64_t n, int32_t *sums,
-                            uint8_t *out_bits, uint64_t *v, uint8_t *acc, uint64_t *xs, const int B) {
-    const int64_t per = 64 * (int64_t)B;
+/* The argmax of each sample's sums (ties to the lowest class). */
+INLINE void classes_block(const int32_t *sums, int64_t C, int64_t cnt, int64_t *classes) {
+    for (int64_t j = 0; j < cnt; j++) {
+        const int32_t *r = sums + j * C;
+        int64_t best = 0;
+        for (int64_t c = 1; c < C; c++) if (r[c] > r[best]) best = c;
+        classes[j] = best;
+    }
+}
+
+/* Returns the OR of every input byte (see pack_block). */
+INLINE uint8_t simulate_bits_B(const lgn_net *net, const uint8_t *bits, int64_t n, int32_t *sums,
+                               int64_t *classes, uint8_t *out_bits, uint64_t *v, uint8_t *acc, uint64_t *xs,
+                               const int B) {
+    const int64_t per = 64 * (int64_t)B, C = net->num_classes;
+    uint8_t seen = 0;
     int32_t spread[256][8];
     for (int x = 0; x < 256; x++)
         for (int i = 0; i < 8; i++) spread[x][i] = (x >> i) & 1;
     for (int64_t n0 = 0; n0 < n; n0 += per) {
         int64_t cnt = n - n0 < per ? n - n0 : per;
-        pack_block(bits + n0 * net->num_inputs, net->num_inputs, cnt, v, B, acc);
+        seen |= pack_block(bits + n0 * net->num_inputs, net->num_inputs, cnt, v, B, acc);
         eval_block(net, v, B);
-        if (sums) group_sums_block(net, v, B, cnt, sums + n0 * net->num_classes, spread);
+        if (sums) group_sums_block(net, v, B, cnt, sums + n0 * C, spread);
+        if (sums && classes) classes_block(sums + n0 * C, C, cnt, classes + n0);
         if (out_bits) output_bits_block(net, v, B, cnt, out_bits + n0 * net->num_outputs, xs);
     }
+    return seen;
 }
 
-MULTIVERSION static void sim_bits_1(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 1); }
-MULTIVERSION static void sim_bits_2(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 2); }
-MULTIVERSION static void sim_bits_4(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 4); }
-MULTIVERSION static void sim_bits_8(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 8); }
-MULTIVERSION static void sim_bits_16(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { simulate_bits_B(n, b, k, s, o, v, a, x, 16); }
+#define SIM_BITS(NB)                                                                                    \
+    MULTIVERSION static uint8_t sim_bits_##NB(const lgn_net *n, const uint8_t *b, int64_t k, int32_t *s,  \
+                                              int64_t *c, uint8_t *o, uint64_t *v, uint8_t *a, uint64_t *x) { \
+        return simulate_bits_B(n, b, k, s, c, o, v, a, x, NB);                                          \
+    }
+SIM_BITS(1)
+SIM_BITS(2)
+SIM_BITS(4)
+SIM_BITS(8)
+SIM_BITS(16)
 
-/* Run the netlist on input bits uint8 [n, I]; writes sums int32 [n, C] and/or output bits
- * uint8 [n, O] (either may be NULL). B (1, 2, 4, 8 or 16) words per block. Returns 0, or -1
- * when memory runs out. */
+/* Run the netlist on input bits uint8 [n, I]; writes sums int32 [n, C], classes int64 [n]
+ * (the argmax of the sums, ties to the lowest class; needs sums) and/or output bits uint8
+ * [n, O] (any may be NULL). B (1, 2, 4, 8 or 16) words per block. Returns 0; -1 when memory
+ * runs out; -2 when an input byte is neither 0 nor 1 (the outputs are then meaningless). */
 LGN_API int lgn_simulate_bits(const lgn_net *net, const uint8_t *bits, int64_t n, int32_t *sums,
-                              uint8_t *out_bits, int B) {
+                              int64_t *classes, uint8_t *out_bits, int B) {
     uint64_t *v = (uint64_t *)aligned_alloc(64, ((size_t)net->num_signals * (size_t)B * 8 + 63) / 64 * 64);
     uint8_t *acc = (uint8_t *)malloc((size_t)net->num_inputs * 8 + 1);
     uint64_t *xs = (uint64_t *)malloc(sizeof(uint64_t) * ((size_t)net->num_outputs / 8 * 8 * (size_t)B + 1));
     if (!v || !acc || !xs) { free(v); free(acc); free(xs); return -1; }
+    uint8_t seen;
     switch (B) {
-    case 1: sim_bits_1(net, bits, n, sums, out_bits, v, acc, xs); break;
-    case 2: sim_bits_2(net, bits, n, sums, out_bits, v, acc, xs); break;
-    case 4: sim_bits_4(net, bits, n, sums, out_bits, v, acc, xs); break;
-    case 8: sim_bits_8(net, bits, n, sums, out_bits, v, acc, xs); break;
-    default: sim_bits_16(net, bits, n, sums, out_bits, v, acc, xs); break;
+    case 1: seen = sim_bits_1(net, bits, n, sums, classes, out_bits, v, acc, xs); break;
+    case 2: seen = sim_bits_2(net, bits, n, sums, classes, out_bits, v, acc, xs); break;
+    case 4: seen = sim_bits_4(net, bits, n, sums, classes, out_bits, v, acc, xs); break;
+    case 8: seen = sim_bits_8(net, bits, n, sums, classes, out_bits, v, acc, xs); break;
+    default: seen = sim_bits_16(net, bits, n, sums, classes, out_bits, v, acc, xs); break;
     }
     free(v);
     free(acc);
     free(xs);
-    return 0;
+    return (seen & 0xFE) ? -2 : 0;
 }
 
 /* Packed evaluation: inputs uint64 [I, W] -> values of every row vals uint64 [S, W] (rows as

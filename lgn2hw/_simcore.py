@@ -61,7 +61,7 @@ def load() -> ctypes.CDLL | None:
         return None
     lib = ctypes.CDLL(str(p))
     lib.lgn_simulate_bits.argtypes = [ctypes.POINTER(_Net), ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
-                                      ctypes.c_void_p, ctypes.c_int]
+                                      ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
     lib.lgn_simulate_bits.restype = ctypes.c_int
     lib.lgn_simulate_packed.argtypes = [ctypes.POINTER(_Net), ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
     lib.lgn_simulate_packed.restype = None
@@ -123,13 +123,22 @@ class NativeNet:
             b *= 2
         return b
 
-    def simulate_bits(self, lib, bits: np.ndarray, sums: bool, out_bits: bool, block: int | None = None):
-        """bits uint8 [N, I] (C-contiguous) -> (sums int32 [N, C] | None, output bits uint8 [N, O] | None)."""
+    def simulate_bits(self, lib, bits: np.ndarray, sums: bool, out_bits: bool, block: int | None = None,
+                      classes: np.ndarray | None = None):
+        """bits uint8 [N, I] (C-contiguous) -> (sums int32 [N, C] | None, output bits uint8 [N, O] | None).
+        ``classes`` (int64 [N], with ``sums``) receives each sample's argmax, ties to the lowest class.
+        A byte other than 0 or 1 raises ValueError (the core checks them while it packs)."""
         n = bits.shape[0]
         s = np.empty((n, self.num_classes), np.int32) if sums else None
         o = np.empty((n, self.num_outputs), np.uint8) if out_bits else None
+        if classes is not None and (s is None or classes.dtype != np.int64 or classes.shape != (n,)
+                                    or not classes.flags.c_contiguous):
+            raise ValueError("classes: expected a C-contiguous int64 [N] array, and sums")
         rc = lib.lgn_simulate_bits(ctypes.byref(self.struct), _ptr(bits), n, None if s is None else _ptr(s),
-                                   None if o is None else _ptr(o), block or self.block_words())
+                                   None if classes is None else _ptr(classes), None if o is None else _ptr(o),
+                                   block or self.block_words())
+        if rc == -2:
+            raise ValueError("input bits must be 0 or 1")
         if rc:
             raise MemoryError("simulator core: out of memory")
         return s, o

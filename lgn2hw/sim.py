@@ -212,16 +212,21 @@ def simulate_bits_with(nl: Netlist, bits: np.ndarray, return_output_bits: bool =
     bits = np.asarray(bits)
     if bits.ndim != 2 or bits.shape[1] != nl.num_inputs:
         raise NetlistError(f"input bits must be [N, {nl.num_inputs}], got {list(bits.shape)}")
-    if bits.dtype != np.uint8 or (bits.size and bits.max() > 1):
+    lib = native_core(engine)
+    # uint8 bytes other than 0/1: the core refuses them while it packs (no pass of its own here)
+    if bits.dtype != np.uint8 or (lib is None and bits.size and bits.max() > 1):
         if bits.size and (bits.max() > 1 or bits.min() < 0):
             raise NetlistError("input bits must be 0 or 1")
         bits = bits.astype(np.uint8)
     n = bits.shape[0]
-    lib = native_core(engine)
     if lib is not None:
-        sums, out_bits = _simcore.NativeNet(nl).simulate_bits(lib, np.ascontiguousarray(bits), True,
-                                                               return_output_bits)
-        return SimResult(out_bits, sums, argmax_lowest(sums))
+        classes = np.empty(n, np.int64)
+        try:
+            sums, out_bits = _simcore.NativeNet(nl).simulate_bits(lib, np.ascontiguousarray(bits), True,
+                                                                   return_output_bits, classes=classes)
+        except ValueError as e:
+            raise NetlistError(str(e)) from None
+        return SimResult(out_bits, sums, classes)
     plan = SimPlan(nl)
     words_per_chunk = max(1, _CHUNK_BYTES // (8 * max(1, nl.num_signals)))
     samples_per_chunk = 64 * words_per_chunk

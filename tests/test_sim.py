@@ -86,6 +86,14 @@ def test_rejects_bad_bits():
         simulate_bits(nl, np.zeros((3, 5), np.uint8))
     with pytest.raises(NetlistError, match="0 or 1"):
         simulate_bits(nl, np.full((3, 4), 2))
+    from lgn2hw.sim import simulate_bits_with
+    for engine in ("numpy", "native"):  # a uint8 byte deep in the array (the core checks while packing)
+        bits = np.zeros((2000, 4), np.uint8)
+        for pos, byte in (((1999, 3), 2), ((1000, 0), 128), ((7, 2), 255)):
+            bad = bits.copy()
+            bad[pos] = byte
+            with pytest.raises(NetlistError, match="0 or 1"):
+                simulate_bits_with(nl, bad, engine=engine)
 
 
 def test_simulate_packed_returns_every_signal_by_id(rng):

@@ -62,8 +62,10 @@ def test_large_groups_and_block_edges(core, seed, arity, classes, group, skip, n
     assert_same(a, b)
     assert np.array_equal(a.group_sums, sim.group_sums(b.output_bits, classes))
     for block in (1, 2, 4, 8, 16):  # every compiled block width
-        sums, out = _simcore.NativeNet(nl).simulate_bits(core, bits, True, True, block)
+        cls = np.full(n, -1, np.int64)
+        sums, out = _simcore.NativeNet(nl).simulate_bits(core, bits, True, True, block, classes=cls)
         assert np.array_equal(sums, b.group_sums) and np.array_equal(out, b.output_bits)
+        assert np.array_equal(cls, b.classes)  # the core's argmax, ties to the lowest class
 
 
 def test_empty_and_degenerate(core):
