@@ -11,7 +11,7 @@ gets ``--budget`` seconds on one CPU thread (``--clock cpu`` counts the process'
 seconds, so a run on a machine shared with other jobs is not penalized by waiting for a core;
 ``wall`` counts wall-clock seconds). The learning rate follows a cosine over the budget.
 
-- conv: the recipe of ``examples/make_mnist_conv.sh``;
+- conv: the recipe of ``examples/make_mnist_conv.sh`` (three conv blocks, a 1,500 + 500 gate head);
 - dense: 2 x 2,000 gates, learnable interconnect with gradient-guided gate sampling (the dense
   figure quoted in issue 12), 3 uniform thresholds per pixel, for as many epochs as fit.
 
@@ -28,9 +28,10 @@ import multiprocessing as mp
 import time
 from pathlib import Path
 
-CONV = dict(arch="conv(k=16,d=3,rf=3,pad=1)-pool(2)-conv(k=32,d=3,rf=3,pad=1)-pool(2)-dense(2000)-dense(1000)",
-            thresholds=3, encoding="uniform", interconnect="learnable", epochs=1000, batch_size=64, lr=0.075,
-            tau=10.0, augment=2)
+CONV = dict(arch="conv(k=16,d=3,rf=5)-pool(2)-conv(k=48,d=3,rf=3)-pool(k=2,pad=1)-conv(k=144,d=3,rf=3)-pool(k=2,pad=1)"
+                 "-dense(1500)-dense(500)",
+            thresholds=1, encoding="uniform", interconnect="learnable", epochs=1000, batch_size=64, lr=0.075,
+            tau=6.0, augment=2)
 DENSE = dict(widths=(2000, 2000), thresholds=3, encoding="uniform", interconnect="learnable", epochs=5000,
              batch_size=128, lr=0.02, tau=10.0)
 

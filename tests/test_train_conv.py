@@ -85,6 +85,29 @@ def test_relaxed_forward_shapes_and_range():
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in net.parameters())
 
 
+def test_fused_mix_equals_the_gate_mix_and_its_gradient():
+    from lgn2hw.train.layers import Gates
+
+    torch.manual_seed(0)
+    g = Gates(6, residual=None).double()
+    a = torch.rand(3, 6, 5, dtype=torch.float64, requires_grad=True)
+    b = torch.rand(3, 6, 5, dtype=torch.float64, requires_grad=True)
+    c = (g.op_probabilities() @ g.coeffs).detach().requires_grad_()
+    assert torch.autograd.gradcheck(conv.mix, (c, a, b))
+    out = conv.mix(g.op_probabilities() @ g.coeffs, a, b)
+    ref = g.mix(a, b)
+    assert torch.allclose(out, ref, atol=1e-12)
+    w = torch.rand_like(ref)
+    grads = torch.autograd.grad((out * w).sum(), [g.logits, a, b])
+    want = torch.autograd.grad((ref * w).sum(), [g.logits, a, b])
+    assert all(torch.allclose(x, y, atol=1e-12) for x, y in zip(grads, want))
+    # one-hot ops on bits: exactly the Boolean gate (the hard forward relies on it)
+    bits = torch.tensor([[0., 0., 1., 1.]] * 16)[None], torch.tensor([[0., 1., 0., 1.]] * 16)[None]
+    hard = conv.mix(torch.eye(16) @ g.coeffs.float(), *bits)[0]
+    want_bits = torch.tensor(ops.table_bits(np.arange(16, dtype=np.uint64), 2), dtype=torch.float32)
+    assert torch.equal(hard, want_bits)
+
+
 def test_leaf_wiring_stays_in_the_window_and_the_channel_group():
     spec = arch.Conv(k=50, d=3, rf=3, ch=2)
     w = conv.leaf_wiring(spec, 5, torch.Generator().manual_seed(3)).numpy()

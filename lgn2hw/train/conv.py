@@ -43,6 +43,34 @@ def leaf_wiring(spec: Conv, cin: int, gen: torch.Generator) -> torch.Tensor:
     return (pos * cin + c).reshape(k * n_leaf, 2)
 
 
+class _Mix(torch.autograd.Function):
+    """c0 + c1 a + c2 b + c3 ab per gate, a and b [B, G, L]: two fused multiply-adds forward and
+    a hand-written backward (autograd's graph of the same expression costs twice the time)."""
+
+    @staticmethod
+    def forward(ctx, c, a, b):
+        c0, c1, c2, c3 = (c[:, i, None] for i in range(4))
+        ctx.save_for_backward(c, a, b)
+        return torch.addcmul(torch.addcmul(c0, c1, a), torch.addcmul(c2, c3, a), b)
+
+    @staticmethod
+    def backward(ctx, g):
+        c, a, b = ctx.saved_tensors
+        c1, c2, c3 = (c[:, i, None] for i in range(1, 4))
+        ga, gb = g * a, g * b
+        da = torch.addcmul(c1 * g, c3, gb) if ctx.needs_input_grad[1] else None
+        db = torch.addcmul(c2 * g, c3, ga) if ctx.needs_input_grad[2] else None
+        dc = None
+        if ctx.needs_input_grad[0]:
+            dc = torch.stack([g.sum((0, 2)), ga.sum((0, 2)), gb.sum((0, 2)), (ga * b).sum((0, 2))], dim=1)
+        return dc, da, db
+
+
+def mix(c: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The relaxed gates' outputs for coefficients c [G, 4] (``layers.Gates``) on a, b [B, G, L]."""
+    return _Mix.apply(c, a, b)
+
+
 class TreeConv(nn.Module):
     """K logic-tree kernels of depth d over rf x rf windows (stride, zero padding of the bits)."""
 
@@ -64,7 +92,7 @@ class TreeConv(nn.Module):
         oh, ow = (h + 2 * s.pad - s.rf) // s.stride + 1, (w + 2 * s.pad - s.rf) // s.stride + 1
         v = cols.index_select(1, self.rows).view(b, -1, 2, cols.shape[2])
         for gates in self.levels:
-            v = gates.mix(v[:, :, 0], v[:, :, 1])
+            v = mix(gates.op_probabilities() @ gates.coeffs, v[:, :, 0], v[:, :, 1])
             if gates is not self.levels[-1]:
                 v = v.view(b, -1, 2, v.shape[2])
         return v.view(b, s.k, oh, ow)
