@@ -28,7 +28,7 @@ import multiprocessing as mp
 import time
 from pathlib import Path
 
-CONV = dict(arch="conv(k=16,d=3,rf=5)-pool(2)-conv(k=48,d=3,rf=3)-pool(k=2,pad=1)-conv(k=144,d=3,rf=3)-pool(k=2,pad=1)"
+CONV = dict(arch="conv(k=16,d=3,rf=5)-pool(2)-conv(k=48,d=3,rf=3,pad=1)-pool(2)-conv(k=144,d=3,rf=3)-pool(2)"
                  "-dense(1500)-dense(500)",
             thresholds=1, encoding="uniform", interconnect="learnable", epochs=1000, batch_size=64, lr=0.075,
             tau=6.0, augment=2)
