@@ -362,3 +362,29 @@ def test_cli_conv_errors_are_one_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: ") and message in err and err.count("\n") == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_shipped_mnist_conv_example_streams_and_its_simulators_agree():
+    """examples/mnist_conv.pt (examples/make_mnist_conv.sh): a conv model whose every stage can
+    stream, whose stored images give the same group sums through the conv simulator and the
+    unrolled netlist, and whose recorded figures are those of its own recipe."""
+    from pathlib import Path
+
+    from lgn2hw import conv_sim, sim
+    from lgn2hw.backend.stream import check_streamable
+    from lgn2hw.backend.options import EmitOptions
+    from lgn2hw.frontends import load_model
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "mnist_conv.pt"
+    imp = load_model(path)
+    model = imp.conv
+    assert model is not None and model.in_shape == (1, 28, 28)
+    check_streamable(model, EmitOptions())
+    X, y = imp.data["X"], imp.data["y"]
+    assert X.shape == (64, 1, 28, 28)
+    got = conv_sim.simulate_conv(model, X.reshape(64, -1)).group_sums
+    np.testing.assert_array_equal(sim.simulate_bits(model.unroll(), model.encode(X.reshape(64, -1))).group_sums, got)
+    assert np.mean(np.argmax(got, axis=1) == y) > 0.8  # a trained MNIST model on its first 64 test digits
+    cfg = imp.config
+    assert cfg["arch"].startswith("conv(k=16,d=3,rf=5") and cfg["time_limit"] <= 3600 and cfg["clock"] == "cpu"
+    assert 0.9 < cfg["results"]["test_accuracy"] <= 1
