@@ -23,6 +23,7 @@ from .layers import Gates, GateNet, GroupSum, LogicLayer
 
 SCHEDULES = ("joint", "layerwise")
 TASKS = ("classification", "regression")
+MIN_STEPS = 16  # a default batch size gives an epoch at least this many steps
 DEFAULT_GROUP_SIZE = 64  # output bits per class of the default widths: GroupSum adders are most of the LUTs
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
@@ -65,10 +66,14 @@ class TrainConfig:
     weight_decay: float = 0.0              # AdamW decoupled weight decay
     learn_thresholds: bool = False         # train the thermometer thresholds (dense nets)
 
-    def resolved(self, num_classes: int, image_shape: tuple[int, int, int] | None = None) -> "TrainConfig":
+    def resolved(self, num_classes: int, image_shape: tuple[int, int, int] | None = None,
+                 num_train: int | None = None) -> "TrainConfig":
         """A copy with every ``None`` default filled in from DEFAULTS and checked.
 
         ``image_shape`` (C, H, W) of the data set's images; a conv ``arch`` needs it.
+        ``num_train``: training samples; a default batch size shrinks so that an epoch takes at
+        least MIN_STEPS steps (at 1 step an epoch, 100 epochs left the residual init's wires in
+        place: an all-wire network with no logic gate).
         """
         base = dict(DEFAULTS.get(self.dataset, DEFAULTS["*"]))
         cfg = copy.copy(self)
@@ -77,6 +82,8 @@ class TrainConfig:
         for f in fields(cfg):
             if getattr(cfg, f.name) is None and f.name in base:
                 setattr(cfg, f.name, base[f.name])
+        if self.batch_size is None and num_train:
+            cfg.batch_size = min(cfg.batch_size, max(8, num_train // MIN_STEPS))
         if cfg.sampling is None:
             cfg.sampling = "gradient" if cfg.interconnect == "learnable" else "none"
         if cfg.resample is None:
@@ -314,7 +321,7 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None, lo
     """Train; ``log(record)`` is called after every epoch (epoch, loss, soft_train, hard_train,
     hard_val, gap, t_g, t_c, seconds). ``resume``: a checkpoint's ``train_state`` (written with
     ``save_candidates``): training continues from its last epoch, state and optimizer."""
-    cfg = cfg.resolved(ds.num_classes, ds.image_shape)
+    cfg = cfg.resolved(ds.num_classes, ds.image_shape, len(ds.train))
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     dev = pick_device(cfg.device)
     model, thr, bits = build(cfg, ds)
