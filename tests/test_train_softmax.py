@@ -259,3 +259,35 @@ def test_val_and_test_split_and_test_file(tmp_path):
     assert len(ds2.val) == round(len(ds.train) * 0.2) and len(ds2.train) + len(ds2.val) == len(ds.train)
     with pytest.raises(LgnError, match="val"):
         data.load_dataset("digits", val_fraction=0.5, test_fraction=0.5)
+
+
+# ---- CLI ----------------------------------------------------------------------------------------
+
+def test_cli_help_states_the_splits_and_the_new_options(capsys):
+    from lgn2hw.cli import main
+
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for opt in ("--val-split", "--test-split", "--test-data", "--interconnect [fixed|learnable|softmax]",
+                "--gate-temp-end", "--conn-temp-end", "--conn-anneal", "--ste", "--learn-thresholds",
+                "--weight-decay", "--task", "--group-size", "--save-candidates", "--resume"):
+        assert opt in text, opt
+    assert "70/10/20" in text
+
+
+def test_cli_softmax_training_summary_and_resume(tmp_path, capsys):
+    from lgn2hw.cli import main
+
+    out = tmp_path / "m.pt"
+    args = ["train", "--dataset", "yinyang", "--widths", "24,9", "--thresholds", "4", "--interconnect", "softmax",
+            "--candidates", "8", "--gate-temp-end", "0.1", "--conn-temp-end", "0.2", "--quiet", "--save-candidates"]
+    assert main([*args, "--epochs", "1", "--out", str(out)]) == 0
+    text = " ".join(capsys.readouterr().err.split())
+    assert "softmax interconnect (N_c=8, T_c 1 -> 0.2), T_g 1 -> 0.1" in text
+    assert "data: 5000 train / 1000 validation / 1000 test" in text
+    assert "hard validation" in text and "soft train" in text and "hard train" in text and "gap" in text
+    more = tmp_path / "m2.pt"
+    assert main([*args, "--epochs", "2", "--resume", str(out), "--out", str(more)]) == 0
+    capsys.readouterr()
+    cfg = load_model(more).config
+    assert cfg["results"]["epochs_run"] == 2 and export.load_train_state(more)["epoch"] == 2
