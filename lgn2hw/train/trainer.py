@@ -416,10 +416,10 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None, lo
                 {"model": resume["best_model"], "thermometer": resume.get("best_thermometer")})
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    metric = "R2" if regression else ""
+    fmt = ".3f" if regression else ".1%"  # regression: soft = -MSE (standardized), hard = R^2
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TextColumn("loss {task.fields[loss]:.3f}  soft {task.fields[soft]:.3f}  hard(train) "
-                              "{task.fields[htrain]:.3f}  hard(val) {task.fields[hard]:.3f}" + metric),
+                   TextColumn(f"loss {{task.fields[loss]:.3f}}  soft {{task.fields[soft]:{fmt}}}  hard(train) "
+                              f"{{task.fields[htrain]:{fmt}}}  hard(val) {{task.fields[hard]:{fmt}}}"),
                    TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=not progress)
     done_before = epoch
     with bar:
