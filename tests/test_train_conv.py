@@ -329,7 +329,7 @@ def test_cli_trains_a_conv_model(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--arch", "conv(k=4)-pool(2)-dense(20)-bogus(1)"], "--arch: bad token 'bogus(1)'"),
     (["--arch", "conv(k=4,rf=9)-dense(20)"], "stage 1 conv(k=4,d=3,rf=9,stride=1,pad=0): its 8x8 input"),
-    (["--augment", "2"], "--augment shifts images"),
+    (["--dataset", "breast-cancer", "--augment", "2"], "--augment shifts images"),
     (["--split", "6000,1000"], "--split: expected three positive counts"),
     (["--image-shape", "3x3"], "does not hold its 64 features"),
 ])
