@@ -86,9 +86,10 @@ def parse_widths(text: str | None) -> tuple[int, ...] | None:
               help="Anneal T_c to this value over --conn-anneal [default: constant].")
 @click.option("--conn-anneal", default="0.667:0.833", show_default=True, metavar="A:B",
               help="Fractions of the run over which T_c falls (the paper: epochs 160-200 of 240, then T_g 200-240).")
-@click.option("--ste", is_flag=True,
+@click.option("--ste/--no-ste", default=None,
               help="Hard forward, soft backward (straight-through) for the op choice and the connection softmax; "
-                   "with --gumbel the op choice is the argmax of Gumbel-perturbed logits.")
+                   "with --gumbel the op choice is the argmax of Gumbel-perturbed logits [on for --task regression, "
+                   "whose sums must be the hard ones; else off].")
 @click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Decoupled weight decay (AdamW).")
 @click.option("--learn-thresholds", is_flag=True,

@@ -62,7 +62,8 @@ class TrainConfig:
     conn_temp: float = 1.0                 # T_c: connection softmax temperature (--interconnect softmax)
     conn_temp_end: float | None = None
     conn_anneal: tuple[float, float] = (2 / 3, 5 / 6)
-    ste: bool = False                      # hard forward / soft backward (straight-through) for ops and wires
+    ste: bool | None = None                # hard forward / soft backward (straight-through) for ops and wires;
+                                           # None: on for regression (the sums must be the hard ones), else off
     weight_decay: float = 0.0              # AdamW decoupled weight decay
     learn_thresholds: bool = False         # train the thermometer thresholds (dense nets)
 
@@ -84,6 +85,8 @@ class TrainConfig:
                 setattr(cfg, f.name, base[f.name])
         if self.batch_size is None and num_train:
             cfg.batch_size = min(cfg.batch_size, max(8, num_train // MIN_STEPS))
+        if cfg.ste is None:
+            cfg.ste = cfg.task == "regression"
         if cfg.sampling is None:
             cfg.sampling = "gradient" if cfg.interconnect == "learnable" else "none"
         if cfg.resample is None:
@@ -164,7 +167,7 @@ DEFAULTS: dict[str, dict] = {
                           encoding="distributive"),
     "yinyang": dict(layers=2, width=100, epochs=200, batch_size=64, lr=0.02, tau=3.0, thresholds=32,
                     encoding="uniform"),
-    "diabetes": dict(layers=2, width=256, epochs=200, batch_size=32, lr=0.01, thresholds=8, encoding="distributive"),
+    "diabetes": dict(layers=2, width=128, epochs=100, batch_size=32, lr=0.01, thresholds=8, encoding="distributive"),
     "*": dict(layers=2, width=500, epochs=100, batch_size=128, lr=0.02, tau=3.0, thresholds=4,
               encoding="distributive"),
 }
