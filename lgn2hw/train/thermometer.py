@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
 """Learnable thermometer thresholds (as torchlogix and the WARP paper train them).
 
-``LearnedThermometer`` holds the thresholds [F, T] as a parameter. Its forward pass is the
-hard thermometer bit ``x > t`` (what the compiled encoder computes) with the gradient of
-``sigmoid((x - t) / s)`` (straight-through), ``s`` a per-feature softness from the training
-data's spread. ``thresholds()`` gives them as float64 of float32 values, the form the native
+``LearnedThermometer`` holds the thresholds [F, T] as a parameter, in units of each feature's
+standard deviation on the training data (so one optimizer step moves every feature's
+thresholds alike). Its forward pass is the hard thermometer bit ``x > t`` (what the compiled
+encoder computes) with the gradient of ``sigmoid((x - t) / s)`` (straight-through), ``s`` a
+per-feature softness from the training data's spread. ``thresholds()`` gives them as float64 of float32 values, the form the native
 checkpoint stores, and the trainer encodes its validation and test data with exactly those.
 
 ``collapse(X, thr)`` counts features whose thermometer bits repeat or never change on the
@@ -21,21 +22,23 @@ class LearnedThermometer(nn.Module):
     def __init__(self, thresholds: np.ndarray, X_train: np.ndarray, softness: float = 0.1):
         super().__init__()
         thr = np.asarray(thresholds, dtype=np.float64)
-        self.thresholds_ = nn.Parameter(torch.tensor(thr, dtype=torch.float32))
-        spread = np.asarray(X_train, dtype=np.float64).std(axis=0)
-        spread = np.where(spread > 0, spread, 1.0) * softness
-        self.register_buffer("scale", torch.tensor(spread, dtype=torch.float32)[:, None])
+        std = np.asarray(X_train, dtype=np.float64).std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32)[:, None])
+        self.softness = float(softness)
+        self.thresholds_ = nn.Parameter(torch.tensor(thr / std[:, None], dtype=torch.float32))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """float [B, F] features -> [B, F*T] bits (feature-major, as ``ir.Encoder``)."""
-        z = (x[:, :, None] - self.thresholds_) / self.scale
-        soft = torch.sigmoid(z)
-        hard = (x[:, :, None] > self.thresholds_).to(soft.dtype)
+        t = self.thresholds_ * self.std
+        soft = torch.sigmoid((x[:, :, None] - t) / (self.std * self.softness))
+        hard = (x[:, :, None] > t).to(soft.dtype)
         return (soft + (hard - soft).detach()).reshape(x.shape[0], -1)
 
     def thresholds(self) -> np.ndarray:
         """float64 [F, T]: the learned thresholds, rounded to float32 (the checkpoint's storage)."""
-        return self.thresholds_.detach().cpu().numpy().astype(np.float32).astype(np.float64)
+        t = (self.thresholds_ * self.std).detach()
+        return t.cpu().numpy().astype(np.float32).astype(np.float64)
 
 
 def collapse(X_train: np.ndarray, thr: np.ndarray, chunk: int = 256) -> tuple[int, int]:
