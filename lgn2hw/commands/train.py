@@ -145,7 +145,7 @@ def train(dataset, arch, image_shape, task, split_text, val_split, test_split, t
       lgn2hw train --dataset yinyang --layers 2 --width 100 --interconnect learnable --out m.pt
       lgn2hw train --dataset mydata.npz --widths 1000,1000,990 --interconnect fixed --out m.pt
       lgn2hw train --dataset yinyang --widths 500,498 --interconnect softmax --candidates 16 --residual 0 \\
-          --tau 8 --thresholds 100 --conn-temp-end 0.1 --gate-temp-end 0.1 --out yy.pt
+          --tau 8 --thresholds 200 --epochs 150 --conn-temp-end 0.1 --gate-temp-end 0.1 --out yy.pt
       lgn2hw train --dataset diabetes --interconnect softmax --candidates 16 --out reg.pt   (regression)
       lgn2hw train --dataset mnist8k.npz --split 6000,1000,1000 --augment 2 --thresholds 2 \\
           --arch "conv(k=16,d=3,rf=3,pad=1)-pool(2)-conv(k=32,d=3,rf=3,pad=1)-pool(2)-dense(2000)-dense(1000)" \\
