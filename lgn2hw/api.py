@@ -316,6 +316,10 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
     if conv is not None and imp.conv is None:
         raise LgnError(f"--conv {conv}: {model} is not a conv model")
     streaming = imp.conv is not None and conv != "unrolled"
+    if opts.head is None and not streaming and (imp.config or {}).get("task") == "regression":
+        opts = replace(opts, head="sums")  # a regression model's result is its sums: no argmax
+    if streaming and opts.sums_only:
+        raise LgnError("head 'sums': the streaming conv core has an argmax head; use --conv unrolled")
     if streaming:
         from .backend.stream import check_streamable
         check_streamable(imp.conv, opts)  # before any expensive step

@@ -240,6 +240,7 @@ class VerifyResult:
     build_dir: str = ""
     log: str = ""
     kind: str = "dense"           # "stream": vectors are whole images through the pixel port
+    head: str = "argmax"          # "sums": a regression core, the sums are its results (out_class tied to 0)
 
     @property
     def ok(self) -> bool:
@@ -296,7 +297,7 @@ def verify(out_dir, simulator: str = "icarus", vectors: int = 1000, data: dict |
         vectors_per_second=res["vectors"] / res["stream_seconds"] if res["stream_seconds"] > 0 else 0.0,
         composition=vecs.counts, build_cpu_seconds=res["build_cpu_seconds"],
         first_mismatch=res["first_mismatch"], protocol_errors=res["protocol_errors"],
-        build_dir=str(build), log=res["log"])
+        build_dir=str(build), log=res["log"], head=core.meta.head)
     if not out.ok and waves_on_failure and out.first_mismatch:
         first = out.first_mismatch
         # Verilator: tracing needs its own build (a sibling: make would find objects in a parent)
@@ -424,7 +425,8 @@ def describe(res: VerifyResult) -> list[str]:
     lines = [f"simulator: {res.simulator}",
              f"{what} checked: {res.vectors} = {distinct} distinct ({comp}) at {how}"
              + (f" + {replayed} sent again (with bubbles, and after a reset mid-stream)" if replayed > 0 else ""),
-             f"mismatches: {res.mismatches}",
+             f"mismatches: {res.mismatches}"
+             + (" (sums-only head: every group sum compared, out_class must stay 0)" if res.head == "sums" else ""),
              f"latency: declared {res.latency}, measured {', '.join(map(str, res.measured_latency)) or 'none'}",
              f"time: build {res.build_seconds:.1f} s ({res.build_cpu_seconds:.1f} s CPU), run {res.run_seconds:.1f} s, "
              f"{res.vectors_per_second:,.0f} vectors/s"]

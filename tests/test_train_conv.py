@@ -267,12 +267,14 @@ def test_ordered_split_keeps_file_order_and_tests_on_the_last_rows(tmp_path):
         data.load_dataset(str(tmp_path / "d.npz"), sizes=(10, 6, 5))
 
 
-def test_conv_needs_images_and_augment_needs_conv():
+def test_conv_needs_images_and_augment_needs_images():
     with pytest.raises(LgnError, match="needs image data"):
         trainer.TrainConfig(dataset="breast-cancer", arch="conv(k=2)-dense(10)").resolved(2, None)
     assert data.load_dataset("breast-cancer").image_shape is None
     with pytest.raises(LgnError, match="--augment shifts images"):
-        trainer.TrainConfig(dataset="digits", augment=1).resolved(10, (1, 8, 8))
+        trainer.TrainConfig(dataset="breast-cancer", augment=1).resolved(2, None)
+    # dense networks on images shift them too (issue 16)
+    assert trainer.TrainConfig(dataset="digits", augment=1).resolved(10, (1, 8, 8)).augment == 1
 
 
 def test_a_few_steps_reduce_the_loss_on_digits():
@@ -350,7 +352,7 @@ def test_cli_trains_a_conv_model(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--arch", "conv(k=4)-pool(2)-dense(20)-bogus(1)"], "--arch: bad token 'bogus(1)'"),
     (["--arch", "conv(k=4,rf=9)-dense(20)"], "stage 1 conv(k=4,d=3,rf=9,stride=1,pad=0): its 8x8 input"),
-    (["--augment", "2"], "--augment shifts images"),
+    (["--dataset", "breast-cancer", "--augment", "2"], "--augment shifts images"),
     (["--split", "6000,1000"], "--split: expected three positive counts"),
     (["--image-shape", "3x3"], "does not hold its 64 features"),
 ])

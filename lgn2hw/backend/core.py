@@ -9,7 +9,8 @@ Python objects per bit).
 Port contract (shared with verification and synthesis): ``clk``, ``rst`` (synchronous,
 active high, clears the valid pipeline only), ``in_valid``, ``in_data``, ``out_valid``,
 ``out_class``, ``out_sums`` (class c at ``[c*sum_width +: sum_width]``); one vector per
-clock; ``out_valid`` follows ``in_valid`` by ``latency`` cycles.
+clock; ``out_valid`` follows ``in_valid`` by ``latency`` cycles. A sums-only head (``head``
+"sums", regression) has no argmax tree and ties ``out_class`` to 0.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from .plan import CorePlan
 class LgnCore(wiring.Component):
     def __init__(self, nl: Netlist, plan: CorePlan):
         self.nl, self.plan = nl, plan
-        self.argmax = ArgmaxTree(plan.classes, plan.sum_width, plan.argmax_breaks)
+        self.argmax = None if plan.head == "sums" else ArgmaxTree(plan.classes, plan.sum_width, plan.argmax_breaks)
         self.latency = plan.latency
         super().__init__({
             "in_valid": In(1),
@@ -48,15 +49,17 @@ class LgnCore(wiring.Component):
         else:
             m.submodules.fabric = Instance(plan.module("fabric"), i_clk=ClockSignal("sync"),
                                            i_in_data=self.in_data, o_sums=sums)
-        m.submodules.argmax = self.argmax
-        m.d.comb += self.argmax.sums.eq(sums)
-        for d in range(self.argmax.latency):  # keep the sums aligned with the argmax result
-            nxt = Signal(c * sw, name=f"sums_d{d + 1}", reset_less=True)
-            m.d.sync += nxt.eq(sums)
-            sums = nxt
         out_class = Signal(self.out_class.shape(), name="class_reg", reset_less=True)
         out_sums = Signal(self.out_sums.shape(), name="sums_reg", reset_less=True)
-        m.d.sync += [out_class.eq(self.argmax.index), out_sums.eq(sums)]
+        if self.argmax is not None:
+            m.submodules.argmax = self.argmax
+            m.d.comb += self.argmax.sums.eq(sums)
+            for d in range(self.argmax.latency):  # keep the sums aligned with the argmax result
+                nxt = Signal(c * sw, name=f"sums_d{d + 1}", reset_less=True)
+                m.d.sync += nxt.eq(sums)
+                sums = nxt
+            m.d.sync += out_class.eq(self.argmax.index)
+        m.d.sync += out_sums.eq(sums)
         valid = Signal(self.latency, name="valid")
         m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
         m.d.comb += [self.out_valid.eq(valid[-1]), self.out_class.eq(out_class), self.out_sums.eq(out_sums)]

@@ -13,7 +13,8 @@ numbered): ``kind`` ("dense"), ``top``, ``files`` (Verilog, dependencies first),
 ``num_inputs``, ``input_width``, ``input_format`` ({"kind": "bits"} or {"kind": "fixed",
 "features", "width", "frac_bits", "signed"}), ``classes``, ``class_width``, ``sum_width``,
 ``group_size``, ``pipeline`` (how the core was built: reported, not interpreted),
-``netlist_sha256``, ``source`` (provenance).
+``netlist_sha256``, ``source`` (provenance), ``head`` ("sums" for a regression core: no argmax,
+``out_class`` tied to 0, only the sums are results; absent: "argmax").
 """
 from __future__ import annotations
 
@@ -81,6 +82,7 @@ class CoreMetadata:
     pipeline: dict = field(default_factory=dict)
     source: dict = field(default_factory=dict)
     stream: dict | None = None       # kind "stream": image [C*T, H, W], cycles_per_image, features, head_top, ...
+    head: str = "argmax"             # "sums": a regression core (no argmax; out_class is tied to 0)
 
     @property
     def path(self) -> Path:
@@ -178,8 +180,11 @@ def parse_metadata(meta, folder: Path, where: str | None = None) -> CoreMetadata
     if not isinstance(pipeline, dict) or not isinstance(source, dict):
         raise LgnError(f"{where}: pipeline and source must be JSON objects")
     stream = _parse_stream(meta.get("stream"), where, num_inputs) if kind == "stream" else None
+    head = meta.get("head", "argmax")
+    if head not in ("argmax", "sums"):
+        raise LgnError(f"{where}: head = {head!r}, expected 'argmax' or 'sums'")
     return CoreMetadata(folder=folder, format_version=version, kind=kind, top=top, files=tuple(files),
-                        stream=stream,
+                        stream=stream, head=head,
                         latency=_int(meta, "latency", where, 1, 1 << 20), num_inputs=num_inputs,
                         input_width=in_width, fixed=fixed, features=features, classes=classes, class_width=cw,
                         sum_width=sw, group_size=group_size, netlist_sha256=sha, pipeline=pipeline, source=source)

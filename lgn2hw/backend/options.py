@@ -12,6 +12,7 @@ from ..errors import LgnError
 
 POPCOUNT_STYLES = ("wallace", "dadda", "carry", "gpc", "behavioural")
 FABRICS = ("text", "amaranth")
+HEADS = ("argmax", "sums")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,12 @@ class EmitOptions:
     signed: bool | None = None      # on-chip encoder: signed features (None: if a threshold is < 0)
     input_register: bool = True     # False: in_data feeds the fabric directly and must hold for the cycle
                                     # in_valid is high (the streaming core's head reads its bank so)
+    head: str | None = None         # "argmax" (class + sums), "sums" (regression: no argmax, out_class tied
+                                    # to 0); None: "sums" for a model trained with --task regression
+
+    @property
+    def sums_only(self) -> bool:
+        return self.head == "sums"
 
     def check(self) -> None:
         if not self.top.isidentifier():
@@ -37,6 +44,8 @@ class EmitOptions:
             raise LgnError(f"popcount style {self.popcount!r}: expected one of {', '.join(POPCOUNT_STYLES)}")
         if self.fabric not in FABRICS:
             raise LgnError(f"fabric {self.fabric!r}: expected one of {', '.join(FABRICS)}")
+        if self.head is not None and self.head not in HEADS:
+            raise LgnError(f"head {self.head!r}: expected one of {', '.join(HEADS)}")
         if not self.input_register and self.input_width is not None:
             raise LgnError("the on-chip encoder needs the input register")
 
@@ -61,6 +70,10 @@ _RTL_OPTIONS = [
     click.option("--input-frac-bits", type=click.IntRange(min=0), default=None,
                  help="Fractional bits per feature with --onchip-encoder (default: fit the thresholds)."),
     click.option("--top", default="lgn_core", show_default=True, help="Name of the top Verilog module."),
+    click.option("--head", type=click.Choice(HEADS), default=None,
+                 help="argmax: class and group sums; sums: the group sums only, no argmax tree (out_class is tied "
+                      "to 0), as a regression head needs [sums for a model trained with --task regression, "
+                      "else argmax]."),
 ]
 
 
@@ -68,10 +81,10 @@ def rtl_options(command):
     """Add the RTL options; the command receives them as ``rtl_opts`` (an EmitOptions)."""
     @functools.wraps(command)
     def wrapper(*args, pipeline_every, adder_stages, popcount, fuse_popcount, onchip_encoder, input_width,
-                input_frac_bits, top, **kwargs):
+                input_frac_bits, top, head, **kwargs):
         opts = EmitOptions(top=top, pipeline_every=pipeline_every, adder_stages=adder_stages, popcount=popcount,
                            fuse_popcount=fuse_popcount,
-                           input_width=input_width if onchip_encoder else None, frac_bits=input_frac_bits)
+                           input_width=input_width if onchip_encoder else None, frac_bits=input_frac_bits, head=head)
         return command(*args, rtl_opts=opts, **kwargs)
     for option in reversed(_RTL_OPTIONS):
         wrapper = option(wrapper)

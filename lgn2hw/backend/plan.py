@@ -93,6 +93,11 @@ class CorePlan:
         return self.options.top
 
     @property
+    def head(self) -> str:
+        """"argmax" or "sums" (a regression head: no argmax tree, out_class tied to 0)."""
+        return "sums" if self.options.sums_only else "argmax"
+
+    @property
     def sum_width(self) -> int:
         return self.popcount.sum_width
 
@@ -149,6 +154,8 @@ class CorePlan:
                          "fuse_popcount": opts.fuse_popcount},
             "netlist_sha256": self.netlist_sha256,
             "source": self.source,
+            # written only for a sums-only head, so argmax cores keep their bytes
+            **({"head": "sums"} if self.head == "sums" else {}),
         }
 
 
@@ -256,8 +263,9 @@ def plan_core(nl: Netlist, options: EmitOptions | None = None) -> CorePlan:
     # module (a port per bit) serves every class
     groups = popcount_inputs(nl) if per_class else [[f"x[{i}]" for i in range(nl.group_size)]]
     pop = plan_popcount(groups, opts.popcount, m, first, per_class, nl.num_classes)
-    # the argmax's first levels share the popcount's last cycle (one budget of adder levels)
-    breaks = register_levels(nl.num_classes, m, pop.tail)
+    # the argmax's first levels share the popcount's last cycle (one budget of adder levels);
+    # a sums-only head has no argmax
+    breaks = () if opts.sums_only else register_levels(nl.num_classes, m, pop.tail)
     fabric_latency = sched.fabric_latency - int(fused)
     latency = int(opts.input_register) + int(inp.fixed is not None) + fabric_latency + pop.latency + len(breaks) + 1
     return CorePlan(kind="dense", options=opts, schedule=sched, fused=fused, input=inp, popcount=pop,

@@ -37,8 +37,9 @@ def field_bits(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def expected_bits(res: SimResult, meta: CoreMetadata) -> np.ndarray:
-    """The testbench's expected word {out_sums, out_class} as bits."""
-    cls = field_bits(res.classes[:, None], meta.class_width)
+    """The testbench's expected word {out_sums, out_class} as bits (a sums-only core's class is 0)."""
+    classes = np.zeros_like(res.classes) if meta.head == "sums" else res.classes
+    cls = field_bits(classes[:, None], meta.class_width)
     sums = field_bits(res.group_sums, meta.sum_width)
     return np.concatenate([cls, sums], axis=1)
 

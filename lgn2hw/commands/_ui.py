@@ -205,6 +205,8 @@ def show_rtl(console: Console, res, counts: dict | None = None) -> None:
                               f"{pop.style}, {pop.latency} register level(s); "
                               f"{pop.bits} of {plan.classes * plan.group_size} bits to add "
                               f"(constants, copies and complement pairs folded)")
+    table.add_row("head", "sums only (regression): no argmax, out_class tied to 0" if plan.head == "sums" else
+                  f"argmax of {plan.classes} sums, {plan.argmax_latency} register level(s)")
     inp = plan.input
     table.add_row("input", f"{inp.num_inputs} bits" if inp.fixed is None else
                   f"{inp.features} x {inp.fixed.width}-bit {'signed' if inp.fixed.signed else 'unsigned'} "

@@ -17,13 +17,14 @@ from .. import limits
 from ..datafile import load_arrays
 from ..errors import LgnError, LgnWarning
 
-BUILTIN = ("digits", "breast-cancer", "yinyang")
+BUILTIN = ("digits", "breast-cancer", "yinyang", "diabetes")
+REGRESSION = ("diabetes",)  # built-in regression sets (targets float)
 
 
 @dataclass(frozen=True)
 class Split:
     X: np.ndarray  # float64 [N, F]
-    y: np.ndarray  # int64 [N]
+    y: np.ndarray  # int64 [N] labels; regression: float64 [N] or [N, K] targets
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -35,8 +36,12 @@ class Dataset:
     train: Split
     val: Split
     test: Split
-    num_classes: int
+    num_classes: int                                   # regression: the number of targets
     image_shape: tuple[int, int, int] | None = None  # (C, H, W) when the rows are images
+    task: str = "classification"
+
+    def describe_split(self) -> str:
+        return f"{len(self.train)} train / {len(self.val)} validation / {len(self.test)} test"
 
     @property
     def num_features(self) -> int:
@@ -91,7 +96,7 @@ def parse_image_shape(text: str | None) -> tuple[int, int, int] | None:
     return dims if len(dims) == 3 else (1, *dims)
 
 
-def read_npz(path, image_shape: tuple[int, int, int] | None = None
+def read_npz(path, image_shape: tuple[int, int, int] | None = None, task: str = "classification"
              ) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int] | None]:
     """User data: ``X`` [N, F], images [N, H, W] or [N, C, H, W], and ``y`` int [N] (labels 0..C-1).
 
@@ -129,6 +134,14 @@ def read_npz(path, image_shape: tuple[int, int, int] | None = None
     if not np.all(np.isfinite(X)):
         bad = np.argwhere(~np.isfinite(X))[0]
         raise LgnError(f"{path}: 'X' contains NaN or infinity (first at row {bad[0]}, column {bad[1]})")
+    if task == "regression":
+        if y.ndim not in (1, 2) or y.shape[0] != X.shape[0] or y.size == 0:
+            raise LgnError(f"{path}: 'y' has shape {list(y.shape)}, expected [{X.shape[0]}] or [{X.shape[0]}, K] "
+                           "regression targets")
+        if not (np.issubdtype(y.dtype, np.floating) or np.issubdtype(y.dtype, np.integer)) \
+                or not np.all(np.isfinite(y)):
+            raise LgnError(f"{path}: 'y' must hold finite numbers (regression targets)")
+        return X, y.astype(np.float64), shape
     if y.shape != (X.shape[0],):
         raise LgnError(f"{path}: 'y' has shape {list(y.shape)}, expected [{X.shape[0]}] (one label per row of 'X')")
     if np.issubdtype(y.dtype, np.floating):
@@ -186,8 +199,10 @@ def split(X: np.ndarray, y: np.ndarray, seed: int, val_fraction: float, test_fra
     n_val = max(1, int(round(n * val_fraction)))
     if n - n_test - n_val < 1:
         raise LgnError(f"{name}: {n} samples are too few for a train/validation/test split")
-    counts = np.bincount(y)
-    strat = y if counts[counts > 0].min() >= 3 else None
+    strat = None
+    if np.issubdtype(y.dtype, np.integer) and y.ndim == 1:
+        counts = np.bincount(y)
+        strat = y if counts[counts > 0].min() >= 3 else None
     X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=n_test, random_state=seed, stratify=strat)
     strat = y_rest if strat is not None else None
     X_tr, X_val, y_tr, y_val = train_test_split(X_rest, y_rest, test_size=n_val, random_state=seed + 1,
@@ -197,21 +212,40 @@ def split(X: np.ndarray, y: np.ndarray, seed: int, val_fraction: float, test_fra
 
 def load_dataset(name: str, seed: int = 0, val_fraction: float = 0.1, test_fraction: float = 0.2,
                  image_shape: tuple[int, int, int] | None = None,
-                 sizes: tuple[int, int, int] | None = None) -> Dataset:
+                 sizes: tuple[int, int, int] | None = None, task: str | None = None,
+                 test_data: str | None = None) -> Dataset:
     """A built-in dataset by name or a user ``.npz`` by path.
 
     Yin-Yang uses the published splits (train 5000 / validation 1000 / test 1000 drawn with
     seeds 42 / 41 / 40), so its figures compare with the literature; ``seed`` does not change it.
     ``sizes`` (train, val, test) splits in file order instead of the stratified random split;
     ``image_shape`` reads flat rows as C x H x W images (digits are 1 x 8 x 8 images).
+    ``task``: "classification" or "regression" (None: regression for the built-in regression
+    sets). ``test_data``: an .npz whose rows are the test set; the data set is then split into
+    train and validation only.
     """
+    task = task or ("regression" if name in REGRESSION else "classification")
+    if task not in ("classification", "regression"):
+        raise LgnError(f"unknown task {task!r}; expected classification or regression")
+    if name in BUILTIN and (name in REGRESSION) != (task == "regression"):
+        raise LgnError(f"{name}: is a {'regression' if name in REGRESSION else 'classification'} data set, "
+                       f"not {task}")
+    if not 0 < val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
+        raise LgnError(f"--val-split {val_fraction} and --test-split {test_fraction}: expected fractions with "
+                       "0 < val, 0 <= test and val + test < 1")
     if name == "yinyang":
-        if image_shape is not None or sizes is not None:
-            raise LgnError("yinyang: has fixed published splits and no images (no --split, --image-shape)")
+        if image_shape is not None or sizes is not None or test_data is not None:
+            raise LgnError("yinyang: has fixed published splits and no images (no --split, --image-shape, "
+                           "--test-data)")
         parts = [Split(*yinyang(n, s)) for n, s in ((5000, 42), (1000, 41), (1000, 40))]
         return Dataset("yinyang", *parts, num_classes=3)
     shape = None
-    if name in ("digits", "breast-cancer"):
+    if name == "diabetes":
+        from sklearn import datasets
+
+        bunch = datasets.load_diabetes()
+        X, y = bunch.data.astype(np.float64), bunch.target.astype(np.float64)
+    elif name in ("digits", "breast-cancer"):
         from sklearn import datasets
 
         bunch = datasets.load_digits() if name == "digits" else datasets.load_breast_cancer()
@@ -224,12 +258,37 @@ def load_dataset(name: str, seed: int = 0, val_fraction: float = 0.1, test_fract
                                f"{X.shape[1]} features")
             shape = tuple(image_shape)
     elif name.endswith(".npz") or Path(name).exists():
-        X, y, shape = read_npz(name, image_shape)
+        X, y, shape = read_npz(name, image_shape, task)
     else:
         raise LgnError(f"unknown dataset {name!r}; expected one of {', '.join(BUILTIN)} or a path to an .npz "
                        "with 'X' and 'y'")
-    if sizes is not None:
+    if test_data is not None:
+        if sizes is not None:
+            raise LgnError("--test-data and --split both name the test rows; give one")
+        Xt, yt, tshape = read_npz(test_data, shape if image_shape is None else image_shape, task)
+        if Xt.shape[1] != X.shape[1] or yt.shape[1:] != y.shape[1:]:
+            raise LgnError(f"{test_data}: rows have {Xt.shape[1]} features and targets {list(yt.shape[1:])}, "
+                           f"the training data {X.shape[1]} and {list(y.shape[1:])}")
+        tr, va, _ = _train_val(X, y, seed, val_fraction, name)
+        te = Split(Xt, yt)
+    elif sizes is not None:
         tr, va, te = ordered_split(X, y, sizes, name)
     else:
         tr, va, te = split(X, y, seed, val_fraction, test_fraction, name)
-    return Dataset(Path(name).stem if name not in BUILTIN else name, tr, va, te, int(y.max()) + 1, shape)
+    outputs = (1 if y.ndim == 1 else y.shape[1]) if task == "regression" else int(y.max()) + 1
+    return Dataset(Path(name).stem if name not in BUILTIN else name, tr, va, te, outputs, shape, task)
+
+
+def _train_val(X: np.ndarray, y: np.ndarray, seed: int, val_fraction: float, name: str) -> tuple[Split, Split, None]:
+    """Train / validation split (stratified where it can be) when the test set is a file of its own."""
+    from sklearn.model_selection import train_test_split
+
+    n_val = max(1, int(round(y.shape[0] * val_fraction)))
+    if y.shape[0] - n_val < 1:
+        raise LgnError(f"{name}: {y.shape[0]} samples are too few for a train/validation split")
+    strat = None
+    if np.issubdtype(y.dtype, np.integer) and y.ndim == 1:
+        counts = np.bincount(y)
+        strat = y if counts[counts > 0].min() >= 2 else None
+    X_tr, X_val, y_tr, y_val = train_test_split(X, y, test_size=n_val, random_state=seed + 1, stratify=strat)
+    return Split(X_tr, y_tr), Split(X_val, y_val), None

@@ -30,19 +30,34 @@ def _config(result: TrainResult) -> dict:
                          "best_epoch": result.best_epoch, "epochs_run": len(result.history),
                          "gates": result.gates, "seconds": round(result.seconds, 2),
                          "cpu_seconds": round(result.cpu_seconds, 2), "device": result.device}
+    if result.regression is not None:
+        config["regression"] = result.regression.to_dict()  # y = y_mean + y_std * (sum + beta) / tau
     return config
 
 
-def to_checkpoint(result: TrainResult, ds: Dataset | None = None, sample: int = 256) -> dict:
-    """The native checkpoint of a trained model: dense (version 1) or conv (version 2)."""
+def to_checkpoint(result: TrainResult, ds: Dataset | None = None, sample: int = 256,
+                  save_candidates: bool = False) -> dict:
+    """The native checkpoint of a trained model: dense (version 1) or conv (version 2).
+
+    ``save_candidates`` adds ``train_state``: the last epoch's full training state (candidate
+    tensors and weights, op logits, thresholds, optimizer) and the best one's, for ``--resume``.
+    """
     if result.config.arch is not None:
-        return to_conv_checkpoint(result, ds, sample)
-    data = None
-    if ds is not None and sample > 0:
-        n = min(sample, len(ds.test))
-        data = {"X": ds.test.X[:n].astype(np.float64), "y": ds.test.y[:n].astype(np.int64)}
-    return make_checkpoint(result.thresholds.size, _dense_layers(result.model.layers), result.num_classes,
-                           tau=result.config.tau, thresholds=result.thresholds, config=_config(result), data=data)
+        ckpt = to_conv_checkpoint(result, ds, sample)
+    else:
+        data = None
+        if ds is not None and sample > 0:
+            n = min(sample, len(ds.test))
+            y = ds.test.y[:n]
+            # regression targets are not class labels: they travel as 'targets', not 'y'
+            data = {"X": ds.test.X[:n].astype(np.float64),
+                    **({"targets": y.astype(np.float64)} if result.regression is not None else
+                       {"y": y.astype(np.int64)})}
+        ckpt = make_checkpoint(result.thresholds.size, _dense_layers(result.model.layers), result.num_classes,
+                               tau=result.config.tau, thresholds=result.thresholds, config=_config(result), data=data)
+    if save_candidates and result.train_state is not None:
+        ckpt["train_state"] = result.train_state
+    return ckpt
 
 
 def conv_stages(model) -> list[dict]:
@@ -91,3 +106,19 @@ def save(checkpoint: dict, path) -> None:
     def write(tmp):
         torch.save(checkpoint, tmp)
     atomic_write(path, write)
+
+
+def load_train_state(path) -> dict:
+    """The ``train_state`` of a checkpoint written with ``save_candidates`` (for ``--resume``)."""
+    import torch
+
+    from ..errors import CheckpointError
+
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001  (any unreadable file: one line naming it)
+        raise CheckpointError(path, f"cannot be read as a checkpoint ({str(e).splitlines()[0][:200]})") from None
+    state = ckpt.get("train_state") if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict) or not {"model", "optimizer", "epoch", "best_model"} <= set(state):
+        raise CheckpointError(path, "no 'train_state' to resume from (train it with --save-candidates)")
+    return state

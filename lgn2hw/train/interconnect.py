@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Wiring between layers: fixed random, or learnable with C candidates per input slot.
+"""Wiring between layers: fixed random, learnable with C candidates per input slot (gate
+sampling), or a connection softmax over N_c fixed candidates with a temperature.
 
 Learnable wiring keeps, per gate g and slot j, C candidate input indices and C weights
 ([G, k, C] each), so parameter memory is O(G k C) and independent of the input count I. The
@@ -14,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-KINDS = ("fixed", "learnable")
+KINDS = ("fixed", "learnable", "softmax")
 SAMPLING = ("none", "uniform", "gradient")
 
 
@@ -102,6 +103,68 @@ class LearnableInterconnect(nn.Module):
         return self.candidates.gather(2, order[:, :, r:])
 
 
+class SoftmaxInterconnect(nn.Module):
+    """Connection softmax (Mommen et al. 2025): per gate input slot a softmax at temperature
+    ``temperature`` (T_c) over N_c fixed candidate inputs, weights [G, k, N_c].
+
+    Candidate 0 of every slot follows the even spread (the initial argmax is a fixed random
+    net); the others are distinct random inputs. With N_c >= the input count every slot sees
+    every input (the candidates are all of them, in order), so memory is O(G k min(N_c, I)).
+    The training forward is the softmax mix of the candidates; with ``ste`` it is the argmax
+    candidate (hard) with the softmax's gradient, and ``gumbel`` > 0 adds Gumbel noise to the
+    choice (hard forward of argmax(w/T_c + g), soft backward of softmax((w/T_c + g)/gumbel)).
+    Eval reads the argmax candidate, the wire the hardware gets.
+    """
+
+    def __init__(self, in_dim: int, out_dim: int, generator: torch.Generator, k: int = 2, candidates: int = 16):
+        super().__init__()
+        self.in_dim, self.out_dim, self.k = int(in_dim), int(out_dim), int(k)
+        c = min(int(candidates), self.in_dim)
+        first = spread_indices(in_dim, out_dim, k, generator)  # [G, k]
+        if c == self.in_dim:  # every input is a candidate: put the spread one first
+            order = torch.arange(self.in_dim).expand(out_dim, k, -1)
+            cand = torch.where(order == first[:, :, None], 0, order + 1)  # spread input -> slot 0
+            cand = cand.argsort(dim=2)
+        else:  # c distinct inputs per slot, the spread one first
+            keys = torch.rand(out_dim, k, self.in_dim, generator=generator)
+            keys.scatter_(2, first[:, :, None], -1.0)
+            cand = keys.topk(c, dim=2, largest=False).indices  # sorted: the spread input first
+        self.register_buffer("candidates", cand.contiguous())
+        w = torch.zeros(out_dim, k, c)
+        w[:, :, 0] = 1e-3  # a strict argmax at the start: the spread wiring
+        self.weights = nn.Parameter(w)
+        self.temperature = 1.0
+        self.ste = False
+        self.gumbel = 0.0
+
+    @property
+    def num_candidates(self) -> int:
+        return self.candidates.shape[2]
+
+    def hard_indices(self) -> torch.Tensor:
+        best = self.weights.detach().argmax(dim=2, keepdim=True)
+        return self.candidates.gather(2, best)[:, :, 0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x[:, self.hard_indices()]
+        z = self.weights / self.temperature
+        if self.gumbel > 0:
+            u = torch.rand_like(z).clamp_(1e-10, 1.0)
+            z = z - torch.log(-torch.log(u))
+            p = torch.softmax(z / self.gumbel, dim=2)
+        else:
+            p = torch.softmax(z, dim=2)
+        soft = torch.einsum("bgkc,gkc->bgk", x[:, self.candidates], p)
+        if not self.ste:
+            return soft
+        hard_idx = self.candidates.gather(2, z.detach().argmax(dim=2, keepdim=True))[:, :, 0]
+        return soft + (x[:, hard_idx] - soft).detach()  # value of the argmax wire, gradient of the mix
+
+    def parameter_bytes(self) -> int:
+        return sum(t.numel() * t.element_size() for t in (self.candidates, self.weights))
+
+
 def uniform_newcomers(layer: LearnableInterconnect, r: int, generator: torch.Generator) -> torch.Tensor:
     return torch.randint(0, layer.in_dim, (layer.out_dim, layer.k, r), generator=generator).to(layer.candidates.device)
 
@@ -148,6 +211,8 @@ def gradient_newcomers(x: torch.Tensor, dy: torch.Tensor, r: int, exclude: torch
 
 
 def make(kind: str, in_dim: int, out_dim: int, generator: torch.Generator, candidates: int = 8) -> nn.Module:
+    if kind == "softmax":
+        return SoftmaxInterconnect(in_dim, out_dim, generator, candidates=candidates)
     if kind == "fixed":
         return FixedInterconnect(in_dim, out_dim, generator)
     if kind == "learnable":

@@ -33,7 +33,9 @@ class Gates(nn.Module):
 
     ``residual`` is the initial probability mass of the pass-through op A (None: random
     N(0,1) logits as in difflogic). ``gumbel`` > 0 samples the op distribution with
-    Gumbel-softmax at that temperature during training. ``mix(a, b)`` takes the gates'
+    Gumbel-softmax at that temperature during training. The trainer sets ``temperature``
+    (T_g, the logits are divided by it) and ``ste`` (hard forward: the argmax op, or the
+    argmax of the Gumbel-perturbed logits; soft backward). ``mix(a, b)`` takes the gates'
     inputs with the gate axis at dim 1 and any trailing axes (positions of a conv kernel).
     """
 
@@ -49,6 +51,8 @@ class Gates(nn.Module):
             logits[:, PASS_A] = math.log(residual * 15 / (1 - residual))
         self.logits = nn.Parameter(logits)
         self.gumbel = float(gumbel)
+        self.temperature = 1.0  # T_g: the op softmax reads logits / T_g (the trainer anneals it)
+        self.ste = False        # hard forward (argmax op), soft backward (straight-through)
         self.register_buffer("coeffs", op_coefficients(), persistent=False)
 
     @property
@@ -58,9 +62,14 @@ class Gates(nn.Module):
     def op_probabilities(self) -> torch.Tensor:
         if not self.training:
             return nn.functional.one_hot(self.logits.argmax(dim=1), 16).to(self.logits.dtype)
-        if self.gumbel > 0:
-            return nn.functional.gumbel_softmax(self.logits, tau=self.gumbel, hard=False, dim=1)
-        return torch.softmax(self.logits, dim=1)
+        z = self.logits if self.temperature == 1.0 else self.logits / self.temperature
+        if self.gumbel > 0:  # with ste: the one-hot of argmax(z + g), the gradient of softmax((z + g)/gumbel)
+            return nn.functional.gumbel_softmax(z, tau=self.gumbel, hard=self.ste, dim=1)
+        p = torch.softmax(z, dim=1)
+        if self.ste:
+            hard = nn.functional.one_hot(z.detach().argmax(dim=1), 16).to(p.dtype)
+            return hard + (p - p.detach())
+        return p
 
     def mix(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """c0 + c1 a + c2 b + c3 ab per gate; a, b [B, G, ...]."""

@@ -19,9 +19,12 @@ from ..errors import LgnError
 from . import arch as arch_mod
 from . import encoder, interconnect
 from .data import Dataset
-from .layers import GateNet, GroupSum, LogicLayer
+from .layers import Gates, GateNet, GroupSum, LogicLayer
 
 SCHEDULES = ("joint", "layerwise")
+TASKS = ("classification", "regression")
+MIN_STEPS = 16  # a default batch size gives an epoch at least this many steps
+DEFAULT_GROUP_SIZE = 64  # output bits per class of the default widths: GroupSum adders are most of the LUTs
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
@@ -51,17 +54,39 @@ class TrainConfig:
     augment: int = 0                       # conv: random image shifts of up to this many pixels
     time_limit: float | None = None        # seconds: stop then; the cosine decay follows the elapsed time
     clock: str = "wall"                    # wall | cpu (this process's CPU seconds: fair on a shared machine)
+    task: str = "classification"           # classification | regression (MSE on (sum + beta) / tau)
+    group_size: int | None = None          # output bits per class: the last layer is classes x this
+    gate_temp: float = 1.0                 # T_g: op softmax temperature at the start
+    gate_temp_end: float | None = None     # T_g at the end of its annealing range (None: constant)
+    gate_anneal: tuple[float, float] = (5 / 6, 1.0)   # T_g falls over this fraction of the run
+    conn_temp: float = 1.0                 # T_c: connection softmax temperature (--interconnect softmax)
+    conn_temp_end: float | None = None
+    conn_anneal: tuple[float, float] = (2 / 3, 5 / 6)
+    ste: bool | None = None                # hard forward / soft backward (straight-through) for ops and wires;
+                                           # None: on for regression (the sums must be the hard ones), else off
+    weight_decay: float = 0.0              # AdamW decoupled weight decay
+    learn_thresholds: bool = False         # train the thermometer thresholds (dense nets)
 
-    def resolved(self, num_classes: int, image_shape: tuple[int, int, int] | None = None) -> "TrainConfig":
+    def resolved(self, num_classes: int, image_shape: tuple[int, int, int] | None = None,
+                 num_train: int | None = None) -> "TrainConfig":
         """A copy with every ``None`` default filled in from DEFAULTS and checked.
 
         ``image_shape`` (C, H, W) of the data set's images; a conv ``arch`` needs it.
+        ``num_train``: training samples; a default batch size shrinks so that an epoch takes at
+        least MIN_STEPS steps (at 1 step an epoch, 100 epochs left the residual init's wires in
+        place: an all-wire network with no logic gate).
         """
-        base = DEFAULTS.get(self.dataset, DEFAULTS["*"])
+        base = dict(DEFAULTS.get(self.dataset, DEFAULTS["*"]))
         cfg = copy.copy(self)
+        if cfg.task == "regression":
+            base.pop("tau", None)  # from the group size below
         for f in fields(cfg):
             if getattr(cfg, f.name) is None and f.name in base:
                 setattr(cfg, f.name, base[f.name])
+        if self.batch_size is None and num_train:
+            cfg.batch_size = min(cfg.batch_size, max(8, num_train // MIN_STEPS))
+        if cfg.ste is None:
+            cfg.ste = cfg.task == "regression"
         if cfg.sampling is None:
             cfg.sampling = "gradient" if cfg.interconnect == "learnable" else "none"
         if cfg.resample is None:
@@ -74,11 +99,18 @@ class TrainConfig:
             c, h, w = image_shape
             net.check((c * cfg.thresholds, h, w), num_classes)
             cfg.arch, cfg.widths = str(net), net.dense
-        elif cfg.augment:
-            raise LgnError("--augment shifts images: it needs a conv --arch")
+        elif cfg.augment and image_shape is None:
+            raise LgnError("--augment shifts images: it needs image data ([N, H, W] or [N, C, H, W] arrays, a "
+                           "square flat image, or --image-shape)")
         if cfg.widths is None:
             cfg.widths = default_widths(base["layers"], base["width"], num_classes)
         cfg.widths = tuple(int(w) for w in cfg.widths)
+        if cfg.group_size is not None and cfg.widths:
+            cfg.widths = (*cfg.widths[:-1], num_classes * int(cfg.group_size))
+        if cfg.tau is None:  # regression: (sum - g/2) / tau spans about +-4 standard deviations
+            cfg.tau = max(1.0, cfg.widths[-1] // num_classes / 8)
+        cfg.gate_anneal = tuple(float(v) for v in cfg.gate_anneal)
+        cfg.conn_anneal = tuple(float(v) for v in cfg.conn_anneal)
         cfg.check(num_classes)
         return cfg
 
@@ -92,7 +124,7 @@ class TrainConfig:
             raise LgnError(f"unknown interconnect {self.interconnect!r}; expected {' or '.join(interconnect.KINDS)}")
         if self.sampling not in interconnect.SAMPLING:
             raise LgnError(f"unknown sampling {self.sampling!r}; expected one of {', '.join(interconnect.SAMPLING)}")
-        if self.interconnect == "fixed" and self.sampling != "none":
+        if self.interconnect != "learnable" and self.sampling != "none":
             raise LgnError("gate sampling needs --interconnect learnable")
         if self.schedule not in SCHEDULES:
             raise LgnError(f"unknown schedule {self.schedule!r}; expected {' or '.join(SCHEDULES)}")
@@ -109,6 +141,22 @@ class TrainConfig:
             raise LgnError(f"unknown clock {self.clock!r}; expected {' or '.join(CLOCKS)}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise LgnError(f"unknown device {self.device!r}; expected auto, cpu or cuda")
+        if self.task not in TASKS:
+            raise LgnError(f"unknown task {self.task!r}; expected {' or '.join(TASKS)}")
+        if self.group_size is not None and self.group_size < 1:
+            raise LgnError(f"--group-size must be at least 1, got {self.group_size}")
+        for name in ("gate", "conn"):
+            t0, t1, (a, b) = (getattr(self, f"{name}_temp"), getattr(self, f"{name}_temp_end"),
+                              getattr(self, f"{name}_anneal"))
+            if t0 <= 0 or (t1 is not None and t1 <= 0) or not 0 <= a <= b <= 1:
+                raise LgnError(f"--{name}-temp: temperatures must be > 0 and the annealing range A:B "
+                               f"fractions with 0 <= A <= B <= 1, got {t0}, {t1}, {a}:{b}")
+        if self.weight_decay < 0:
+            raise LgnError(f"--weight-decay must be >= 0, got {self.weight_decay}")
+        if self.learn_thresholds and self.arch is not None:
+            raise LgnError("--learn-thresholds: only dense networks (no --arch) learn their thresholds")
+        if self.task == "regression" and self.arch is not None:
+            raise LgnError("--task regression: only dense networks (no --arch)")
 
 
 #: Per-dataset defaults, chosen so the plain command reaches the issue's quality bars.
@@ -119,15 +167,31 @@ DEFAULTS: dict[str, dict] = {
                           encoding="distributive"),
     "yinyang": dict(layers=2, width=100, epochs=200, batch_size=64, lr=0.02, tau=3.0, thresholds=32,
                     encoding="uniform"),
+    "diabetes": dict(layers=2, width=128, epochs=100, batch_size=32, lr=0.01, thresholds=8, encoding="distributive"),
     "*": dict(layers=2, width=500, epochs=100, batch_size=128, lr=0.02, tau=3.0, thresholds=4,
               encoding="distributive"),
 }
 
 
-def default_widths(layers: int, width: int, num_classes: int) -> tuple[int, ...]:
-    """``layers`` x ``width`` with the last layer rounded down to a multiple of the classes."""
-    last = max(num_classes, width - width % num_classes)
-    return (width,) * (layers - 1) + (last,)
+def default_widths(layers: int, width: int, num_classes: int,
+                   group_size: int | None = DEFAULT_GROUP_SIZE) -> tuple[int, ...]:
+    """``layers`` x ``width`` with the last layer rounded down to a multiple of the classes and
+    at most ``group_size`` output bits per class (None: no cap)."""
+    per = max(1, width // num_classes)
+    if group_size is not None:
+        per = min(per, int(group_size))
+    return (width,) * (layers - 1) + (num_classes * per,)
+
+
+def anneal(t: float, start: float, end: float | None, span: tuple[float, float]) -> float:
+    """A temperature at run fraction ``t``: ``start`` until span[0], ``end`` from span[1],
+    geometric (log-linear) in between; ``end`` None: ``start`` throughout."""
+    a, b = span
+    if end is None or t <= a:
+        return float(start)
+    if t >= b:
+        return float(end)
+    return float(start * (end / start) ** ((t - a) / (b - a)))
 
 
 class LogicNet(GateNet):
@@ -163,6 +227,9 @@ class TrainResult:
     best_epoch: int
     history: list[dict] = field(default_factory=list)
     cpu_seconds: float = float("nan")  # CPU time of this process (all its threads)
+    regression: "Regression | None" = None  # task regression: how the sums map to targets
+    train_state: dict | None = None         # the last epoch's state, optimizer and best (for --resume)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def gates(self) -> int:
@@ -211,31 +278,103 @@ def build(cfg: TrainConfig, ds: Dataset) -> tuple[GateNet, np.ndarray, dict[str,
     return model, thr, bits
 
 
-def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None, log=None) -> TrainResult:
-    """Train; ``log(record)`` is called after every epoch (epoch, loss, soft_train, hard_val, seconds)."""
-    cfg = cfg.resolved(ds.num_classes, ds.image_shape)
+def set_temperatures(model: GateNet, cfg: TrainConfig, t: float) -> tuple[float, float]:
+    """Set T_g on every gate softmax and T_c on every connection softmax for run fraction ``t``."""
+    tg = anneal(t, cfg.gate_temp, cfg.gate_temp_end, cfg.gate_anneal)
+    tc = anneal(t, cfg.conn_temp, cfg.conn_temp_end, cfg.conn_anneal)
+    for m in model.modules():
+        if isinstance(m, Gates):
+            m.temperature, m.ste = tg, cfg.ste
+        elif isinstance(m, interconnect.SoftmaxInterconnect):
+            m.temperature, m.ste = tc, cfg.ste
+    return tg, tc
+
+
+def logic_gates(model: GateNet) -> int:
+    """Gates of the discretized network whose op is neither a constant, a wire nor an inverter."""
+    trivial = np.isin(np.arange(16), [0, 3, 5, 10, 12, 15])  # FALSE, A, B, NOT B, NOT A, TRUE
+    return int(sum(np.count_nonzero(~trivial[m.hard_ops()]) for m in model.modules() if isinstance(m, Gates)))
+
+
+@dataclass(frozen=True)
+class Regression:
+    """How a regression head's integer sums map to targets: y = y_mean + y_std (sum + beta) / tau."""
+
+    beta: float
+    tau: float
+    y_mean: tuple[float, ...]
+    y_std: tuple[float, ...]
+
+    def predict(self, sums: np.ndarray) -> np.ndarray:
+        return np.asarray(self.y_mean) + np.asarray(self.y_std) * (sums + self.beta) / self.tau
+
+    def to_dict(self) -> dict:
+        return {"beta": self.beta, "tau": self.tau, "y_mean": list(self.y_mean), "y_std": list(self.y_std)}
+
+
+def r2_score(y: np.ndarray, pred: np.ndarray) -> float:
+    y = y.reshape(len(y), -1)
+    pred = pred.reshape(len(y), -1)
+    den = ((y - y.mean(axis=0)) ** 2).sum()
+    return float(1 - ((y - pred) ** 2).sum() / den) if den > 0 else float("nan")
+
+
+def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None, log=None,
+          resume: dict | None = None) -> TrainResult:
+    """Train; ``log(record)`` is called after every epoch (epoch, loss, soft_train, hard_train,
+    hard_val, gap, t_g, t_c, seconds). ``resume``: a checkpoint's ``train_state`` (written with
+    ``save_candidates``): training continues from its last epoch, state and optimizer."""
+    cfg = cfg.resolved(ds.num_classes, ds.image_shape, len(ds.train))
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     dev = pick_device(cfg.device)
     model, thr, bits = build(cfg, ds)
     model = model.to(dev)
+    regression = cfg.task == "regression"
+    warn: list[str] = []
+    therm = None
+    if cfg.learn_thresholds:
+        from .thermometer import LearnedThermometer
+
+        therm = LearnedThermometer(thr, ds.train.X).to(dev)
     gen = torch.Generator().manual_seed(cfg.seed + 1)
-    x_train = torch.as_tensor(bits["train"], dtype=torch.float32, device=dev)
-    y_train = torch.as_tensor(ds.train.y, device=dev)
+    x_train = torch.as_tensor(ds.train.X if therm is not None else bits["train"], dtype=torch.float32, device=dev)
+    reg = None
+    if regression:
+        y = ds.train.y.reshape(len(ds.train), -1).astype(np.float64)
+        std = y.std(axis=0)
+        g = cfg.widths[-1] // ds.num_classes
+        reg = Regression(beta=-g / 2, tau=cfg.tau, y_mean=tuple(map(float, y.mean(axis=0))),
+                         y_std=tuple(float(v) if v > 0 else 1.0 for v in std))
+        y_train = torch.as_tensor((y - reg.y_mean) / reg.y_std, dtype=torch.float32, device=dev)
+        loss_fn = nn.MSELoss()
+    else:
+        y_train = torch.as_tensor(ds.train.y, device=dev)
+        loss_fn = nn.CrossEntropyLoss()
     n = x_train.shape[0]
     steps_per_epoch = math.ceil(n / cfg.batch_size)
     total_steps = cfg.epochs * steps_per_epoch
     plan = phases(cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
-    loss_fn = nn.CrossEntropyLoss()
+    params = [*model.parameters(), *(therm.parameters() if therm is not None else [])]
+    opt = (torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay) if cfg.weight_decay
+           else torch.optim.Adam(params, lr=cfg.lr))
     wiring = [layer.interconnect for layer in model.layers]
     learnable = [w for w in wiring if isinstance(w, interconnect.LearnableInterconnect)]
     augment = None
     if cfg.augment:
         from .conv import shift
 
-        def augment(x):
-            return shift(x, cfg.augment, gen)
+        if cfg.arch is not None:
+            def augment(x):
+                return shift(x, cfg.augment, gen)
+        else:  # dense: bits (c*H*W + y*W + x)*T + t of images, or the features when thresholds learn
+            c, h, w = ds.image_shape
+            per = 1 if therm is not None else cfg.thresholds
+
+            def augment(x):
+                b = x.shape[0]
+                img = x.reshape(b, c, h, w, per).permute(0, 1, 4, 2, 3).reshape(b, c * per, h, w)
+                img = shift(img, cfg.augment, gen)
+                return img.reshape(b, c, per, h, w).permute(0, 1, 3, 4, 2).reshape(b, -1)
 
     clock = CLOCKS[cfg.clock]
     start = clock()  # the time limit counts the training loop (with its validation), not the data encoding
@@ -243,23 +382,62 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None, lo
     def out_of_time() -> bool:
         return cfg.time_limit is not None and clock() - start >= cfg.time_limit
 
-    best = (-1.0, 0, copy.deepcopy(model.state_dict()))
+    def snapshot() -> dict:
+        return {"model": copy.deepcopy(model.state_dict()),
+                "thermometer": copy.deepcopy(therm.state_dict()) if therm is not None else None}
+
+    def current_bits() -> dict[str, np.ndarray]:
+        if therm is None:
+            return bits
+        t = therm.thresholds()
+        return {name: encoder.encode(getattr(ds, name).X, t) for name in ("train", "val", "test")}
+
+    n_probe = min(n, 2048)  # hard train accuracy: on the first 2,048 training samples
+
+    def score(b: np.ndarray, y: np.ndarray) -> float:
+        """Hard (discretized) accuracy, or R^2 of a regression head."""
+        if regression:
+            return r2_score(y, reg.predict(model.hard_group_sums(b))) if len(y) else float("nan")
+        return model.hard_accuracy(b, y)
+
+    best = (-math.inf, 0, snapshot())
     history: list[dict] = []
+    epoch = total = 0
+    if resume is not None:
+        try:
+            model.load_state_dict(resume["model"])
+            if therm is not None:
+                therm.load_state_dict(resume["thermometer"])
+            opt.load_state_dict(resume["optimizer"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as e:
+            raise LgnError(f"--resume: the saved training state does not fit this configuration "
+                           f"({str(e).splitlines()[0][:200]})") from None
+        epoch = int(resume["epoch"])
+        total = epoch * steps_per_epoch
+        history = [dict(r) for r in resume.get("history", [])]
+        best = (float(resume["best_score"]), int(resume["best_epoch"]),
+                {"model": resume["best_model"], "thermometer": resume.get("best_thermometer")})
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    fmt = ".3f" if regression else ".1%"  # regression: soft = -MSE (standardized), hard = R^2
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TextColumn("loss {task.fields[loss]:.3f}  soft {task.fields[soft]:.1%}  "
-                              "hard(val) {task.fields[hard]:.1%}"),
+                   TextColumn(f"loss {{task.fields[loss]:.3f}}  soft {{task.fields[soft]:{fmt}}}  hard(train) "
+                              f"{{task.fields[htrain]:{fmt}}}  hard(val) {{task.fields[hard]:{fmt}}}"),
                    TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=not progress)
-    epoch = total = 0
+    done_before = epoch
     with bar:
-        task = bar.add_task(f"train {cfg.dataset}", total=cfg.epochs, loss=float("nan"), soft=0.0, hard=0.0)
+        task = bar.add_task(f"train {cfg.dataset}", total=cfg.epochs, completed=epoch, loss=float("nan"), soft=0.0,
+                            hard=0.0, htrain=0.0)
+        skip = epoch
         for phase_epochs, active in plan:
+            if skip >= phase_epochs:  # resumed past this phase
+                skip -= phase_epochs
+                continue
             for w in learnable:
                 w.weights.requires_grad_(active is None or active == wiring.index(w))
             sampled = [w for w in learnable if w.weights.requires_grad] if cfg.sampling != "none" else []
             step = 0
-            for _ in range(phase_epochs):
+            for _ in range(phase_epochs - skip):
                 if out_of_time():
                     break
                 model.train()
@@ -267,53 +445,100 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None, lo
                 tot_loss = tot_correct = 0.0
                 seen = 0
                 for lo in range(0, n, cfg.batch_size):
+                    t = total / total_steps
                     if cfg.time_limit is not None:
                         # cosine decay over whichever runs out first, the epochs or the time
-                        t = max(total / total_steps, (clock() - start) / cfg.time_limit)
+                        t = max(t, (clock() - start) / cfg.time_limit)
                         if t >= 1:
                             break
-                        for group in opt.param_groups:
-                            group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * t))
+                    for group in opt.param_groups:
+                        group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
+                    tg, tc = set_temperatures(model, cfg, t)
                     idx = perm[lo:lo + cfg.batch_size]
                     resample_now = bool(sampled) and step > 0 and step % cfg.resample_every == 0
                     for w in sampled:
                         w.probe = resample_now and cfg.sampling == "gradient"
                     xb = x_train[idx]
-                    scores = model(augment(xb) if augment else xb)
+                    if augment:
+                        xb = augment(xb)
+                    scores = model(therm(xb) if therm is not None else xb)
+                    if regression:
+                        scores = scores + reg.beta / reg.tau
                     loss = loss_fn(scores, y_train[idx])
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
-                    if cfg.time_limit is None:
-                        sched.step()
                     if resample_now:
                         resample(sampled, cfg, opt, gen)
                     step += 1
                     total += 1
                     seen += idx.numel()
                     tot_loss += float(loss.detach()) * idx.numel()
-                    tot_correct += float((scores.argmax(1) == y_train[idx]).sum())
+                    if not regression:
+                        tot_correct += float((scores.argmax(1) == y_train[idx]).sum())
                 if not seen:
                     break
+                skip = 0
                 epoch += 1
-                val = model.hard_accuracy(bits["val"], ds.val.y)
-                rec = dict(epoch=epoch, loss=tot_loss / seen, soft_train=tot_correct / seen, hard_val=val,
-                           seconds=round(time.perf_counter() - start_wall, 1),
+                b = current_bits()
+                val = score(b["val"], ds.val.y)
+                hard_train = score(b["train"][:n_probe], ds.train.y[:n_probe])
+                soft = -tot_loss / seen if regression else tot_correct / seen
+                rec = dict(epoch=epoch, loss=tot_loss / seen, soft_train=soft, hard_train=hard_train, hard_val=val,
+                           gap=(soft - hard_train) if not regression else float("nan"), t_g=round(tg, 4),
+                           t_c=round(tc, 4), seconds=round(time.perf_counter() - start_wall, 1),
                            cpu_seconds=round(time.process_time() - start_cpu, 1))
                 history.append(rec)
-                # with the layer-wise schedule only the final (all wiring fixed) phase competes
-                if val > best[0] and (cfg.schedule == "joint" or active == -1):
-                    best = (val, epoch, copy.deepcopy(model.state_dict()))
-                bar.update(task, advance=1, loss=rec["loss"], soft=rec["soft_train"], hard=val)
+                # on the hard validation figure; a tie keeps the later epoch (the early all-wire
+                # network of the residual init often ties on easy data); with the layer-wise
+                # schedule only the final (all wiring fixed) phase competes
+                if val >= best[0] and (cfg.schedule == "joint" or active == -1):
+                    best = (val, epoch, snapshot())
+                bar.update(task, advance=1, loss=rec["loss"], soft=soft, hard=val, htrain=hard_train)
                 if log is not None:
                     log(rec)
-    model.load_state_dict(best[2])
+    last_state = None
+    if epoch > done_before or resume is not None:
+        last_state = {"epoch": epoch, **snapshot(), "optimizer": copy.deepcopy(opt.state_dict())}
+    model.load_state_dict(best[2]["model"])
+    if therm is not None:
+        therm.load_state_dict(best[2]["thermometer"])
+        thr = therm.thresholds()
     for w in learnable:
         w.probe, w.last_input, w.last_output = False, None, None
     model.eval()
-    test = model.hard_accuracy(bits["test"], ds.test.y)
-    return TrainResult(model, thr, cfg, ds.num_classes, best[0], test, time.perf_counter() - start_wall, str(dev),
-                       best[1], history, time.process_time() - start_cpu)
+    b = current_bits()
+    test = score(b["test"], ds.test.y)
+    if last_state is not None:
+        last_state.update(best_score=best[0], best_epoch=best[1], best_model=best[2]["model"],
+                          best_thermometer=best[2]["thermometer"], history=history)
+    res = TrainResult(model, thr, cfg, ds.num_classes, best[0], test, time.perf_counter() - start_wall, str(dev),
+                      best[1], history, time.process_time() - start_cpu, regression=reg, train_state=last_state)
+    res.warnings.extend(warn + check_result(res, ds))
+    return res
+
+
+def check_result(res: TrainResult, ds: Dataset) -> list[str]:
+    """Warnings about the kept network: (almost) no logic, a wide soft/hard gap, collapsed thresholds."""
+    out = []
+    gates, logic = res.gates, logic_gates(res.model)
+    if logic <= max(1, gates // 100):
+        out.append(f"the kept network (epoch {res.best_epoch}) has {logic} logic gates of {gates}: the rest are "
+                   "wires, inverters or constants (more epochs, a lower --residual or a higher --lr may help)")
+    rec = next((r for r in res.history if r["epoch"] == res.best_epoch), None)
+    if rec is not None and rec["gap"] == rec["gap"] and rec["gap"] > 0.05:
+        out.append(f"soft/hard gap of {100 * rec['gap']:.1f} points at the kept epoch {res.best_epoch} (soft train "
+                   f"{rec['soft_train']:.2%}, hard train {rec['hard_train']:.2%}): anneal the temperatures "
+                   "(--gate-temp-end, --conn-temp-end) or train with --ste")
+    if res.config.arch is None:
+        from .thermometer import collapse
+
+        feats, wasted = collapse(ds.train.X, res.thresholds)
+        if wasted:
+            out.append(f"thresholds: {feats} of {res.thresholds.shape[0]} features have repeated or constant "
+                       f"thermometer bits on the training data ({wasted} of {res.thresholds.size} input bits carry "
+                       "nothing; fewer --thresholds, --encoding uniform or --learn-thresholds may help)")
+    return out
 
 
 def resample(layers, cfg: TrainConfig, opt: torch.optim.Optimizer, gen: torch.Generator) -> None:
