@@ -18,6 +18,16 @@ def rng():
     return np.random.default_rng(1234)
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Tiny nets train fastest on one thread; extra threads spin on a shared machine."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="Rewrite the golden files under tests/golden/ instead of comparing with them.")

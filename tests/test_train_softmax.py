@@ -11,12 +11,7 @@ from lgn2hw.frontends import load_model
 from lgn2hw.train import data, encoder, export, interconnect as ic, layers, thermometer, trainer
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def gen(seed=0):

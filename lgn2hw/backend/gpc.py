@@ -27,6 +27,19 @@ from dataclasses import dataclass
 
 from .metadata import sum_width
 
+
+def register_bits(lines: list[str], names, ids, reg_prefix: str) -> None:
+    """Register the bits ``ids`` of an adder tree on one clock edge: ``reg {reg_prefix}{id}``
+    each, one always block, and ``names[id]`` then names the register (both GroupSum styles)."""
+    stmts = []
+    for b in ids:
+        r = f"{reg_prefix}{b}"
+        lines.append(f"reg {r};")
+        stmts.append(f"    {r} <= {names[b]};")
+        names[b] = r
+    lines.append("always @(posedge clk) begin\n" + "\n".join(stmts) + "\nend")
+
+
 LUT_INPUTS = 6
 ONE = -2  # value id of a constant 1 (folded into a counter's table, or a literal in the final rows)
 
@@ -167,13 +180,7 @@ def gpc_lines(tree: GpcTree, prefix: str, out: str, every: int = 0, shift: int =
         if every and (lv + shift) % every == 0:
             alive = sorted(v for v in names if v >= 0 and made[v] <= lv and last.get(v, 0) > lv)
             if alive:
-                stmts = []
-                for v in alive:
-                    r = f"{prefix}r{regs}_{v}"
-                    lines.append(f"reg {r};")
-                    stmts.append(f"    {r} <= {names[v]};")
-                    names[v] = r
-                lines.append("always @(posedge clk) begin\n" + "\n".join(stmts) + "\nend")
+                register_bits(lines, names, alive, f"{prefix}r{regs}_")
             else:  # nothing variable is left (an all-constant group): the registers are empty
                 lines.append(f"// {prefix}: no variable bit to register at level {lv}")
             regs += 1

@@ -26,7 +26,7 @@ import numpy as np
 from .. import ops
 from ..ir import Netlist
 from ..resources import templates
-from .gpc import GpcTree, gpc_lines
+from .gpc import GpcTree, gpc_lines, register_bits
 from .metadata import sum_width
 from .options import POPCOUNT_STYLES as STYLES
 
@@ -130,13 +130,7 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
 
     def register(ids):
         nonlocal regs
-        stmts = []
-        for b in ids:
-            r = f"{prefix}r{regs}_{b}"
-            lines.append(f"reg {r};")
-            stmts.append(f"    {r} <= {names[b]};")
-            names[b] = r
-        lines.append("always @(posedge clk) begin\n" + "\n".join(stmts) + "\nend")
+        register_bits(lines, names, ids, f"{prefix}r{regs}_")
         regs += 1
 
     for cells in tree.rounds:

@@ -39,7 +39,24 @@ class FixedInterconnect(nn.Module):
         return self.indices
 
 
-class LearnableInterconnect(nn.Module):
+class _Candidates(nn.Module):
+    """What the learnable and the softmax interconnect share: a buffer ``candidates`` [G, k, C] of
+    input indices and a parameter ``weights`` [G, k, C] whose argmax picks each slot's wire."""
+
+    @property
+    def num_candidates(self) -> int:
+        return self.candidates.shape[2]
+
+    def hard_indices(self) -> torch.Tensor:
+        """int64 [G, k]: the argmax candidate of every slot."""
+        best = self.weights.detach().argmax(dim=2, keepdim=True)
+        return self.candidates.gather(2, best)[:, :, 0]
+
+    def parameter_bytes(self) -> int:
+        return sum(t.numel() * t.element_size() for t in (self.candidates, self.weights))
+
+
+class LearnableInterconnect(_Candidates):
     """Candidates [G, k, C] (a buffer) with weights [G, k, C] (a parameter); see the module doc."""
 
     def __init__(self, in_dim: int, out_dim: int, generator: torch.Generator, k: int = 2, candidates: int = 8):
@@ -56,15 +73,6 @@ class LearnableInterconnect(nn.Module):
         self.last_input: torch.Tensor | None = None
         self.last_output: torch.Tensor | None = None
 
-    @property
-    def num_candidates(self) -> int:
-        return self.candidates.shape[2]
-
-    def hard_indices(self) -> torch.Tensor:
-        """int64 [G, k]: the argmax candidate of every slot."""
-        best = self.weights.detach().argmax(dim=2, keepdim=True)
-        return self.candidates.gather(2, best)[:, :, 0]
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         hard = x[:, self.hard_indices()]  # [B, G, k]
         if self.training and self.weights.requires_grad:
@@ -77,9 +85,6 @@ class LearnableInterconnect(nn.Module):
             out.retain_grad()
             self.last_input, self.last_output = x.detach(), out
         return out
-
-    def parameter_bytes(self) -> int:
-        return sum(t.numel() * t.element_size() for t in (self.candidates, self.weights))
 
     @torch.no_grad()
     def resample(self, newcomers: torch.Tensor) -> torch.Tensor:
@@ -103,7 +108,7 @@ class LearnableInterconnect(nn.Module):
         return self.candidates.gather(2, order[:, :, r:])
 
 
-class SoftmaxInterconnect(nn.Module):
+class SoftmaxInterconnect(_Candidates):
     """Connection softmax (Mommen et al. 2025): per gate input slot a softmax at temperature
     ``temperature`` (T_c) over N_c fixed candidate inputs, weights [G, k, N_c].
 
@@ -137,14 +142,6 @@ class SoftmaxInterconnect(nn.Module):
         self.ste = False
         self.gumbel = 0.0
 
-    @property
-    def num_candidates(self) -> int:
-        return self.candidates.shape[2]
-
-    def hard_indices(self) -> torch.Tensor:
-        best = self.weights.detach().argmax(dim=2, keepdim=True)
-        return self.candidates.gather(2, best)[:, :, 0]
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training:
             return x[:, self.hard_indices()]
@@ -160,9 +157,6 @@ class SoftmaxInterconnect(nn.Module):
             return soft
         hard_idx = self.candidates.gather(2, z.detach().argmax(dim=2, keepdim=True))[:, :, 0]
         return soft + (x[:, hard_idx] - soft).detach()  # value of the argmax wire, gradient of the mix
-
-    def parameter_bytes(self) -> int:
-        return sum(t.numel() * t.element_size() for t in (self.candidates, self.weights))
 
 
 def uniform_newcomers(layer: LearnableInterconnect, r: int, generator: torch.Generator) -> torch.Tensor:
