@@ -38,6 +38,28 @@ def update_golden(request) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+@pytest.fixture(scope="module")
+def simcore():
+    """The compiled simulator core (lgn2hw/_simcore.c), or skip: it is built by pip install -e ."""
+    from lgn2hw import _simcore
+    lib = _simcore.load()
+    if lib is None:
+        pytest.skip("the simulator core is not built (pip install -e . with a C compiler)")
+    return lib
+
+
+def require_simulator(simulator: str) -> None:
+    """Skip unless the HDL simulator (icarus, verilator) for a cocotb bench is installed."""
+    from lgn2hw import verify
+    from lgn2hw.errors import ToolError
+    if simulator == "icarus":
+        require_tool("iverilog")
+    try:
+        verify.tool_env(simulator)
+    except ToolError as e:
+        pytest.skip(str(e))
+
+
 def require_tool(name: str) -> str:
     """Path of an external tool, or skip the test naming what is missing."""
     path = shutil.which(name)

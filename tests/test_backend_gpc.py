@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import require_tool
+from conftest import require_simulator
 from lgn2hw.backend.gpc import LUT_INPUTS, ONE, GpcTree
 from lgn2hw.backend.plan import plan_core
 from lgn2hw.backend.options import EmitOptions
@@ -92,13 +92,7 @@ def gpc_cores(tmp_path_factory):
 @pytest.mark.parametrize("pipeline", ["comb", "pipelined"])
 def test_gpc_core_bit_exact(tmp_path, gpc_cores, simulator, pipeline):
     from lgn2hw import verify
-    from lgn2hw.errors import ToolError
-    if simulator == "icarus":
-        require_tool("iverilog")
-    try:
-        verify.tool_env(simulator)
-    except ToolError as e:
-        pytest.skip(str(e))
+    require_simulator(simulator)
     em, out = gpc_cores[pipeline]
     res = verify.verify(out, simulator, vectors=150, build_dir=tmp_path / "build")
     assert res.ok, verify.describe(res)

@@ -7,20 +7,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from lgn2hw import _simcore, conv_sim
+from lgn2hw import conv_sim
 from lgn2hw.conv import ConvBlock, ConvError
 from lgn2hw.ir import Netlist
 from lgn2hw.sim import simulate_bits
 
 from _convgen import conv_models, random_model
-
-
-@pytest.fixture(scope="module")
-def core():
-    lib = _simcore.load()
-    if lib is None:
-        pytest.skip("the simulator core is not built (pip install -e . with a C compiler)")
-    return lib
 
 
 def dag_kernel(rng, num_inputs: int, k: int) -> Netlist:
@@ -54,14 +46,14 @@ def with_dag_kernels(model, seed: int):
     return model.replace(stages=tuple(stages))
 
 
-def check(core, model, bits, block_words: int, tile_bytes: int):
+def check(simcore, model, bits, block_words: int, tile_bytes: int):
     """Native (given block and tile sizes; folded and not) == numpy conv path == unrolled netlist."""
     ref = conv_sim.simulate_conv_bits(model, bits, return_output_bits=True, engine="numpy")
     flat = simulate_bits(model.unroll(), bits)
     assert np.array_equal(ref.group_sums, flat.group_sums)
     assert np.array_equal(ref.output_bits, flat.output_bits)
     for fold in (True, False):
-        sums, out = conv_sim.NativeConv(model, block_words, tile_bytes, fold).simulate_bits(core, bits, True)
+        sums, out = conv_sim.NativeConv(model, block_words, tile_bytes, fold).simulate_bits(simcore, bits, True)
         assert np.array_equal(sums, ref.group_sums), (block_words, tile_bytes, fold)
         assert np.array_equal(out, ref.output_bits), (block_words, tile_bytes, fold)
     res = conv_sim.simulate_conv_bits(model, bits, return_output_bits=True, engine="native")
@@ -75,43 +67,43 @@ SIZES = st.sampled_from([(1, 1 << 10), (2, 256), (4, 24 << 10), (8, 1), (16, 24 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(model=conv_models(), n=st.sampled_from([1, 63, 64, 65, 200, 1100]), sizes=SIZES)
-def test_native_equals_numpy_and_unrolled(core, model, n, sizes):
+def test_native_equals_numpy_and_unrolled(simcore, model, n, sizes):
     """Random geometries (stride 1/2, padding 0/1, channel groups, overlapping and padded
     pooling), sample counts around word and block edges, several block and tile sizes
     (a tile of one position, tiles that split a row)."""
     bits = np.random.default_rng(n).integers(0, 2, size=(n, model.num_input_bits), dtype=np.uint8)
-    check(core, model, bits, *sizes)
+    check(simcore, model, bits, *sizes)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(model=conv_models(), seed=st.integers(0, 2**31 - 1), sizes=SIZES)
-def test_native_on_dag_kernels(core, model, seed, sizes):
+def test_native_on_dag_kernels(simcore, model, seed, sizes):
     """Kernels that are no trees: constants, wires, inverters folded into their readers, outputs
     on constants, window inputs, repeated gates and gates that other gates read."""
     model = with_dag_kernels(model, seed)
     bits = np.random.default_rng(seed).integers(0, 2, size=(130, model.num_input_bits), dtype=np.uint8)
-    check(core, model, bits, *sizes)
+    check(simcore, model, bits, *sizes)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conv_models())
-def test_native_on_optimized_models(core, model):
+def test_native_on_optimized_models(simcore, model):
     from lgn2hw.passes.conv import optimize_conv
     opt, _ = optimize_conv(model, "const-fold,wire-collapse,strash,dce")
     bits = np.random.default_rng(3).integers(0, 2, size=(100, model.num_input_bits), dtype=np.uint8)
-    check(core, opt, bits, 8, 24 << 10)
+    check(simcore, opt, bits, 8, 24 << 10)
 
 
-def test_mnist_shaped_model(core):
+def test_mnist_shaped_model(simcore):
     """The bench's model (1x28x28, 2 thresholds, two conv blocks with padding, two pools)."""
     model = random_model(np.random.default_rng(0), (1, 28, 28), 2,
                          (("conv", 16, 3, 3, 1, 1, 1), ("pool", 2, 2, 0), ("conv", 32, 3, 3, 1, 1, 1), ("pool", 2, 2, 0)),
                          widths=(200, 100), classes=10)
     bits = np.random.default_rng(1).integers(0, 2, size=(600, model.num_input_bits), dtype=np.uint8)
-    check(core, model, bits, 8, 24 << 10)
+    check(simcore, model, bits, 8, 24 << 10)
 
 
-def test_folding_runs_fewer_gates(core):
+def test_folding_runs_fewer_gates(simcore):
     """Wires, inverters and constants do not run; every other gate of a tree does."""
     model = random_model(np.random.default_rng(0), (1, 8, 8), 2, (("conv", 8, 3, 3, 1, 1, 1),), (10,), 2)
     kern = model.stages[0].kernel
@@ -123,7 +115,7 @@ def test_folding_runs_fewer_gates(core):
     assert 0 < len(ops_fold) <= kern.num_nodes - single
 
 
-def test_bad_bits_are_refused(core):
+def test_bad_bits_are_refused(simcore):
     model = random_model(np.random.default_rng(0))
     bits = np.zeros((70, model.num_input_bits), np.uint8)
     bits[69, 5] = 2
@@ -135,7 +127,7 @@ def test_bad_bits_are_refused(core):
     assert np.array_equal(ok.group_sums, conv_sim.simulate_conv_bits(model, bits > 0, engine="numpy").group_sums)
 
 
-def test_lut_kernels_take_the_numpy_path(core, monkeypatch):
+def test_lut_kernels_take_the_numpy_path(simcore, monkeypatch):
     """A kernel of 3-input LUTs is not run by the core: the numpy path gives the answer."""
     model = random_model(np.random.default_rng(0))
     st0 = model.stages[0]

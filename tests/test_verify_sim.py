@@ -7,9 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from conftest import EXAMPLE_MODEL, PEER_FIXTURES, require_tool
+from conftest import EXAMPLE_MODEL, PEER_FIXTURES, require_simulator
 from lgn2hw import verify
-from lgn2hw.errors import CheckpointError, ToolError
+from lgn2hw.errors import CheckpointError
 from lgn2hw.generate import random_layered
 from lgn2hw.ir import Encoder
 from test_verify import TINY_V, write_tiny_core
@@ -19,18 +19,9 @@ pytestmark = pytest.mark.sim
 BUBBLES = 64  # vectors streamed again with idle cycles
 
 
-def need(simulator):
-    if simulator == "icarus":
-        require_tool("iverilog")
-    try:
-        verify.tool_env(simulator)
-    except ToolError as e:
-        pytest.skip(str(e))
-
-
 @pytest.fixture(params=verify.SIMULATORS)
 def simulator(request):
-    need(request.param)
+    require_simulator(request.param)
     return request.param
 
 
@@ -75,7 +66,7 @@ def expected_mismatches(bits, good, bad, latency=2):
 # ---------------------------------------------------------------------- hand-written core
 def test_tiny_core_passes(tmp_path):
     """(Verilator's passing runs are the emitted-core tests below.)"""
-    need("icarus")
+    require_simulator("icarus")
     res = run(write_tiny_core(tmp_path / "core"), "icarus", tmp_path, vectors=100)
     assert res.ok, verify.describe(res)
     assert res.composition == {"corner": 6, "dataset": 0, "random": 100}
@@ -101,7 +92,7 @@ def test_gate_bug_is_caught_with_waves(tmp_path, simulator):
 
 
 def test_argmax_tie_bug_is_caught(tmp_path):
-    need("icarus")
+    require_simulator("icarus")
     bad_v = TINY_V.read_text().replace("(s1 > s0)", "(s1 >= s0)")
     res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), "icarus", tmp_path, vectors=100,
               waves_on_failure=False)
@@ -114,14 +105,14 @@ def test_argmax_tie_bug_is_caught(tmp_path):
 
 
 def test_wrong_declared_latency_is_caught(tmp_path):
-    need("icarus")
+    require_simulator("icarus")
     res = run(write_tiny_core(tmp_path / "core", latency=3), "icarus", tmp_path, vectors=20)
     # (reset_mid_stream expects the wrong vectors to be lost, so it pairs some outputs off by one)
     assert not res.ok and 2 in res.measured_latency and 3 not in res.measured_latency and res.latency == 3
 
 
 def test_missing_output_is_caught(tmp_path):
-    need("icarus")
+    require_simulator("icarus")
     bad_v = TINY_V.read_text().replace("else     out_valid <= v1;", "else     out_valid <= 1'b0;")
     res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), "icarus", tmp_path, vectors=10,
               waves_on_failure=False)
@@ -130,7 +121,7 @@ def test_missing_output_is_caught(tmp_path):
 
 
 def test_extra_output_is_caught(tmp_path):
-    need("icarus")
+    require_simulator("icarus")
     bad_v = TINY_V.read_text().replace("else     out_valid <= v1;", "else     out_valid <= 1'b1;")
     res = run(write_tiny_core(tmp_path / "core", verilog=bad_v), "icarus", tmp_path, vectors=10,
               waves_on_failure=False)
@@ -157,7 +148,7 @@ def test_valid_ignoring_rst_is_caught(tmp_path, simulator, stage):
 
 
 def test_emitted_valid_ignoring_rst_is_caught(tmp_path, emitted):
-    need("icarus")
+    require_simulator("icarus")
     _, out = emitted("every2", False)
     core = tmp_path / "core"
     core.mkdir()
@@ -174,7 +165,7 @@ def test_emitted_valid_ignoring_rst_is_caught(tmp_path, emitted):
 
 
 def test_cli_verify_and_exit_codes(tmp_path, capsys):
-    need("icarus")
+    require_simulator("icarus")
     from lgn2hw.cli import main
     good = write_tiny_core(tmp_path / "good")
     assert main(["verify", str(good), "--vectors", "20", "--build-dir", str(tmp_path / "b1")]) == 0
@@ -201,7 +192,7 @@ def small_checkpoint(path):
 
 
 def test_cli_checkpoint_is_compiled_then_verified(tmp_path, capsys):
-    need("icarus")
+    require_simulator("icarus")
     from lgn2hw.cli import main
     ckpt = small_checkpoint(tmp_path / "small.pt")
     assert main(["verify", str(ckpt), "--out", str(tmp_path / "a"), "--vectors", "30"]) == 0
