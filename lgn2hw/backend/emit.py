@@ -61,7 +61,7 @@ def render(nl: Netlist, plan: CorePlan, progress: Callable[[str], None] | None =
         verilog[f"{plan.module('fabric')}.v"] = fabric_verilog(nl, plan, enc_lines)
     else:  # the Amaranth data path instantiates one stand-alone popcount module per class
         text, regs = popcount_verilog(plan.group_size, plan.module("popcount"), pop.every, pop.style, pop.first,
-                                      pop.shapes[0])
+                                      pop.shapes[0], plan.options.carry_cell)
         if regs != pop.latency:
             raise AssertionError(f"popcount: {regs} register levels emitted, the plan has {pop.latency}")
         verilog[f"{plan.module('popcount')}.v"] = text

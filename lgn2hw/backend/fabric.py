@@ -105,11 +105,11 @@ def fabric_verilog(nl: Netlist, plan: "CorePlan", encoder_lines: list[str]) -> s
     for c, (group, shape) in enumerate(zip(pop.groups, pop.shapes)):
         # constants shrink some carry trees: each is pipelined to the deepest one's latency
         body, regs = popcount_lines(list(group), f"p{c}_", f"p{c}_sum", pop.every, pop.style, pop.first, pop.depth,
-                                    shape)
+                                    shape, plan.options.carry_cell)
         if regs != pop.latency:
             raise AssertionError(f"popcount {c}: {regs} register levels emitted, the plan has {pop.latency}")
         lines += body
-    return templates().get_template("fabric.v.j2").render(
+    text = templates().get_template("fabric.v.j2").render(
         name=plan.module("fabric"), top=plan.top, in_width=plan.input.width, encoder_lines="\n".join(encoder_lines),
         input_decls="\n".join(f"reg r0_{s};" for s in inputs.tolist()) if plan.options.input_register else
         "\n".join(f"wire r0_{s} = {v};" for s, v in zip(inputs.tolist(), src)),
@@ -119,6 +119,10 @@ def fabric_verilog(nl: Netlist, plan: "CorePlan", encoder_lines: list[str]) -> s
         registered=sched.registered, classes=plan.classes, group_size=plan.group_size, sum_width=plan.sum_width,
         popcount=pop.style, popcount_lines="\n".join(lines),
         sums="{" + ", ".join(f"p{c}_sum" for c in reversed(range(plan.classes))) + "}")
+    if pop.style == "lut6c":  # the AMD primitives it instantiates, for simulators (ifndef SYNTHESIS)
+        from .lut6c import sim_models
+        text += sim_models()
+    return text
 
 
 class AmaranthStage(Elaboratable):

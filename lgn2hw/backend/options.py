@@ -10,7 +10,8 @@ import click
 
 from ..errors import LgnError
 
-POPCOUNT_STYLES = ("wallace", "dadda", "carry", "gpc", "behavioural")
+POPCOUNT_STYLES = ("wallace", "dadda", "carry", "gpc", "lut6c", "behavioural")
+CARRY_CELLS = ("CARRY8", "CARRY4")  # lut6c: the AMD carry primitive (UltraScale(+), 7-series)
 FABRICS = ("text", "amaranth")
 HEADS = ("argmax", "sums")
 
@@ -30,6 +31,7 @@ class EmitOptions:
                                     # in_valid is high (the streaming core's head reads its bank so)
     head: str | None = None         # "argmax" (class + sums), "sums" (regression: no argmax, out_class tied
                                     # to 0); None: "sums" for a model trained with --task regression
+    carry_cell: str = "CARRY8"      # lut6c: CARRY8 (UltraScale(+)) or CARRY4 (7-series), from the --device
 
     @property
     def sums_only(self) -> bool:
@@ -42,6 +44,8 @@ class EmitOptions:
             raise LgnError("--pipeline-every and --adder-stages must be >= 0")
         if self.popcount not in POPCOUNT_STYLES:  # "auto" is resolved by lgn2hw.compile from the target
             raise LgnError(f"popcount style {self.popcount!r}: expected one of {', '.join(POPCOUNT_STYLES)}")
+        if self.carry_cell not in CARRY_CELLS:
+            raise LgnError(f"carry cell {self.carry_cell!r}: expected one of {', '.join(CARRY_CELLS)}")
         if self.fabric not in FABRICS:
             raise LgnError(f"fabric {self.fabric!r}: expected one of {', '.join(FABRICS)}")
         if self.head is not None and self.head not in HEADS:
@@ -58,7 +62,7 @@ _RTL_OPTIONS = [
                       "tree, a comparator level counting two (0: combinational)."),
     click.option("--popcount", type=click.Choice(("auto", *POPCOUNT_STYLES)), default="auto", show_default=True,
                  help="GroupSum adder: carry-chain adder tree (carry), LUT6 generalized parallel counters into "
-                      "a carry-chain adder (gpc), full-adder compressor tree (wallace, dadda), or one behavioural "
+                      "a carry-chain adder (gpc), AMD LUT6_2 and carry-chain (7;3) counter primitives that read the last gates' inputs (lut6c; AMD only), full-adder compressor tree (wallace, dadda), or one behavioural "
                       "'+' (behavioural); auto: the --target family's choice (carry without a target)."),
     click.option("--fuse-popcount/--no-fuse-popcount", default=EmitOptions.fuse_popcount, show_default=True,
                  help="No register between the last gate stage and the popcount: synthesis can merge them "

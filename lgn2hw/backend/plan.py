@@ -29,6 +29,7 @@ from ..quantize import FixedFormat
 from .metadata import FORMAT_VERSION, class_width, sum_width
 from .options import EmitOptions
 from .gpc import GpcTree
+from .lut6c import Lut6cTree, leaf_functions
 from .popcount import TREES, CarryPlan, Tree, popcount_inputs
 from .schedule import Schedule, schedule
 
@@ -201,13 +202,13 @@ def popcount_registers(levels: int, every: int, first: int) -> tuple[int, int]:
 def popcount_bits(groups, shapes, style: str) -> int:
     """Variable bits the popcounts add: a ``carry`` tree counts a bit read m times once per 1
     in m's binary form; the other styles add every copy."""
-    if style in ("carry", "gpc"):
+    if style in ("carry", "gpc", "lut6c"):
         return sum(len(p.names) for p in shapes)
     return sum(x not in ("1'b0", "1'b1") for g in groups for x in g)
 
 
 def plan_popcount(groups: list[list[str]], style: str, every: int, first: int, per_class: bool,
-                  classes: int) -> PopcountPlan:
+                  classes: int, funcs: dict | None = None) -> PopcountPlan:
     g = len(groups[0])
     sw = sum_width(g)
     if style == "carry":
@@ -217,6 +218,10 @@ def plan_popcount(groups: list[list[str]], style: str, every: int, first: int, p
     elif style == "gpc":  # per group (weights differ); every group pipelined to the deepest one
         gpc = tuple(GpcTree.of(x, g) for x in groups)
         shapes, depth, extra = gpc, max(t.depth for t in gpc), 0
+        levels = depth
+    elif style == "lut6c":  # per group; ``funcs``: the output bits the leaf counters compute from their wires
+        trees = tuple(Lut6cTree.of(x, g, funcs) for x in groups)
+        shapes, depth, extra = trees, max(t.depth for t in trees), 0
         levels = depth
     elif style in TREES:  # one tree shape for every group; the final adder counts as a level
         tree: Tree = TREES[style](g)
@@ -262,7 +267,11 @@ def plan_core(nl: Netlist, options: EmitOptions | None = None) -> CorePlan:
     # the text fabric adds each class's rewritten bits; the Amaranth fabric's one popcount
     # module (a port per bit) serves every class
     groups = popcount_inputs(nl) if per_class else [[f"x[{i}]" for i in range(nl.group_size)]]
-    pop = plan_popcount(groups, opts.popcount, m, first, per_class, nl.num_classes)
+    # lut6c: the last gate stage's outputs, as functions of its input wires, for the leaf counters
+    # to read (when that stage ends in wires, not registers)
+    funcs = leaf_functions(nl, sched) if opts.popcount == "lut6c" and per_class and \
+        not (sched.registered and not fused) else None
+    pop = plan_popcount(groups, opts.popcount, m, first, per_class, nl.num_classes, funcs)
     # the argmax's first levels share the popcount's last cycle (one budget of adder levels);
     # a sums-only head has no argmax
     breaks = () if opts.sums_only else register_levels(nl.num_classes, m, pop.tail)

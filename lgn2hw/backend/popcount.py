@@ -27,6 +27,7 @@ from .. import ops
 from ..ir import Netlist
 from ..resources import templates
 from .gpc import GpcTree, gpc_lines, register_bits
+from .lut6c import Lut6cTree, lut6c_lines, sim_models
 from .metadata import sum_width
 from .options import POPCOUNT_STYLES as STYLES
 
@@ -97,7 +98,8 @@ def dadda_tree(group_size: int) -> Tree:
 
 def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
                    style: str = "wallace", first: int = 0, depth: int = 0,
-                   shape: "CarryPlan | Tree | GpcTree | None" = None) -> tuple[list[str], int]:
+                   shape: "CarryPlan | Tree | GpcTree | Lut6cTree | None" = None,
+                   carry: str = "CARRY8") -> tuple[list[str], int]:
     """Verilog lines summing the 1-bit signals ``inputs`` into ``out`` (declared here, a
     ``sum_width``-bit wire or reg); returns (lines, registers on the path).
 
@@ -120,6 +122,8 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
         return _carry_lines(shape or CarryPlan.of(inputs), sw, prefix, out, every, shift, depth)
     if style == "gpc":
         return gpc_lines(shape or GpcTree.of(inputs), prefix, out, every, shift, depth)
+    if style == "lut6c":  # ``carry``: the AMD carry primitive the chains instantiate
+        return lut6c_lines(shape or Lut6cTree.of(inputs), prefix, out, every, shift, depth, carry)
     if style not in TREES:
         raise ValueError(f"popcount style {style!r}: expected one of {', '.join(STYLES)}")
     tree = shape or TREES[style](group_size)
@@ -162,14 +166,16 @@ def popcount_lines(inputs: list[str], prefix: str, out: str, every: int = 0,
 
 
 def popcount_verilog(group_size: int, name: str, every: int = 0, style: str = "wallace",
-                     first: int = 0, shape: "CarryPlan | Tree | None" = None) -> tuple[str, int]:
+                     first: int = 0, shape: "CarryPlan | Tree | None" = None, carry: str = "CARRY8") -> tuple[str, int]:
     """(Verilog text, registers on the path) of a stand-alone popcount module ``name``
-    (ports ``clk`` when pipelined, ``x``, ``s``): the Amaranth fabric's popcount, tests, benchmarks."""
+    (ports ``clk`` when pipelined, ``x``, ``s``): the Amaranth fabric's popcount, tests, benchmarks.
+    ``lut6c`` appends the primitives' simulation models (``ifndef SYNTHESIS``)."""
     lines, regs = popcount_lines([f"x[{i}]" for i in range(group_size)], "", "sum", every, style, first,
-                                 shape=shape)
-    return templates().get_template("popcount.v.j2").render(
+                                 shape=shape, carry=carry)
+    text = templates().get_template("popcount.v.j2").render(
         name=name, group_size=group_size, sum_width=sum_width(group_size), style=style, uses_clk=regs > 0,
-        registers=regs, body="\n".join(lines)), regs
+        registers=regs, body="\n".join(lines))
+    return text + (sim_models() if style == "lut6c" else ""), regs
 
 
 ONE = -2  # value id of a constant-1 input bit (a free carry-in)
