@@ -189,6 +189,24 @@ def rtl_options(rtl) -> "EmitOptions":
     raise LgnError(f"rtl: expected EmitOptions or a dict of its fields, got {type(rtl).__name__}")
 
 
+def lut6c_carry_cell(target: str | None, synth: dict | None = None) -> str:
+    """The carry primitive a ``lut6c`` GroupSum instantiates for ``target``/``--device``: CARRY4 on
+    7-series (yosys ``-family xc7``), else CARRY8; LgnError for a non-AMD target or board (the
+    style instantiates LUT6_2 and CARRY cells that only AMD parts have)."""
+    synth = synth or {}
+    family = None if target in (None, "none") else target
+    if synth.get("board"):
+        from .board.boards import load_board
+        family = load_board(synth["board"]).target
+    if family is None:
+        return "CARRY8"
+    if family != "xilinx":
+        raise LgnError(f"--popcount lut6c instantiates AMD primitives (LUT6_2, CARRY8/CARRY4): "
+                       f"--target xilinx only, not {family}")
+    from .synth.devices import get_device
+    return "CARRY4" if get_device("xilinx", synth.get("device")).variant == "xc7" else "CARRY8"
+
+
 def check_synthesis(target: str | None = "ice40", **options):
     """Validate the synthesis options (see ``synthesize``) without running anything: the target,
     device, package, clock, ``--synth-opts``/``--pnr-opts`` text, the board file and how they
@@ -248,7 +266,10 @@ def synthesize(core_dir, target: str | None = "ice40", progress: Progress | None
     if cfg is None:
         return None
     core_dir = Path(core_dir)
-    load_metadata(core_dir)  # a folder that is no core is refused before its synth/ or board/ is touched
+    meta = load_metadata(core_dir)  # a folder that is no core is refused before its synth/ or board/ is touched
+    if meta.pipeline.get("popcount") == "lut6c" and cfg.target != "xilinx":
+        raise LgnError(f"{core_dir}: its GroupSum (lut6c) instantiates AMD primitives; synthesize it with "
+                       f"--target xilinx, or compile again with another --popcount for {cfg.target}")
     if board is not None:
         from .board.build import build_board
         say(f"building for {board.description}: yosys, nextpnr, bitstream")
@@ -303,6 +324,8 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
     opts.check()
     synth = dict(synth or {})
     check_synthesis(target, **synth)  # every option is checked before the first expensive step
+    if opts.popcount == "lut6c":  # AMD primitives: the carry cell of the device's family
+        opts = replace(opts, carry_cell=lut6c_carry_cell(target, synth))
     if verify is not None:
         from .verify import SIMULATORS, tool_env
         if verify not in SIMULATORS:

@@ -81,9 +81,9 @@ def test_popcount_first_register(g, every, style, first, tmp_path, rng):
     check_popcount_module(g, every, style, first, tmp_path, rng)
 
 
-def check_popcount_module(g, every, style, first, tmp_path, rng):
+def check_popcount_module(g, every, style, first, tmp_path, rng, **kwargs):
     require_tool("iverilog")
-    text, latency = popcount_verilog(g, "pc", every, style, first)
+    text, latency = popcount_verilog(g, "pc", every, style, first, **kwargs)
     assert (latency > 0) == (every > 0 and style != "behavioural")
     n = 200
     bits = rng.integers(0, 2, (n, g), dtype=np.uint8)

@@ -152,7 +152,9 @@ class CorePlan:
                          "fabric_stages": sched.num_stages, "fabric_registers": sched.register_bits(),
                          "popcount": pop.style, "popcount_latency": pop.latency, "popcount_bits": pop.bits,
                          "argmax_latency": self.argmax_latency, "fabric": opts.fabric,
-                         "fuse_popcount": opts.fuse_popcount},
+                         "fuse_popcount": opts.fuse_popcount,
+                         # lut6c: the AMD carry primitive (written only then: other cores keep their bytes)
+                         **({"carry_cell": opts.carry_cell} if pop.style == "lut6c" else {})},
             "netlist_sha256": self.netlist_sha256,
             "source": self.source,
             # written only for a sums-only head, so argmax cores keep their bytes

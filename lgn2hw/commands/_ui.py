@@ -81,7 +81,7 @@ def render_table(rep: dict) -> Table:
     table.add_column("core", justify="right")
     table.add_column("whole design", justify="right")
     core, design = rep["resources"]["core"], rep["resources"]["design"]
-    names = {"lut": dev.get("lut", "LUT4"), "carry": "carry cells", "ff": "flip-flops", "bram": "block RAM",
+    names = {"lut": dev.get("lut", "LUT4"), "lut6_2": "  of which LUT6_2 (two outputs, one site)", "carry": "carry cells", "ff": "flip-flops", "bram": "block RAM",
              "lutram": "LUT RAM", "srl": "shift-register LUTs", "uram": "UltraRAM",
              "dsp": "DSP", "widemux": "wide muxes"}  # IO cells appear only after place-and-route
     for kind, label in names.items():

@@ -86,7 +86,7 @@ FAMILIES: dict[str, Family] = {
                "bram": ("RAMB18", "RAMB36"), "uram": ("URAM288",), "dsp": ("DSP48",), "io": ("IBUF", "OBUF", "IOBUF")},
         bels={},
         synth_opts={"abc9": True, "flatten": True, "retime": False, "dsp": False, "keep-core": True, "extra": ""},
-        pnr_opts={}, lut="LUT6", popcount="carry",
+        pnr_opts={}, lut="LUT6", popcount="lut6c",
     ),
     # Gowin LittleBee / Arora: yosys synth_gowin -> nextpnr-himbaechel (gowin uarch) -> gowin_pack (apycula)
     "gowin": Family(

@@ -272,7 +272,7 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
         rep["device"]["ff_capacity"] = dev.ff
     if fam.pnr_tool is None:
         rep["estimate"] = (f"yosys synth_{fam.name} -family {dev.variant} estimate, no place-and-route ran "
-                           f"(INV cells counted as LUTs); Vivado's figures: vivado -mode batch -source build.tcl")
+                           f"(INV cells counted as LUTs, an instantiated LUT6_2 as one); Vivado's figures: vivado -mode batch -source build.tcl")
         rep["files"].update(_write_vivado(design, work, dev, config.clock_mhz))
     try:
         _check_fit(resources["design"], dev, fam)

@@ -21,6 +21,8 @@ def cell_counts(cells_by_type: dict, family: Family) -> dict:
             if name.startswith(prefixes):
                 out[kind] += int(n)
                 break
+    if family.name == "xilinx":  # instantiated dual-output LUTs (lut6c): one LUT6 site each, in "lut" too
+        out["lut6_2"] = sum(int(n) for cell, n in cells_by_type.items() if cell.lstrip("\\") == "LUT6_2")
     return out
 
 
