@@ -77,8 +77,8 @@ class Chain:
 @dataclass(frozen=True)
 class Lut6cTree:
     """Cells per round over value ids (0..n-1: the input bits ``names``; ``funcs[i]``: the
-    (wires, truth table) of input bit i when the leaf may absorb it, else None), the two rows
-    left and the sum width."""
+    (wires, truth table) of input bit i when the leaf may absorb it, else None), the bits left
+    per column for the final ternary adder (at most three; column 0 four) and the sum width."""
 
     names: tuple
     funcs: tuple
@@ -92,8 +92,8 @@ class Lut6cTree:
 
     @property
     def luts(self) -> int:
-        """LUT6 sites of the counters (the final adder takes about one per column more)."""
-        n = 0
+        """LUT6 sites: the counters and the final adder (one per column)."""
+        n = self.sum_width
         for cells in self.rounds:
             for c in cells:
                 n += 1 if isinstance(c, Fa) else 2 * len(c.pairs)
@@ -185,10 +185,16 @@ def _leaf_cells(col: list[int], fn) -> tuple[list[tuple], list[int]]:
     return groups, leftover
 
 
+def _limit(j: int) -> int:
+    """Bits column j may keep for the final ternary adder: three rows, and column 0 its carry-in."""
+    return 4 if j == 0 else 3
+
+
 def _reduce(cols: list[list[int]], next_id: int, sw: int, fn) -> tuple[tuple, tuple]:
+    """Rounds of counters until every column fits the final ternary adder (``_limit``)."""
     rounds = []
     leaf = True
-    while max(len(c) for c in cols) > 2:
+    while any(len(c) > _limit(j) for j, c in enumerate(cols)):
         new: list[list[int]] = [[] for _ in range(sw)]
         cells = []
 
@@ -204,28 +210,69 @@ def _reduce(cols: list[list[int]], next_id: int, sw: int, fn) -> tuple[tuple, tu
                     ids.append(-1)
             return tuple(ids)
 
+        def pair(j: int, take: list[int]) -> None:
+            # x6 and cin must be plain signals (DI, CI); constants come first (free there)
+            cin, x6, xs = take[0], (take[1] if len(take) >= 6 else -1), take[2:] if len(take) >= 6 else take[1:]
+            cells.append(Chain((Pair(tuple(xs), x6),), j, cin, outs(j, 3)))
+
         for j in range(sw):
             col = list(cols[j])
             if leaf:
                 groups, col = _leaf_cells(col, fn)
                 for g in groups:
                     cells.append(Fa(g, j, outs(j, 2), funcs=True))
-            # (7;3) counters: x6 and cin must be plain signals; constants first (free as CI/DI)
             col.sort(key=lambda v: v != ONE)
-            while len(col) >= 5:
-                take, col = col[:7], col[7:]
-                cin, x6, xs = take[0], (take[1] if len(take) >= 6 else -1), take[2:] if len(take) >= 6 else take[1:]
-                cells.append(Chain((Pair(tuple(xs), x6),), j, cin, outs(j, 3)))
-            if len(col) >= 3:
+            while len(col) >= 7:  # (7;3) counters: two bits removed per LUT
+                pair(j, col[:7])
+                col = col[7:]
+            # the rest only as far as the column must shrink (the bits already placed in it this
+            # round count: carries from the columns below, this column's counter outputs)
+            if len(new[j]) + len(col) > _limit(j) and len(col) >= 5:
+                pair(j, col)
+                col = []
+            while len(new[j]) + len(col) > _limit(j) and len(col) >= 2:
                 take, col = col[:3], col[3:]
                 cells.append(Fa(tuple(take), j, outs(j, 2)))
             new[j].extend(col)
+        cells = _link(cells, new)
         cols = new
         rounds.append(tuple(cells))
         leaf = False
         if len(rounds) > 64:
             raise AssertionError("lut6c reduction does not converge")
     return tuple(rounds), tuple(tuple(c) for c in cols)
+
+
+MAX_PAIRS = 4  # (7;3) counters per chain: one CARRY8 (two cascaded CARRY4s)
+
+
+def _link(cells: list, new: list[list[int]]) -> list:
+    """Join single-counter chains at columns j, j+2, ... into one carry chain (fewer carry cells,
+    the same LUTs): the later counter takes the earlier one's carry out instead of its own carry
+    in, whose bit passes on to the next round in place of that carry out (the bit count is kept)."""
+    chains = [c for c in cells if isinstance(c, Chain)]
+    rest = [c for c in cells if not isinstance(c, Chain)]
+    by_col: dict[int, list] = {}
+    for c in chains:
+        by_col.setdefault(c.col, []).append(c)
+    out = []
+    for col in sorted(by_col):
+        while by_col[col]:
+            head = by_col[col].pop(0)
+            pairs, outs, cin = list(head.pairs), list(head.outs), head.cin
+            top = col + 2 * len(pairs)
+            while len(pairs) < MAX_PAIRS and by_col.get(top):
+                nxt = by_col[top].pop(0)
+                carry = outs.pop()          # the joined chain's carry out stays inside
+                if carry >= 0:
+                    new[top].remove(carry)
+                if nxt.cin != -1:           # the later counter's own carry-in bit passes on
+                    new[top].append(nxt.cin)
+                pairs += nxt.pairs
+                outs += nxt.outs
+                top += 2 * len(nxt.pairs)
+            out.append(Chain(tuple(pairs), col, cin, tuple(outs), head.funcs))
+    return rest + out
 
 
 # ------------------------------------------------------------------ truth tables
@@ -375,15 +422,8 @@ def lut6c_lines(tree: Lut6cTree, prefix: str, out: str, every: int = 0, shift: i
                     lines.append(f"assign {base}_di[{cells * width - 1}:{npos}] = 0;")
                 cin = names[c.cin] if c.cin != -1 else ZERO
                 for k in range(cells):
-                    r = f"[{(k + 1) * width - 1}:{k * width}]"
-                    ci = cin if k == 0 else f"{base}_co[{k * width - 1}]"
-                    if carry == "CARRY8":
-                        lines.append(f"CARRY8 {base}_{k} (.CI({ci}), .CI_TOP(1'b0), .DI({base}_di{r}), .S({base}_s{r}), "
-                                     f".O({base}_o{r}), .CO({base}_co{r}));")
-                    else:  # the first CARRY4 of a chain takes a fabric bit on CYINIT, the next ones CI
-                        ci, cyinit = ("1'b0", ci) if k == 0 else (ci, "1'b0")
-                        lines.append(f"CARRY4 {base}_{k} (.CI({ci}), .CYINIT({cyinit}), .DI({base}_di{r}), "
-                                     f".S({base}_s{r}), .O({base}_o{r}), .CO({base}_co{r}));")
+                    lines.append(_carry_cell(carry, width, f"{base}_{k}", base, k,
+                                             cin if k == 0 else f"{base}_co[{k * width - 1}]"))
                 srcs = [f"{base}_o[{q}]" for q in range(npos)] + [f"{base}_co[{npos - 1}]"]
                 for o, src in zip(c.outs, srcs):
                     if o >= 0:
@@ -397,14 +437,53 @@ def lut6c_lines(tree: Lut6cTree, prefix: str, out: str, every: int = 0, shift: i
                 lines.append(f"// {prefix}: no variable bit to register at level {lv}")
             regs += 1
     sw = tree.sum_width
-    rows = [[names[col[r]] if r < len(col) else "1'b0" for col in tree.rows] for r in (0, 1)]
-    a, b = ("{" + ", ".join(reversed(row)) + "}" for row in rows)
+    # the final ternary adder: per column one LUT6_2, O6 = x ^ y ^ z ^ m (m: the previous column's
+    # majority, its O5) onto S, m onto DI; column 0's fourth bit is the chain's carry-in
+    base = f"{prefix}f"
+    cells = -(-sw // width)
+    lines.append(f"wire [{cells * width - 1}:0] {base}_s, {base}_di, {base}_o, {base}_co;")
+    lines.append(f"wire [{sw - 1}:0] {base}_m;")
+    for j, col in enumerate(tree.rows):
+        xyz = [names[v] for v in col[:3]] + [ZERO] * (3 - len(col[:3]))
+        m = f"{base}_m[{j - 1}]" if j else ZERO
+        lut(FINAL_INIT, [*xyz, m], f"{base}_s[{j}]", f"{base}_m[{j}]", i5="1'b1")
+        lines.append(f"assign {base}_di[{j}] = {m};")
+    if cells * width > sw:
+        lines.append(f"assign {base}_s[{cells * width - 1}:{sw}] = 0;")
+        lines.append(f"assign {base}_di[{cells * width - 1}:{sw}] = 0;")
+    cin = names[tree.rows[0][3]] if tree.rows and len(tree.rows[0]) > 3 else ZERO
+    for k in range(cells):
+        lines.append(_carry_cell(carry, width, f"{base}_{k}", base, k, cin if k == 0 else f"{base}_co[{k * width - 1}]"))
+    total = f"{base}_o[{sw - 1}:0]"
     if every and (final + shift) % every == 0:
-        lines += [f"reg [{sw - 1}:0] {out};", f"always @(posedge clk) {out} <= {a} + {b};"]
+        lines += [f"reg [{sw - 1}:0] {out};", f"always @(posedge clk) {out} <= {total};"]
         regs += 1
     else:
-        lines.append(f"wire [{sw - 1}:0] {out} = {a} + {b};")
+        lines.append(f"wire [{sw - 1}:0] {out} = {total};")
     return lines, regs
+
+
+def _final_init() -> int:
+    init = 0
+    for idx in range(32):  # I0..I3 = x, y, z, m; I4 tied to 0; I5 = 1
+        x, y, z, m = (idx >> k & 1 for k in range(4))
+        init |= (x + y + z >= 2) << idx | (x ^ y ^ z ^ m) << (32 + idx)
+    return init
+
+
+FINAL_INIT = _final_init()
+
+
+def _carry_cell(carry: str, width: int, inst: str, base: str, k: int, ci: str) -> str:
+    """Carry cell k of the chain whose S/DI/O/CO vectors are ``{base}_s`` ...; ``ci``: its carry in."""
+    r = f"[{(k + 1) * width - 1}:{k * width}]"
+    if carry == "CARRY8":
+        return (f"CARRY8 {inst} (.CI({ci}), .CI_TOP(1'b0), .DI({base}_di{r}), .S({base}_s{r}), "
+                f".O({base}_o{r}), .CO({base}_co{r}));")
+    # the first CARRY4 of a chain takes a fabric bit on CYINIT, the next ones the carry on CI
+    ci, cyinit = ("1'b0", ci) if k == 0 else (ci, "1'b0")
+    return (f"CARRY4 {inst} (.CI({ci}), .CYINIT({cyinit}), .DI({base}_di{r}), .S({base}_s{r}), "
+            f".O({base}_o{r}), .CO({base}_co{r}));")
 
 
 def evaluate(tree: Lut6cTree, env: dict) -> np.ndarray:
@@ -451,10 +530,16 @@ def evaluate(tree: Lut6cTree, env: dict) -> np.ndarray:
                 if o >= 0:
                     names[o] = f"v{o}"
                     env[f"v{o}"] = v
-    total = np.zeros_like(np.asarray(some, np.int64))
+    zero = np.zeros_like(np.asarray(some, np.int64))
+    carry = np.asarray(env[names[tree.rows[0][3]]], np.int64) if tree.rows and len(tree.rows[0]) > 3 else zero
+    m, total = zero, zero
     for j, col in enumerate(tree.rows):
-        for v in col:
-            total = total + (np.asarray(env[names[v]], np.int64) << j)
+        xyz = [names[v] for v in col[:3]] + [ZERO] * (3 - len(col[:3]))
+        env["_m"] = m
+        s, m_next = lut(FINAL_INIT, [*xyz, "_m"], "1'b1")
+        total = total + ((s ^ carry) << j)
+        carry = np.where(s == 1, carry, m)
+        m = m_next
     return total % (1 << tree.sum_width)
 
 
