@@ -191,3 +191,18 @@ def test_lut6c_core_bit_exact(tmp_path, lut6c_cores, simulator, pipeline):
     res = verify.verify(out, simulator, vectors=150, build_dir=tmp_path / "build")
     assert res.ok, verify.describe(res)
     assert res.measured_latency == [em.latency]
+
+
+def test_vivado_script_defines_synthesis_for_a_lut6c_core(tmp_path):
+    # the fabric's simulation models of LUT6_2/CARRY8 sit inside ifndef SYNTHESIS: Vivado must skip them
+    from lgn2hw.backend import emit
+    from lgn2hw.synth.flow import core_design, vivado_files
+    nl = random_layered(8, [12, 6], 2, seed=1)
+    emit(nl, tmp_path / "a", EmitOptions(popcount="lut6c"))
+    emit(nl, tmp_path / "b", EmitOptions(popcount="carry"))
+    fabric = (tmp_path / "a" / "lgn_core_fabric.v").read_text()
+    assert "`ifndef SYNTHESIS" in fabric and "module LUT6_2" in fabric and "LUT6_2 #(" in fabric
+    for name, expect in (("a", " -verilog_define SYNTHESIS"), ("b", "")):
+        design = core_design(tmp_path / name)
+        tcl = vivado_files(["x.v"], design.top, "xcvu9p-flga2104-2L-e", 250.0, design.defines)["build.tcl"]
+        assert f"synth_design -top lgn_core -part xcvu9p-flga2104-2L-e -mode out_of_context{expect}\n" in tcl

@@ -82,6 +82,7 @@ class Design:
     constraints: Path | None = None  # PCF / LPF for a board; None = unconstrained (out of context)
     name: str = "design"
     extra: dict = field(default_factory=dict)  # copied into the report (e.g. board settings)
+    defines: tuple = ()  # Verilog macros the Vivado script defines (yosys defines SYNTHESIS itself)
 
 
 #: What may go into a tool script or argument list: a Verilog identifier for module names; for
@@ -162,7 +163,9 @@ def core_design(core_dir: str | Path) -> Design:
     """The core alone, its ports the design's ports (AMD: yosys and Vivado synthesize it out of
     context without I/O buffers, so no harness is needed)."""
     meta = load_metadata(Path(core_dir).resolve())
-    return Design(files=tuple(meta.file_paths), top=meta.top, core_top=meta.top, name="core")
+    # a lut6c core's fabric ends in simulation models of the AMD primitives, inside ifndef SYNTHESIS
+    defines = ("SYNTHESIS",) if meta.pipeline.get("popcount") == "lut6c" else ()
+    return Design(files=tuple(meta.file_paths), top=meta.top, core_top=meta.top, name="core", defines=defines)
 
 
 def ooc_design(core_dir: str | Path, work_dir: str | Path, target: str | None = None) -> Design:
@@ -288,16 +291,20 @@ def synthesize(design: Design, work_dir: str | Path, config: SynthConfig, board:
     return rep
 
 
-def vivado_files(files: list[str], top: str, part: str, clock_mhz: float) -> dict[str, str]:
+def vivado_files(files: list[str], top: str, part: str, clock_mhz: float,
+                 defines: tuple = ()) -> dict[str, str]:
     """{"build.tcl": ..., "constraints.xdc": ...}: a Vivado batch build of ``top`` out of context
-    (``files``: Verilog paths relative to the script's folder, checked for script safety)."""
+    (``files``: Verilog paths relative to the script's folder, checked for script safety;
+    ``defines``: Verilog macros for synth_design, e.g. SYNTHESIS for a lut6c core's sim models)."""
+    for d in defines:
+        check_identifier(d, "Verilog define")
     for f in files:
         _check_script_value(f, "Verilog file")
     check_identifier(top, "top module")
     if not _SAFE_TOKEN.match(part):
         raise LgnError(f"part {_shown(part)} cannot go into a Vivado script")
     xdc = "constraints.xdc"
-    return {"build.tcl": render("vivado_build.tcl.j2", top=top, part=part, files=files, xdc=xdc),
+    return {"build.tcl": render("vivado_build.tcl.j2", top=top, part=part, files=files, xdc=xdc, defines=defines),
             xdc: render("vivado_clock.xdc.j2", top=top, part=part, clock_mhz=f"{clock_mhz:g}",
                         period_ns=f"{1000.0 / clock_mhz:.3f}")}
 
@@ -305,7 +312,7 @@ def vivado_files(files: list[str], top: str, part: str, clock_mhz: float) -> dic
 def _write_vivado(design: Design, work: Path, dev: Device, clock_mhz: float) -> dict:
     files = [_rel(f, work) for f in design.files]
     out = {}
-    for name, text in vivado_files(files, design.top, dev.part, clock_mhz).items():
+    for name, text in vivado_files(files, design.top, dev.part, clock_mhz, design.defines).items():
         ir.atomic_write(work / name, lambda tmp, text=text: Path(tmp).write_text(text))
         out["vivado_script" if name.endswith(".tcl") else "vivado_xdc"] = name
     return out
