@@ -15,7 +15,8 @@ training sets, different synthesis tools, different accounting of the encoder).
         --data ../shared/datasets/mnist8k.npz
     .venv/bin/python bench/bench_published.py --published-only      # the published table alone
 
-Our LUT6 counts are yosys 0.23 estimates (INV cells counted as LUTs), not Vivado's.
+Our LUT6 counts are yosys 0.23 estimates (INV cells counted as LUTs, an instantiated LUT6_2 as one),
+not Vivado's.
 """
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def main(argv=None) -> int:
         acc = f"{100 * r['accuracy']:.2f} %" if r["accuracy"] is not None else "–"
         notes.append(f"lgn2hw {r['name']}: trained on mnist8k (6,400 training images), accuracy on "
                      f"{r['accuracy_note']}; LUT6/FF: yosys 0.23 synth_xilinx -family xcup estimate of the core "
-                     f"out of context (INV counted), {r['pipelined']['popcount']} GroupSum; latency combinational / "
+                     f"out of context (INV counted, a LUT6_2 as one), {r['pipelined']['popcount']} GroupSum; latency combinational / "
                      f"pipelined (defaults)")
         table.add_row(f"lgn2hw {r['name']}", f"measured here [{len(notes)}]", acc, fmt(r.get("gates")),
                       fmt(r["comb"]["lut"]), fmt(r["pipelined"]["lut"]), fmt(r["pipelined"]["ff"]),
