@@ -18,8 +18,9 @@ level, the final adder one more), as the compressor trees in ``popcount.py`` are
 
 Measured (yosys 0.23 ``synth_xilinx -family xcup``, the 2 x 2,000-gate MNIST model,
 combinational): 3,197 LUT6 against 2,367 for ``carry``, whose leaf full adders absorb the gate
-logic and whose adders remove about one bit per LUT too; so ``carry`` stays the xilinx default
-(``devices.FAMILIES["xilinx"].popcount``) and ``gpc`` is a choice (``--popcount gpc``).
+logic and whose adders remove about one bit per LUT too; so ``gpc`` is a choice (``--popcount
+gpc``). The xilinx default (``devices.FAMILIES["xilinx"].popcount``) is ``lut6c`` (lut6c.py:
+LUT6_2 and carry-chain (7;3) counter primitives, about two bits removed per LUT).
 """
 from __future__ import annotations
 
