@@ -4,7 +4,7 @@ instantiated as Xilinx primitives (``LUT6_2``, ``CARRY8`` on UltraScale(+), ``CA
 
 yosys 0.23 maps neither dual-output LUTs nor counters on the carry chain, so this style writes
 the primitives itself; ``xilinx_prims_sim.v`` (rtl_templates, guarded by ``ifndef SYNTHESIS``)
-gives Icarus and Verilator their behaviour. Two cells:
+gives Icarus and Verilator their behaviour. Three cells:
 
 - ``Fa``: one LUT6_2 in dual-output mode (I5 = 1): O6 = the parity of up to three bits of one
   column, O5 = their majority (the carry). Its five inputs may be the *wires the bits are
@@ -16,12 +16,15 @@ gives Icarus and Verilator their behaviour. Two cells:
   position k:   S = parity(x1..x5) ^ x6 (a 6-input LUT), DI = x6;
   position k+1: S = [X in {2, 3}], DI = [X >= 4] (X = x1 + .. + x5; one LUT6_2, both outputs).
   The chain adds 2**k * (X + x6 + cin): 7 bits into 3 (O[k], O[k+1], CO[k+1]) with 2 LUTs,
-  two bits removed per LUT, where a full adder of LUTs removes one per two.
+  two bits removed per LUT, where a full adder of LUTs removes one per two. Counters at columns
+  k, k+2, ... of one round share a chain (``_link``: up to four, one CARRY8).
+- the final ternary adder: per column one LUT6_2, O6 = x ^ y ^ z ^ m onto S, O5 = the majority
+  of x, y, z (m of the next column, which also takes it as DI); column 0's fourth bit is CI.
 
-Rounds are Wallace-like: in every column, (7;3) counters on seven bits at a time, a smaller
-counter on five or six, a full adder on three or four, until at most two rows are left; a
-final two-operand ``+`` (the carry chain yosys infers) adds them. Each round is one adder level
-(the final adder one more) for ``--adder-stages``, as in ``gpc``.
+Rounds are Wallace-like: in every column, (7;3) counters on seven bits at a time, then, only as
+far as the column must shrink to fit the final adder (three bits, column 0 four), a smaller
+counter on five or six bits and full adders. Each round is one adder level (the final adder one
+more) for ``--adder-stages``, as in ``gpc``.
 
 Inputs are weighted as in ``carry`` and ``gpc`` (a bit read m times enters the columns where m
 has a 1); constant ones ride as plain ``1'b1`` bits.
