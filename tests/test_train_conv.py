@@ -390,3 +390,31 @@ def test_shipped_mnist_conv_example_streams_and_its_simulators_agree():
     cfg = imp.config
     assert cfg["arch"].startswith("conv(k=16,d=3,rf=5") and cfg["time_limit"] <= 3600 and cfg["clock"] == "cpu"
     assert 0.9 < cfg["results"]["test_accuracy"] <= 1
+
+
+def test_dense_augment_moves_every_pixels_bits_together_and_trains_with_learnable_wiring():
+    """Dense nets shift the flat bits (c*H*W + y*W + x)*T + t of images: a pixel's T thermometer
+    bits move as one, by at most the shift. Regression: the shift's closure read the image width
+    ``w`` after the training loop had rebound that name to a learnable interconnect."""
+    c, h, w, t = 2, 6, 5, 3
+    gen = torch.Generator().manual_seed(1)
+    x = torch.zeros(40, c * h * w * t)
+    pix = torch.randint(0, c * h * w, (40,), generator=gen)
+    for i, p in enumerate(pix.tolist()):
+        x[i, p * t:(p + 1) * t] = 1
+    out = trainer.shift_flat(x, (c, h, w, t), 1, gen).reshape(40, c, h, w, t)
+    moved = 0
+    for i, p in enumerate(pix.tolist()):
+        on = out[i].nonzero().tolist()
+        assert len(on) in (0, t)  # all bits of the pixel, or the pixel left the image
+        if on:
+            assert len({tuple(v[:3]) for v in on}) == 1
+            cc, yy, xx = on[0][:3]
+            assert cc == p // (h * w) and abs(yy - p % (h * w) // w) <= 1 and abs(xx - p % w) <= 1
+            moved += (yy, xx) != (p % (h * w) // w, p % w)
+    assert moved > 0
+    ds = small_digits(300, 100)
+    cfg = trainer.TrainConfig(dataset="digits", widths=(200, 100), interconnect="learnable", epochs=2,
+                              batch_size=32, thresholds=2, augment=1, seed=0)
+    res = trainer.train(cfg, ds, progress=False)
+    assert len(res.history) == 2 and res.val_accuracy > 0.2

@@ -7,6 +7,7 @@ validation (hard) accuracy, the fitted encoder thresholds and the figures the CL
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -319,6 +320,19 @@ def r2_score(y: np.ndarray, pred: np.ndarray) -> float:
     return float(1 - ((y - pred) ** 2).sum() / den) if den > 0 else float("nan")
 
 
+
+def shift_flat(x: torch.Tensor, shape: tuple[int, int, int, int], max_shift: int,
+               gen: torch.Generator) -> torch.Tensor:
+    """``conv.shift`` on flat rows [B, C*H*W*T] whose bit (c*H*W + y*W + x)*T + t belongs to pixel
+    (c, y, x); ``shape`` is (C, H, W, T). The dense networks' augmentation."""
+    from .conv import shift
+
+    c, h, w, per = shape
+    b = x.shape[0]
+    img = x.reshape(b, c, h, w, per).permute(0, 1, 4, 2, 3).reshape(b, c * per, h, w)
+    img = shift(img, max_shift, gen)
+    return img.reshape(b, c, per, h, w).permute(0, 1, 3, 4, 2).reshape(b, -1)
+
 def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None, log=None,
           resume: dict | None = None) -> TrainResult:
     """Train; ``log(record)`` is called after every epoch (epoch, loss, soft_train, hard_train,
@@ -367,14 +381,8 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True, console=None, lo
             def augment(x):
                 return shift(x, cfg.augment, gen)
         else:  # dense: bits (c*H*W + y*W + x)*T + t of images, or the features when thresholds learn
-            c, h, w = ds.image_shape
-            per = 1 if therm is not None else cfg.thresholds
-
-            def augment(x):
-                b = x.shape[0]
-                img = x.reshape(b, c, h, w, per).permute(0, 1, 4, 2, 3).reshape(b, c * per, h, w)
-                img = shift(img, cfg.augment, gen)
-                return img.reshape(b, c, per, h, w).permute(0, 1, 3, 4, 2).reshape(b, -1)
+            augment = functools.partial(shift_flat, shape=(*ds.image_shape, 1 if therm is not None else cfg.thresholds),
+                                        max_shift=cfg.augment, gen=gen)
 
     clock = CLOCKS[cfg.clock]
     start = clock()  # the time limit counts the training loop (with its validation), not the data encoding
