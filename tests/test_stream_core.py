@@ -12,6 +12,7 @@ import pytest
 from conftest import PEER_FIXTURES, require_tool
 from lgn2hw import api
 from lgn2hw.backend.options import EmitOptions
+from lgn2hw.backend.pool import pool_axis
 from lgn2hw.backend.stream import emit_stream
 from lgn2hw.backend.window import WindowGeometry
 from lgn2hw.cli import main
@@ -74,6 +75,7 @@ def _frame_boundary(self):
 
 
 ORIG_TABLES = WindowGeometry.tables
+ORIG_POOL_AXIS = pool_axis
 
 
 @pytest.mark.parametrize("fault", ["padding", "stride", "pool-window", "frame-boundary"])
@@ -89,9 +91,17 @@ def test_planted_faults_are_caught(fault, tmp_path, monkeypatch, rng):
         import lgn2hw.backend.stream as stream
         # the bank's end of image one position early: the head sees a frame cut short
         monkeypatch.setattr(stream, "bank_last", lambda n: n - 2)
-    else:
+    else:  # the pool (folded into the bank here) misses a window cell: its second cell restarts the OR
+        import lgn2hw.backend.pool as pool
         import lgn2hw.backend.stream as stream
-        monkeypatch.setattr(stream, "pool_cells", lambda n: list(range(n - 1)))  # OR misses a window cell
+
+        def second_cell_restarts(size, k, padding, out):
+            t = ORIG_POOL_AXIS(size, k, padding, out)
+            return [(i, int(f or (y > 0 and t[y - 1][0] == i >= 0 and t[y - 1][1] == 1)), last)
+                    for y, (i, f, last) in enumerate(t)]
+        assert stream.stage_modes(model)[-1] == "bank"
+        monkeypatch.setattr(stream, "pool_axis", second_cell_restarts)
+        monkeypatch.setattr(pool, "pool_axis", second_cell_restarts)
     out = tmp_path / "core"
     emit_stream(model, out, EmitOptions())
     monkeypatch.undo()
