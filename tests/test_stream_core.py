@@ -36,6 +36,9 @@ def test_torchlogix_conv_streams_bit_exact(sim, tmp_path):
     out = tmp_path / "core"
     res = emit_stream(imp.conv, out, EmitOptions(pipeline_every=1))
     assert res.metadata["kind"] == "stream" and res.metadata["stream"]["cycles_per_image"] == 64
+    # the head's argmax visits the classes in turn (one image per 64 cycles leaves the time)
+    assert res.metadata["pipeline"]["argmax"] == "serial"
+    assert res.metadata["pipeline"]["argmax_latency"] == imp.conv.num_classes - 1 > 0
     vres = verify(out, sim, vectors=8, data=fixture_data(), max_data=200)
     assert vres.ok, vres.first_mismatch or vres.protocol_errors
     assert vres.composition["dataset"] == 48 and vres.mismatches == 0

@@ -356,13 +356,16 @@ class StreamCore(wiring.Component):
 
 
 # ---------------------------------------------------------------------- emit
-def stream_head_options(options):
+def stream_head_options(options, model: ConvModel):
     """The head core's options: the stream's, named ``{top}_head``, taking bits (the bank) without
     an input register: the bank holds an image for the cycle its valid is high, and the next
-    image's first write lands on the edge where the head's first registers take it."""
+    image's first write lands on the edge where the head's first registers take it. The head
+    gets an image at most once per ``H*W`` cycles, so its argmax is one comparator visiting the
+    classes in turn (``classes - 1`` cycles) where that fits in an image's cycles."""
     from dataclasses import replace
+    _, h, w = model.input_map_shape
     return replace(options, top=f"{options.top}_head", input_width=None, frac_bits=None, signed=None,
-                   input_register=False)
+                   input_register=False, argmax="serial" if h * w > model.num_classes else "tree")
 
 
 def check_streamable(model: ConvModel, options) -> None:
@@ -403,7 +406,7 @@ def emit_stream(model: ConvModel, out_dir, options=None, progress=None):
     check_streamable(model, opts)  # plan_stream and the window generators assume it
     seconds = {}
     t0 = time.perf_counter()
-    head_plan = plan_core(model.head, stream_head_options(opts))
+    head_plan = plan_core(model.head, stream_head_options(opts, model))
     plan = plan_stream(model, head_plan, opts.top, opts.pipeline_every)
     say(f"head: {model.head.num_nodes} gates, {head_plan.classes} x popcount({head_plan.group_size})")
     verilog = render(model.head, head_plan, progress, seconds)
