@@ -182,3 +182,20 @@ def test_later_padded_stage_latency_on_icarus(tmp_path, rng):
     assert res.plan.stages[2].geometry.tail > 0
     vres = verify(tmp_path / "core", "icarus", vectors=12)
     assert vres.ok, vres.first_mismatch or vres.protocol_errors or vres.measured_latency
+
+
+def test_serial_argmax_ties_go_to_the_lowest_class_on_icarus(tmp_path, rng):
+    """The stream head's serial argmax on a head whose group sums tie often (groups of two bits,
+    four classes): every image's class and sums bit-exact, and the images do hold ties whose
+    maximum is shared by a class above the lowest (a '>=' comparator would pick it)."""
+    require_tool("iverilog")
+    from lgn2hw import conv_sim
+    model = random_model(rng, (1, 8, 8), 2, (("conv", 3, 2, 3, 1, 1, 1), ("pool", 2, 2, 0)), widths=(8,), classes=4)
+    x = rng.uniform(0, 1, size=(40, 1, 8, 8))
+    sums = conv_sim.simulate_conv(model, x).group_sums
+    top = sums == sums.max(axis=1, keepdims=True)
+    assert np.sum(top.sum(axis=1) > 1) >= 5, "the images should tie"
+    res = emit_stream(model, tmp_path / "core", EmitOptions(pipeline_every=1))
+    assert res.plan.head.serial_argmax and res.plan.head.argmax_latency == 3
+    vres = verify(tmp_path / "core", "icarus", data={"X": x}, max_data=40)
+    assert vres.ok and vres.mismatches == 0 and vres.composition["dataset"] == 40

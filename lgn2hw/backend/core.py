@@ -61,15 +61,16 @@ class LgnCore(wiring.Component):
             k = Signal(range(c + 1), name="argmax_k")  # the class compared this cycle; 0 or C: none
             best = Signal(sw, name="argmax_best", reset_less=True)
             lanes = [out_sums[j * sw:(j + 1) * sw] for j in range(c)]
-            lane = Signal(sw, name="argmax_lane")
-            m.d.comb += lane.eq(Array(lanes)[k])
+            # the lane compared next, registered a cycle ahead (no multiplexer before the compare)
+            lane = Signal(sw, name="argmax_lane", reset_less=True)
             run = (k != 0) & (k != c)
             right = Signal(name="argmax_right")
             m.d.comb += right.eq((best.as_unsigned() - lane.as_unsigned())[-1])
             with m.If(load):
-                m.d.sync += [out_sums.eq(sums), best.eq(sums[:sw]), out_class.eq(0), k.eq(1)]
+                m.d.sync += [out_sums.eq(sums), best.eq(sums[:sw]), out_class.eq(0), k.eq(1),
+                             lane.eq(sums[sw:2 * sw])]
             with m.Elif(run):
-                m.d.sync += k.eq(k + 1)
+                m.d.sync += [k.eq(k + 1), lane.eq(Array(lanes[1:] + lanes[-1:])[k])]
                 with m.If(right):
                     m.d.sync += [best.eq(lane), out_class.eq(k)]
             m.d.comb += [self.out_valid.eq(valid[-1]), self.out_class.eq(out_class), self.out_sums.eq(out_sums)]

@@ -170,7 +170,9 @@ class WindowGen(wiring.Component):
         else:
             below_next, last_next = next_y >= g.height, (next_y == end_r) & (next_x == end_c)
         with m.If(step):
-            m.d.sync += [sx.eq(next_x), sy.eq(next_y), below.eq(below_next), last.eq(last_next)]
+            m.d.sync += [sx.eq(next_x), sy.eq(next_y), last.eq(last_next)]
+            if g.tail:  # without a border the step never reaches row H: ``below`` stays 0, and with it
+                m.d.sync += below.eq(below_next)  # the drain logic (no path from it to ``i_ready``)
             with m.If(at_end):
                 m.d.sync += [busy.eq(in_tail & ~drained & ~drain), drained.eq(0), fed.eq(0)]
             with m.Else():
