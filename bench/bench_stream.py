@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -106,6 +107,10 @@ def main() -> None:
         res = streaming(pe_as)
         t = time.perf_counter()
         rep = synth(res.out_dir, family, dev, clock_mhz=mhz)
+        keep = out / f"synth_{dev}"  # the work folder is the core's, rewritten per device: keep each
+        shutil.rmtree(keep, ignore_errors=True)
+        if (res.out_dir / "synth").is_dir():
+            shutil.copytree(res.out_dir / "synth", keep, ignore=shutil.ignore_patterns("*.json.gz", "core.json"))
         head = head_counts(res.out_dir, res.plan.head.top, family, out / "heads" / f"{dev}_streaming")
         rows.append({"design": "streaming", "family": family, "device": dev, "clock_mhz": mhz, "rtl": pe_as,
                      "latency": res.plan.latency, "rep": rep, "head": head, "seconds": time.perf_counter() - t})

@@ -199,3 +199,22 @@ def test_serial_argmax_ties_go_to_the_lowest_class_on_icarus(tmp_path, rng):
     assert res.plan.head.serial_argmax and res.plan.head.argmax_latency == 3
     vres = verify(tmp_path / "core", "icarus", data={"X": x}, max_data=40)
     assert vres.ok and vres.mismatches == 0 and vres.composition["dataset"] == 40
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_shipped_mnist_conv_example_streams_bit_exact(sim, tmp_path):
+    """The issue's bar: examples/mnist_conv.pt streamed whole (48 of its stored MNIST digits, back
+    to back, bubbles, gaps, a reset and an in_first mid-image), bit-exact, on both simulators;
+    its pools stream as accumulators, the last one folded into the bank, the argmax serial."""
+    require_tool("iverilog") if sim == "icarus" else None
+    path = Path(__file__).resolve().parents[1] / "examples" / "mnist_conv.pt"
+    res = api.compile(path, tmp_path / "core", rtl={"pipeline_every": 2}, report=False)
+    stream = res.rtl.metadata["stream"]
+    assert stream["cycles_per_image"] == 784
+    assert [s["mode"] for s in stream["stages"]] == ["window", "acc", "window", "acc", "window", "bank"]
+    assert res.rtl.metadata["pipeline"]["argmax"] == "serial"
+    vres = verify(tmp_path / "core", sim, data={"X": res.model.data["X"]}, max_data=48)
+    assert vres.ok, vres.first_mismatch or vres.protocol_errors
+    assert vres.mismatches == 0 and vres.composition["dataset"] == 48
+    assert vres.measured_latency == [res.plan.latency]
