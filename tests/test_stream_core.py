@@ -218,3 +218,18 @@ def test_shipped_mnist_conv_example_streams_bit_exact(sim, tmp_path):
     assert vres.ok, vres.first_mismatch or vres.protocol_errors
     assert vres.mismatches == 0 and vres.composition["dataset"] == 48
     assert vres.measured_latency == [res.plan.latency]
+
+
+def test_non_overlapping_pools_stream_with_any_padding(rng):
+    """A pool whose stride is its kernel accumulates (no window, so no padding limit), the last one
+    in the bank; an overlapping pool still slides a window and keeps the window's padding limit."""
+    from lgn2hw.backend.stream import check_streamable, stage_modes
+    spec = (("conv", 3, 2, 3, 1, 1, 1), ("pool", 2, 2, 1), ("conv", 2, 2, 3, 1, 1, 1), ("pool", 2, 2, 1))
+    model = random_model(rng, (1, 8, 8), 2, spec, widths=(12,), classes=2)
+    check_streamable(model, EmitOptions())
+    assert stage_modes(model) == ["window", "acc", "window", "bank"]
+    overlapping = random_model(rng, (1, 8, 8), 2, (("conv", 3, 2, 3, 1, 1, 1), ("pool", 2, 1, 1)), widths=(12,),
+                               classes=2)
+    assert stage_modes(overlapping) == ["window", "window"]
+    with pytest.raises(LgnError, match=r"stage 1 \(pool\): padding 1 with rf 2 cannot stream"):
+        check_streamable(overlapping, EmitOptions())

@@ -146,7 +146,9 @@ def estimate(model: ConvModel, head_plan: CorePlan) -> dict:
     geos, modes = stage_geometries(model), stage_modes(model)
     lines = sum(max(0, g.rf - 1) * g.width * g.channels if mode == "window" else
                 (g.out_width * g.channels if mode == "acc" and g.rf > 1 else 0) for g, mode in zip(geos, modes))
-    ors = sum(g.channels * (g.rf * g.rf - 1 if mode == "window" else 2)
+    # OR gates: a window's k*k - 1 per channel; an accumulator's two per channel; the bank's one
+    # per pooled bit (its read-modify-write)
+    ors = sum(g.channels * {"window": g.rf * g.rf - 1, "acc": 2, "bank": g.out_height * g.out_width}[mode]
               for st, g, mode in zip(model.stages, geos, modes) if not isinstance(st, ConvBlock))
     unrolled = gate_counts(model.unroll())["logic_gates"]
     c, h, w = model.shapes()[-1]
