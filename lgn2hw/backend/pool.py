@@ -62,12 +62,12 @@ class RasterPos:
         m.d.comb += [self.nx.eq(Mux(wrap, 0, self.x + 1)),
                      ny.eq(Mux(wrap, Mux(self.y == height - 1, 0, self.y + 1), self.y))]
         self.fields = {}
-        for (name, (values, width_)), idx in [*((f, self.nx) for f in col_fields.items()),
-                                              *((f, ny) for f in row_fields.items())]:
-            reg = Signal(width_, name=f"{prefix}_{name}", init=int(values[0]))
-            with m.If(step):
-                m.d.sync += reg.eq(rom(values, width_, idx))
-            self.fields[name] = reg
+        for fields, idx in ((col_fields, self.nx), (row_fields, ny)):
+            for name, (values, bits) in fields.items():
+                reg = Signal(bits, name=f"{prefix}_{name}", init=int(values[0]))
+                with m.If(step):
+                    m.d.sync += reg.eq(rom(values, bits, idx))
+                self.fields[name] = reg
         with m.If(step):
             m.d.sync += [self.x.eq(self.nx), self.y.eq(ny)]
         self.at_start = Signal(name=f"{prefix}_at_start")
@@ -116,16 +116,15 @@ class PoolAcc(wiring.Component):
             m.d.comb += [rd.addr.eq(Mux(self.i_valid, rom([max(0, t[0]) for t in cols], jw, pos.nx), pos["j"])),
                          rd.en.eq(1), above.eq(rd.data),
                          wr.addr.eq(pos["j"]), wr.en.eq(fire)]
-            wdata = wr.data
-        else:
-            held = Signal(c, name="line")
-            m.d.comb += above.eq(held)
-            wdata = Signal(c)
-            with m.If(fire):
-                m.d.sync += held.eq(wdata)
         out = Signal(c, name="pooled")
         m.d.comb += out.eq(cur | Mux(pos["rfirst"], 0, above))
-        m.d.comb += wdata.eq(out)
+        if wo >= 2:
+            m.d.comb += wr.data.eq(out)
+        else:  # one window across: the line is one register
+            held = Signal(c, name="line")
+            m.d.comb += above.eq(held)
+            with m.If(fire):
+                m.d.sync += held.eq(out)
         m.d.sync += self.o_valid.eq(fire & pos["rlast"])
         with m.If(fire & pos["rlast"]):
             m.d.sync += self.o_data.eq(out)

@@ -4,11 +4,14 @@
 Pixels arrive in raster order, one per clock at full rate (``in_pixel``: the pixel's C*T
 thermometer bits, bit ``c*T + t``). Each conv block is a window generator (window.py: line
 buffers, padding, stride) feeding the block's kernel netlist built once (Amaranth stages of
-the same schedule as the dense fabric, a register every ``--pipeline-every`` levels); each OR
-pool is a window generator feeding an OR per channel. The last stage's positions are
-collected into a bank of ``K*H*W`` bits in flatten order (``k*H*W + y*W + x``); when a frame's
-last position is in, the bank goes to the dense head — an ordinary dense core (``{top}_head``,
-plan.py), which registers its input on that cycle, so the next frame fills the bank meanwhile.
+the same schedule as the dense fabric, a register every ``--pipeline-every`` levels); an
+overlapping OR pool is a window generator feeding an OR per channel, a non-overlapping one an
+accumulator (pool.py). The last stage's positions are collected into a bank of ``K*H*W`` bits
+in flatten order (``k*H*W + y*W + x``); a non-overlapping last pool is folded into it (each
+cell ORed into its pooled bit). When a frame's last position is in, the bank goes to the dense
+head — an ordinary dense core (``{top}_head``, plan.py; its argmax serial where an image's
+cycles leave the time), which registers its input on that cycle, so the next frame fills the
+bank meanwhile.
 
 Ports: ``clk``, ``rst`` (synchronous: drops every frame in flight), ``in_valid``, ``in_first``
 (with the first pixel of a frame: a frame cut short is dropped and the new one starts),
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Cat, ClockSignal, Const, Instance, Module, Mux, ResetInserter, ResetSignal, Signal
+from amaranth.hdl import Cat, ClockSignal, Const, Instance, Module, ResetInserter, ResetSignal, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
