@@ -47,6 +47,11 @@ SPECS = {
     "valid-conv": (("conv", 3, 3, 2, 1, 0, 1), ("pool", 2, 2, 0)),
     # rf 1 emits at a frame's first pixel: nothing may reach the next stage while it drains
     "rf1-then-padded": (("conv", 3, 2, 1, 1, 0, 1), ("conv", 2, 2, 3, 1, 1, 1), ("pool", 3, 1, 1)),
+    # non-overlapping pools accumulate (pool.py), the last one in the bank: with padding, with
+    # rows and columns no window reads, one window wide (a line of one word), then a padded conv
+    "padded-pools": (("conv", 3, 2, 3, 1, 1, 1), ("pool", 3, 3, 1), ("conv", 2, 2, 3, 1, 1, 1), ("pool", 2, 2, 1)),
+    "pool-remainder": (("conv", 3, 2, 2, 1, 0, 1), ("pool", 2, 2, 0), ("conv", 2, 2, 2, 1, 0, 1), ("pool", 2, 2, 0)),
+    "pool-to-one-column": (("conv", 2, 2, 3, 1, 0, 1), ("pool", 6, 6, 0), ("conv", 3, 2, 1, 1, 0, 1)),
 }
 
 

@@ -14,7 +14,7 @@ clock; ``out_valid`` follows ``in_valid`` by ``latency`` cycles. A sums-only hea
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, ClockSignal, Const, Elaboratable, Instance, Module, Signal
+from amaranth.hdl import Array, Cat, ClockSignal, Const, Elaboratable, Instance, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -28,7 +28,8 @@ from .plan import CorePlan
 class LgnCore(wiring.Component):
     def __init__(self, nl: Netlist, plan: CorePlan):
         self.nl, self.plan = nl, plan
-        self.argmax = None if plan.head == "sums" else ArgmaxTree(plan.classes, plan.sum_width, plan.argmax_breaks)
+        self.argmax = None if plan.head == "sums" or plan.serial_argmax else \
+            ArgmaxTree(plan.classes, plan.sum_width, plan.argmax_breaks)
         self.latency = plan.latency
         super().__init__({
             "in_valid": In(1),
@@ -51,6 +52,29 @@ class LgnCore(wiring.Component):
                                            i_in_data=self.in_data, o_sums=sums)
         out_class = Signal(self.out_class.shape(), name="class_reg", reset_less=True)
         out_sums = Signal(self.out_sums.shape(), name="sums_reg", reset_less=True)
+        if plan.serial_argmax:
+            valid = Signal(self.latency, name="valid")
+            m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
+            # the sums' cycle loads them (out_sums) and class 0 as the best; then one comparator
+            # visits class 1 .. C-1, one per cycle (strictly greater: a tie keeps the lower class)
+            load = Cat(self.in_valid, valid)[self.latency - c]
+            k = Signal(range(c + 1), name="argmax_k")  # the class compared this cycle; 0 or C: none
+            best = Signal(sw, name="argmax_best", reset_less=True)
+            lanes = [out_sums[j * sw:(j + 1) * sw] for j in range(c)]
+            # the lane compared next, registered a cycle ahead (no multiplexer before the compare)
+            lane = Signal(sw, name="argmax_lane", reset_less=True)
+            run = (k != 0) & (k != c)
+            right = Signal(name="argmax_right")
+            m.d.comb += right.eq((best.as_unsigned() - lane.as_unsigned())[-1])
+            with m.If(load):
+                m.d.sync += [out_sums.eq(sums), best.eq(sums[:sw]), out_class.eq(0), k.eq(1),
+                             lane.eq(sums[sw:2 * sw])]
+            with m.Elif(run):
+                m.d.sync += [k.eq(k + 1), lane.eq(Array(lanes[1:] + lanes[-1:])[k])]
+                with m.If(right):
+                    m.d.sync += [best.eq(lane), out_class.eq(k)]
+            m.d.comb += [self.out_valid.eq(valid[-1]), self.out_class.eq(out_class), self.out_sums.eq(out_sums)]
+            return m
         if self.argmax is not None:
             m.submodules.argmax = self.argmax
             m.d.comb += self.argmax.sums.eq(sums)

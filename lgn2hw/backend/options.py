@@ -14,6 +14,7 @@ POPCOUNT_STYLES = ("wallace", "dadda", "carry", "gpc", "lut6c", "behavioural")
 CARRY_CELLS = ("CARRY8", "CARRY4")  # lut6c: the AMD carry primitive (UltraScale(+), 7-series)
 FABRICS = ("text", "amaranth")
 HEADS = ("argmax", "sums")
+ARGMAX = ("tree", "serial")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class EmitOptions:
     head: str | None = None         # "argmax" (class + sums), "sums" (regression: no argmax, out_class tied
                                     # to 0); None: "sums" for a model trained with --task regression
     carry_cell: str = "CARRY8"      # lut6c: CARRY8 (UltraScale(+)) or CARRY4 (7-series), from the --device
+    argmax: str = "tree"            # "tree": pipelined comparator tree, one vector per clock; "serial": one
+                                    # comparator visits the classes in turn (classes - 1 cycles, a new
+                                    # vector at most every ``classes`` cycles: the streaming core's head)
 
     @property
     def sums_only(self) -> bool:
@@ -50,6 +54,8 @@ class EmitOptions:
             raise LgnError(f"fabric {self.fabric!r}: expected one of {', '.join(FABRICS)}")
         if self.head is not None and self.head not in HEADS:
             raise LgnError(f"head {self.head!r}: expected one of {', '.join(HEADS)}")
+        if self.argmax not in ARGMAX:
+            raise LgnError(f"argmax {self.argmax!r}: expected one of {', '.join(ARGMAX)}")
         if not self.input_register and self.input_width is not None:
             raise LgnError("the on-chip encoder needs the input register")
 

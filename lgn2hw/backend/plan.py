@@ -116,8 +116,13 @@ class CorePlan:
         return int(self.input.fixed is not None)
 
     @property
+    def serial_argmax(self) -> bool:
+        """One comparator visiting the classes in turn (``EmitOptions.argmax`` "serial")."""
+        return self.head == "argmax" and self.options.argmax == "serial" and self.classes > 1
+
+    @property
     def argmax_latency(self) -> int:
-        return len(self.argmax_breaks)
+        return self.classes - 1 if self.serial_argmax else len(self.argmax_breaks)
 
     def stage_registered(self, stage: int) -> bool:
         """Whether fabric stage ``stage`` (1-based) ends in a register."""
@@ -152,6 +157,7 @@ class CorePlan:
                          "fabric_stages": sched.num_stages, "fabric_registers": sched.register_bits(),
                          "popcount": pop.style, "popcount_latency": pop.latency, "popcount_bits": pop.bits,
                          "argmax_latency": self.argmax_latency, "fabric": opts.fabric,
+                         **({"argmax": "serial"} if self.serial_argmax else {}),
                          "fuse_popcount": opts.fuse_popcount,
                          # lut6c: the AMD carry primitive (written only then: other cores keep their bytes)
                          **({"carry_cell": opts.carry_cell} if pop.style == "lut6c" else {})},
@@ -276,9 +282,11 @@ def plan_core(nl: Netlist, options: EmitOptions | None = None) -> CorePlan:
     pop = plan_popcount(groups, opts.popcount, m, first, per_class, nl.num_classes, funcs)
     # the argmax's first levels share the popcount's last cycle (one budget of adder levels);
     # a sums-only head has no argmax
-    breaks = () if opts.sums_only else register_levels(nl.num_classes, m, pop.tail)
+    serial = opts.argmax == "serial" and nl.num_classes > 1
+    breaks = () if opts.sums_only or serial else register_levels(nl.num_classes, m, pop.tail)
     fabric_latency = sched.fabric_latency - int(fused)
-    latency = int(opts.input_register) + int(inp.fixed is not None) + fabric_latency + pop.latency + len(breaks) + 1
+    argmax = nl.num_classes - 1 if serial and not opts.sums_only else len(breaks)
+    latency = int(opts.input_register) + int(inp.fixed is not None) + fabric_latency + pop.latency + argmax + 1
     return CorePlan(kind="dense", options=opts, schedule=sched, fused=fused, input=inp, popcount=pop,
                     argmax_breaks=tuple(breaks), classes=nl.num_classes, class_width=class_width(nl.num_classes),
                     latency=latency, netlist_sha256=nl.fingerprint(), source=nl.provenance)

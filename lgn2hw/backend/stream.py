@@ -4,11 +4,14 @@
 Pixels arrive in raster order, one per clock at full rate (``in_pixel``: the pixel's C*T
 thermometer bits, bit ``c*T + t``). Each conv block is a window generator (window.py: line
 buffers, padding, stride) feeding the block's kernel netlist built once (Amaranth stages of
-the same schedule as the dense fabric, a register every ``--pipeline-every`` levels); each OR
-pool is a window generator feeding an OR per channel. The last stage's positions are
-collected into a bank of ``K*H*W`` bits in flatten order (``k*H*W + y*W + x``); when a frame's
-last position is in, the bank goes to the dense head — an ordinary dense core (``{top}_head``,
-plan.py), which registers its input on that cycle, so the next frame fills the bank meanwhile.
+the same schedule as the dense fabric, a register every ``--pipeline-every`` levels); an
+overlapping OR pool is a window generator feeding an OR per channel, a non-overlapping one an
+accumulator (pool.py). The last stage's positions are collected into a bank of ``K*H*W`` bits
+in flatten order (``k*H*W + y*W + x``); a non-overlapping last pool is folded into it (each
+cell ORed into its pooled bit). When a frame's last position is in, the bank goes to the dense
+head — an ordinary dense core (``{top}_head``, plan.py; its argmax serial where an image's
+cycles leave the time), which registers its input on that cycle, so the next frame fills the
+bank meanwhile.
 
 Ports: ``clk``, ``rst`` (synchronous: drops every frame in flight), ``in_valid``, ``in_first``
 (with the first pixel of a frame: a frame cut short is dropped and the new one starts),
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Cat, ClockSignal, Instance, Module, Mux, ResetInserter, ResetSignal, Signal
+from amaranth.hdl import Cat, ClockSignal, Const, Instance, Module, ResetInserter, ResetSignal, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -28,6 +31,7 @@ from ..conv import ConvBlock, ConvModel
 from ..errors import LgnError
 from .fabric import AmaranthStage
 from .plan import CorePlan
+from .pool import PoolAcc, RasterPos, accumulates, pool_axis
 from .schedule import Schedule, schedule
 from .window import WindowGen, WindowGeometry
 
@@ -41,14 +45,28 @@ class StreamStage:
     geometry: WindowGeometry
     out_channels: int
     schedule: Schedule | None       # conv: the kernel netlist's pipeline schedule
+    mode: str = "window"            # "window": a window generator (conv, overlapping pool); "acc": a
+                                    # non-overlapping pool accumulated in a line (pool.py); "bank": the
+                                    # model's last pool, non-overlapping, folded into the bank
 
     @property
     def latency(self) -> int:
         """Cycles from a window step to the stage's output: the window register, then the kernel
-        pipeline's registers (conv) or the OR register (pool)."""
+        pipeline's registers (conv) or the OR register (pool); an accumulating pool's output
+        register; nothing for a pool folded into the bank."""
+        if self.mode == "bank":
+            return 0
+        if self.mode == "acc":
+            return 1
         if self.kind == "pool":
             return 2
         return 1 + (self.schedule.num_stages if self.schedule.registered else 0)
+
+    @property
+    def tail(self) -> int:
+        """Steps the stage takes after its frame's last input (its border); pools that
+        accumulate have none."""
+        return self.geometry.tail if self.mode == "window" else 0
 
 
 @dataclass(frozen=True)
@@ -73,7 +91,7 @@ class StreamPlan:
         every stage's border steps and pipeline, the bank, the head core. A later stage starts
         its border ``DRAIN_START`` cycles after its last pixel (the stages before it are seen
         idle through a register, then the input is held through another)."""
-        return sum(st.geometry.tail + st.latency + (DRAIN_START if i and st.geometry.tail else 0)
+        return sum(st.tail + st.latency + (DRAIN_START if i and st.tail else 0)
                    for i, st in enumerate(self.stages)) + 1 + self.head.latency
 
     def metadata(self) -> dict:
@@ -86,8 +104,8 @@ class StreamPlan:
                            "stages": [{"kind": st.kind, "rf": st.geometry.rf, "stride": st.geometry.stride,
                                        "padding": st.geometry.padding, "in": [st.geometry.channels,
                                                                                st.geometry.height, st.geometry.width],
-                                       "out_channels": st.out_channels, "tail": st.geometry.tail,
-                                       "latency": st.latency} for st in self.stages]}}
+                                       "out_channels": st.out_channels, "tail": st.tail,
+                                       "latency": st.latency, "mode": st.mode} for st in self.stages]}}
 
 
 def stage_geometries(model: ConvModel) -> list[WindowGeometry]:
@@ -97,14 +115,23 @@ def stage_geometries(model: ConvModel) -> list[WindowGeometry]:
             else WindowGeometry(*shapes[i], st.kernel, st.step, st.padding) for i, st in enumerate(model.stages)]
 
 
+def stage_modes(model: ConvModel) -> list[str]:
+    """How each stage streams (``StreamStage.mode``): a non-overlapping pool accumulates, the last
+    stage's one in the bank; every other stage slides a window."""
+    geos = stage_geometries(model)
+    last = len(model.stages) - 1
+    return ["window" if isinstance(st, ConvBlock) or not accumulates(g) else ("bank" if i == last else "acc")
+            for i, (st, g) in enumerate(zip(model.stages, geos))]
+
+
 def plan_stream(model: ConvModel, head_plan: CorePlan, top: str, pipeline_every: int) -> StreamPlan:
     """Plan the stream stages of ``model``; ``head_plan`` is the dense core planned for its head."""
     stages = []
-    for st, geo in zip(model.stages, stage_geometries(model)):
+    for st, geo, mode in zip(model.stages, stage_geometries(model), stage_modes(model)):
         if isinstance(st, ConvBlock):
             stages.append(StreamStage("conv", geo, st.num_kernels, schedule(st.kernel, pipeline_every)))
         else:
-            stages.append(StreamStage("pool", geo, geo.channels, None))
+            stages.append(StreamStage("pool", geo, geo.channels, None, mode))
     c, h, w = model.shapes()[-1]
     image = model.input_map_shape
     return StreamPlan(top, image[0], image, tuple(stages), c * h * w, head_plan, model.fingerprint(),
@@ -119,9 +146,13 @@ def estimate(model: ConvModel, head_plan: CorePlan) -> dict:
     kernels = sum(gate_counts(st.kernel)["logic_gates"] for st in model.conv_blocks())
     head = gate_counts(model.head)["logic_gates"]
     pop = head_plan.popcount.bits
-    lines = sum(max(0, g.rf - 1) * g.width * g.channels for g in stage_geometries(model))
-    ors = sum(g.channels * (g.rf * g.rf - 1) for st, g in zip(model.stages, stage_geometries(model))
-              if not isinstance(st, ConvBlock))
+    geos, modes = stage_geometries(model), stage_modes(model)
+    lines = sum(max(0, g.rf - 1) * g.width * g.channels if mode == "window" else
+                (g.out_width * g.channels if mode == "acc" and g.rf > 1 else 0) for g, mode in zip(geos, modes))
+    # OR gates: a window's k*k - 1 per channel; an accumulator's two per channel; the bank's one
+    # per pooled bit (its read-modify-write)
+    ors = sum(g.channels * {"window": g.rf * g.rf - 1, "acc": 2, "bank": g.out_height * g.out_width}[mode]
+              for st, g, mode in zip(model.stages, geos, modes) if not isinstance(st, ConvBlock))
     unrolled = gate_counts(model.unroll())["logic_gates"]
     c, h, w = model.shapes()[-1]
     return {"streaming": {"logic_gates": kernels + ors + head, "lut4_upper": kernels + ors + head + pop,
@@ -185,69 +216,108 @@ class StreamFrontEnd(wiring.Component):
         idle, quiets = [], []
         holds = []           # later stages about to finish a border on their own
         gens = []
-        for i, (st, mst) in enumerate(zip(self.plan.stages, self.model.stages)):
-            gen = WindowGen(st.geometry)
-            m.submodules[f"win{i}"] = gen
-            gens.append(gen)
-            m.d.comb += [gen.i_valid.eq(valid), gen.i_data.eq(data)]
-            if idle:
-                # drain only once the input is held (registered) and nothing came in before it
-                m.d.comb += gen.upstream_idle.eq(idle[-1] & held)
-                # it is about to finish a border on its own, or doing so: no new frame may enter meanwhile
-                holds.append(gen.border & (idle[-1] | gen.draining))
-            else:
-                m.d.comb += taken.eq(valid & gen.i_ready)
+        streamed = [(st, mst) for st, mst in zip(self.plan.stages, self.model.stages) if st.mode != "bank"]
+        for i, (st, mst) in enumerate(streamed):
             out = Signal(st.out_channels, name=f"s{i}_out")
             out_valid = Signal(name=f"s{i}_valid")
             flight = Signal(name=f"s{i}_flight")  # a window of this stage still in its pipeline
-            if st.kind == "conv":
-                m.submodules[f"kernel{i}"] = pipe = KernelPipe(mst.kernel, st.schedule)
-                m.d.comb += [pipe.x.eq(gen.o_window), out.eq(pipe.y)]
-                delay = st.latency - 1
+            if st.mode == "acc":  # a pool that accumulates: never stalls, has no border
+                acc = PoolAcc(st.geometry)
+                m.submodules[f"pool{i}"] = acc
+                m.d.comb += [acc.i_valid.eq(valid), acc.i_data.eq(data), out.eq(acc.o_data),
+                             out_valid.eq(acc.o_valid), flight.eq(acc.o_valid)]
+                stage_quiet = acc.idle
             else:
-                g = st.geometry
-                ors = []
-                for ch in range(g.channels):
-                    cells = [gen.o_window[(k * g.channels) + ch] for k in pool_cells(g.rf * g.rf)]
-                    ors.append(Cat(*cells).any())
-                reg = Signal(st.out_channels, name=f"s{i}_or")
-                m.d.sync += reg.eq(Cat(*ors))
-                m.d.comb += out.eq(reg)
-                delay = 1
-            v = gen.o_valid
-            chain = []
-            for d in range(delay):
-                nxt = Signal(name=f"s{i}_v{d + 1}")
-                m.d.sync += nxt.eq(v)
-                chain.append(nxt)
-                v = nxt
-            m.d.comb += [out_valid.eq(v), flight.eq(Cat(gen.o_valid, *chain).any())]
+                gen = WindowGen(st.geometry)
+                m.submodules[f"win{i}"] = gen
+                gens.append(gen)
+                m.d.comb += [gen.i_valid.eq(valid), gen.i_data.eq(data)]
+                if idle:
+                    # drain only once the input is held (registered) and nothing came in before it
+                    m.d.comb += gen.upstream_idle.eq(idle[-1] & held)
+                    # it is about to finish a border on its own, or doing so: no new frame may enter meanwhile
+                    holds.append(gen.border & (idle[-1] | gen.draining))
+                else:
+                    m.d.comb += taken.eq(valid & gen.i_ready)
+                if st.kind == "conv":
+                    m.submodules[f"kernel{i}"] = pipe = KernelPipe(mst.kernel, st.schedule)
+                    m.d.comb += [pipe.x.eq(gen.o_window), out.eq(pipe.y)]
+                    delay = st.latency - 1
+                else:
+                    g = st.geometry
+                    ors = []
+                    for ch in range(g.channels):
+                        cells = [gen.o_window[(k * g.channels) + ch] for k in pool_cells(g.rf * g.rf)]
+                        ors.append(Cat(*cells).any())
+                    reg = Signal(st.out_channels, name=f"s{i}_or")
+                    m.d.sync += reg.eq(Cat(*ors))
+                    m.d.comb += out.eq(reg)
+                    delay = 1
+                v = gen.o_valid
+                chain = []
+                for d in range(delay):
+                    nxt = Signal(name=f"s{i}_v{d + 1}")
+                    m.d.sync += nxt.eq(v)
+                    chain.append(nxt)
+                    v = nxt
+                m.d.comb += [out_valid.eq(v), flight.eq(Cat(gen.o_valid, *chain).any())]
+                stage_quiet = gen.idle
             # all of one cycle (the previous): this stage and every one before it, no pixel taken
             quiet = Signal(name=f"s{i}_quiet")
-            m.d.comb += quiet.eq(gen.idle & ~flight & (quiets[-1] if quiets else ~taken))
+            m.d.comb += quiet.eq(stage_quiet & ~flight & (quiets[-1] if quiets else ~taken))
             quiets.append(quiet)
             stage_idle = Signal(name=f"s{i}_idle")
             m.d.sync += stage_idle.eq(quiet)
             idle.append(stage_idle)
             valid, data = out_valid, out
-        # the bank: position q of the last map writes channel k at bit k*H*W + q
-        c, h, w = self.model.shapes()[-1]
-        hw = h * w
-        pos = Signal(range(max(2, hw)), name="bank_pos")
-        banks = [Signal(hw, name=f"bank{k}") for k in range(c)]
-        last = Signal(name="bank_last")
-        m.d.comb += last.eq(pos == bank_last(hw))
-        with m.If(valid):
-            for k in range(c):
-                m.d.sync += banks[k].bit_select(pos, 1).eq(data[k])
-            m.d.sync += pos.eq(Mux(last, 0, pos + 1))
-        m.d.sync += self.feat_valid.eq(valid & last)
-        m.d.comb += [self.features.eq(Cat(*banks)),
-                     hold.eq(Cat(*holds).any() if holds else 0),
+        bank_start = self.bank(m, valid, data)
+        m.d.comb += [hold.eq(Cat(*holds).any() if holds else 0),
                      self.in_ready.eq(gens[0].i_ready & ~held),
-                     self.busy.eq(~idle[-1] | (pos != 0))]
+                     self.busy.eq(~idle[-1] | ~bank_start)]
         return m
 
+
+    def bank(self, m: Module, valid, data):
+        """The bank: the features of an image in flatten order (bit ``k*H*W + y*W + x`` of the last
+        map), written as the last streamed stage's cells arrive; the model's last pool, if it does
+        not overlap, is folded in (each cell ORed into its pooled bit, the window's first cell
+        overwriting it). ``feat_valid`` rises after the cell that completes the image. Returns a
+        signal high while the bank waits for a frame's first cell."""
+        st = self.plan.stages[-1]
+        c, hb, wb = self.model.shapes()[-1]
+        if st.mode == "bank":
+            g = st.geometry
+            cols = pool_axis(g.width, g.rf, g.padding, wb)
+            rows = pool_axis(g.height, g.rf, g.padding, hb)
+            h, w = g.height, g.width
+        else:
+            h, w = hb, wb
+            cols = [(x, 1, 1) for x in range(w)]
+            rows = [(y, 1, 1) for y in range(h)]
+        # the input cell that completes the image: the last cell of the last pooled cell
+        yl = max(y for y, t in enumerate(rows) if t[0] == hb - 1 and t[2])
+        xl = max(x for x, t in enumerate(cols) if t[0] == wb - 1 and t[2])
+        lr, lc = divmod(bank_last(yl * w + xl + 1), w)
+        pooled = st.mode == "bank"
+        col_fields = {f"c{j}": ([t[0] == j for t in cols], 1) for j in range(wb)}
+        row_fields = {f"r{i}": ([t[0] == i for t in rows], 1) for i in range(hb)}
+        col_fields["cend"] = ([x == lc for x in range(w)], 1)
+        row_fields["rend"] = ([y == lr for y in range(h)], 1)
+        if pooled:
+            col_fields["cfirst"] = ([t[1] for t in cols], 1)
+            row_fields["rfirst"] = ([t[1] for t in rows], 1)
+        pos = RasterPos(m, valid, h, w, col_fields, row_fields, "bank")
+        first = (pos["cfirst"] & pos["rfirst"]) if pooled else Const(1, 1)
+        banks = [Signal(hb * wb, name=f"bank{k}") for k in range(c)]
+        for i in range(hb):
+            for j in range(wb):
+                q = i * wb + j
+                with m.If(valid & pos[f"r{i}"] & pos[f"c{j}"]):
+                    for k in range(c):
+                        m.d.sync += banks[k][q].eq(data[k] | (banks[k][q] & ~first))
+        m.d.sync += self.feat_valid.eq(valid & pos["rend"] & pos["cend"])
+        m.d.comb += self.features.eq(Cat(*banks))
+        return pos.at_start
 
 class StreamCore(wiring.Component):
     """The top: the front end (reset by ``rst`` or a frame cut short) and the head core."""
@@ -291,13 +361,16 @@ class StreamCore(wiring.Component):
 
 
 # ---------------------------------------------------------------------- emit
-def stream_head_options(options):
+def stream_head_options(options, model: ConvModel):
     """The head core's options: the stream's, named ``{top}_head``, taking bits (the bank) without
     an input register: the bank holds an image for the cycle its valid is high, and the next
-    image's first write lands on the edge where the head's first registers take it."""
+    image's first write lands on the edge where the head's first registers take it. The head
+    gets an image at most once per ``H*W`` cycles, so its argmax is one comparator visiting the
+    classes in turn (``classes - 1`` cycles) where that fits in an image's cycles."""
     from dataclasses import replace
+    _, h, w = model.input_map_shape
     return replace(options, top=f"{options.top}_head", input_width=None, frac_bits=None, signed=None,
-                   input_register=False)
+                   input_register=False, argmax="serial" if h * w > model.num_classes else "tree")
 
 
 def check_streamable(model: ConvModel, options) -> None:
@@ -310,7 +383,9 @@ def check_streamable(model: ConvModel, options) -> None:
     if model.input_map_shape[0] > 63:
         raise LgnError(f"pixels of {model.input_map_shape[0]} bits: the streaming core takes at most 63; "
                        "use --conv unrolled")
-    for i, (st, geo) in enumerate(zip(model.stages, stage_geometries(model))):
+    for i, (st, geo, mode) in enumerate(zip(model.stages, stage_geometries(model), stage_modes(model))):
+        if mode != "window":
+            continue  # a pool that accumulates streams any padding (and has output positions: the model's check)
         try:
             geo.check()
         except LgnError as e:
@@ -336,7 +411,7 @@ def emit_stream(model: ConvModel, out_dir, options=None, progress=None):
     check_streamable(model, opts)  # plan_stream and the window generators assume it
     seconds = {}
     t0 = time.perf_counter()
-    head_plan = plan_core(model.head, stream_head_options(opts))
+    head_plan = plan_core(model.head, stream_head_options(opts, model))
     plan = plan_stream(model, head_plan, opts.top, opts.pipeline_every)
     say(f"head: {model.head.num_nodes} gates, {head_plan.classes} x popcount({head_plan.group_size})")
     verilog = render(model.head, head_plan, progress, seconds)

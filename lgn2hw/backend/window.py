@@ -126,8 +126,9 @@ class WindowGen(wiring.Component):
         # so no comparator sits on the path to ``step``, which enables every register of the stage
         below = Signal(name="below")                  # sy >= H: the step is in the frame's bottom border
         last = Signal(name="last", init=int((end_r, end_c) == (0, 0)))  # the step is the frame's last
-        in_tail = Signal()
-        m.d.comb += in_tail.eq(busy & below)
+        # busy & below, kept as a register of its own (updated with both), so the step logic
+        # starts from a flip-flop rather than a gate
+        in_tail = Signal(name="in_tail")
         at_end = Signal()
         m.d.comb += at_end.eq(last)
         ready = Signal()
@@ -169,10 +170,15 @@ class WindowGen(wiring.Component):
             last_next = ~at_end & Mux(wrap, on_last_row, (sy == end_r) & (sx == end_c - 1))
         else:
             below_next, last_next = next_y >= g.height, (next_y == end_r) & (next_x == end_c)
+        busy_next = Signal(name="busy_next")
+        m.d.comb += busy_next.eq(Mux(at_end, in_tail & ~drained & ~drain, 1))
         with m.If(step):
-            m.d.sync += [sx.eq(next_x), sy.eq(next_y), below.eq(below_next), last.eq(last_next)]
+            m.d.sync += [sx.eq(next_x), sy.eq(next_y), last.eq(last_next)]
+            if g.tail:  # without a border the step never reaches row H: ``below`` stays 0, and with it
+                # the drain logic (no path from it to ``i_ready``)
+                m.d.sync += [below.eq(below_next), in_tail.eq(busy_next & below_next)]
             with m.If(at_end):
-                m.d.sync += [busy.eq(in_tail & ~drained & ~drain), drained.eq(0), fed.eq(0)]
+                m.d.sync += [busy.eq(busy_next), drained.eq(0), fed.eq(0)]
             with m.Else():
                 m.d.sync += busy.eq(1)
                 with m.If(drain):
