@@ -319,3 +319,18 @@ def test_a_rerun_without_pnr_leaves_no_older_placement(tmp_path):
     assert main(["synth", str(tmp_path), "--target", "ice40", "--device", "hx1k", "--no-pnr"]) == 0
     assert not (work / "core.asc").exists() and not (work / "core.bin").exists()
     assert load_report(work)["pnr"] is None
+
+
+@pytest.mark.parametrize("line,fits", [
+    ("ERROR: Unable to find legal placement for all cells, design is probably at utilisation limit.", False),
+    ("ERROR: Failed to expand region (0, 0) |_> (25, 31) of 7082 ICESTORM_LCs", False),  # UP5K at 134 %
+    ("ERROR: no BELs remaining to implement cell type 'SB_RAM40_4K'", False),
+    ("ERROR: Max frequency for clock 'clk': 12.00 MHz (FAIL at 48.00 MHz)", True),
+    ("ERROR: cell 'x' of type 'SB_IO' is not placed", True),
+])
+def test_nextpnr_messages_that_mean_the_design_does_not_fit(line, fits):
+    """A placement that fails for lack of room is reported as "does not fit", any other error as
+    the tool's failure (nextpnr-ice40 words an over-full device in more than one way)."""
+    from lgn2hw.synth.flow import _NOT_FIT
+
+    assert (_NOT_FIT.search(f"Info: placing\n{line}\n") is None) is fits

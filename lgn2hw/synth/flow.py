@@ -30,7 +30,8 @@ from .tools import Tool, find_tool
 
 # nextpnr's ways of saying "too many cells of a kind" (a "$..." cell type is a yosys leftover, not size)
 _NOT_FIT = re.compile(r"no BELs remaining to implement cell type '[A-Z]|Unable to place cell|only has \d+|"
-                      r"[Dd]esign uses \d+ .* but|Unable to find legal placement for all cells")
+                      r"[Dd]esign uses \d+ .* but|Unable to find legal placement for all cells|"
+                      r"Failed to expand region .* of \d+ \w+")
 
 
 class DoesNotFit(LgnError):
