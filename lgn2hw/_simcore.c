@@ -20,7 +20,7 @@
 /* The hot loops are compiled for the baseline ISA and for AVX2 / AVX-512, chosen at load time
  * by the CPU (GCC function multi-versioning), so an install built without -march still uses
  * wide vectors where the machine has them. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(LGN_NO_MULTIVERSION)
 #define MULTIVERSION __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
 #else
 #define MULTIVERSION
@@ -540,6 +540,140 @@ typedef struct {
     const int64_t *map_cells; /* [num_stages] cells of stage i's input map (padding included) */
     const lgn_net *head;      /* reads the last stage's output map as its input rows */
 } lgn_conv_model;
+
+/* ---------------------------------------------------------------- conv kernel programs */
+
+/* The tile program of one kernel netlist (two-input gates), as conv_sim._kernel_program makes
+ * it (that Python function is the reference; the two give identical programs): constants,
+ * wires and inverters folded into their readers when `fold`, gates in depth-first post-order
+ * from the outputs, scratch slots reused once their last reader has run, output gates writing
+ * their output channel, outputs that no gate of their own writes one copy at the end.
+ * tables [N] (ops), fanin [N, 2] signal ids (node n is signal 2+I+n), outputs [K] signal ids,
+ * cells [I] each window input's cell offset. Writes ops [G] and args [G, 3, 2] ((kind, index)
+ * of operand a, operand b, destination; kinds as in lgn_conv_stage) with G <= N + K, and
+ * *nslots. Returns G, or -1 when memory runs out. */
+
+/* gate op reading operand kinds kx, ky (0/1 a constant, 2 a signal, 3 its inverse; `same`:
+ * one signal): 0 a gate (*val its op on the plain signals), 1 a wire of x, 2 of y (*val: 1
+ * when inverted), 3 a constant (*val). */
+static int fold_kind(int op, int kx, int ky, int same, int *val) {
+    int f[2][2];
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++) {
+            int va = kx < 2 ? kx : a ^ (kx - 2), vb = ky < 2 ? ky : (same ? a : b) ^ (ky - 2);
+            f[a][b] = (op >> (3 - (2 * va + vb))) & 1;
+        }
+    const int on_a = kx >= 2 && (f[0][0] != f[1][0] || f[0][1] != f[1][1]);
+    const int on_b = ky >= 2 && !same && (f[0][0] != f[0][1] || f[1][0] != f[1][1]);
+    if (on_a && on_b) {
+        *val = f[0][0] << 3 | f[0][1] << 2 | f[1][0] << 1 | f[1][1];
+        return 0;
+    }
+    *val = f[0][0];
+    return on_a ? 1 : on_b ? 2 : 3;
+}
+
+/* Depth-first post-order of the gates (signals >= base) in the cones of roots; opx/opy the
+ * operands of gate v - base; seen [N] zeroed, stack [3N + R + 1]. Returns the count. */
+static int64_t post_order(const int64_t *roots, int64_t nroots, const int64_t *opx, const int64_t *opy,
+                          int64_t base, uint8_t *seen, int64_t *stack, int64_t *order) {
+    int64_t cnt = 0;
+    for (int64_t r = 0; r < nroots; r++) {
+        const int64_t root = roots[r];
+        if (root < base || seen[root - base]) continue;
+        int64_t sp = 0;
+        stack[sp++] = root;
+        while (sp) {
+            const int64_t v = stack[--sp];
+            if (v < 0) order[cnt++] = ~v;
+            else if (!seen[v - base]) {
+                seen[v - base] = 1;
+                const int64_t x = opx[v - base], y = opy[v - base];
+                stack[sp++] = ~v;
+                if (y >= base && !seen[y - base]) stack[sp++] = y;
+                if (x >= base && !seen[x - base]) stack[sp++] = x;
+            }
+        }
+    }
+    return cnt;
+}
+
+LGN_API int64_t lgn_conv_plan(int64_t num_inputs, int64_t num_nodes, const uint64_t *tables, const int64_t *fanin,
+                              int64_t num_outputs, const int64_t *outputs, const int64_t *cells, int fold,
+                              int32_t *ops, int64_t *args, int64_t *nslots) {
+    const int64_t base = 2 + num_inputs, N = num_nodes, K = num_outputs, S = base + N;
+    int64_t *buf = (int64_t *)malloc(sizeof(int64_t) * (size_t)(10 * N + 2 * S + 3 * K + 8));
+    uint8_t *seen = (uint8_t *)calloc((size_t)N + 1, 1);
+    if (!buf || !seen) { free(buf); free(seen); return -1; }
+    int64_t *fx = buf, *fy = fx + N, *gx = fy + N, *gy = gx + N, *gop = gy + N, *order = gop + N;
+    int64_t *owner = order + N, *last = owner + N, *freel = last + N, *rep = freel + N;  /* rep [S]: sig*2|inv */
+    int64_t *code = rep + S;  /* [S]: index*4|kind */
+    int64_t *roots = (int64_t *)malloc(sizeof(int64_t) * (size_t)(4 * N + 2 * K + 8));
+    if (!roots) { free(buf); free(seen); return -1; }
+    int64_t *stack = roots + K + 1;  /* [3N + K + 7] */
+    for (int64_t n = 0; n < N; n++) { fx[n] = fanin[2 * n]; fy[n] = fanin[2 * n + 1]; gop[n] = -1; owner[n] = -1; }
+    for (int64_t v = 0; v < S; v++) rep[v] = 2 * v;
+    /* fold in post-order from the outputs */
+    int64_t m = post_order(outputs, K, fx, fy, base, seen, stack, order);
+    for (int64_t i = 0; i < m; i++) {
+        const int64_t v = order[i], n = v - base, a = fx[n], b = fy[n];
+        const int op = (int)tables[n];
+        if (!fold) { gop[n] = op; gx[n] = a; gy[n] = b; continue; }
+        const int64_t sx = rep[a] >> 1, ix = rep[a] & 1, sy = rep[b] >> 1, iy = rep[b] & 1;
+        const int kx = sx < 2 ? (int)(sx ^ ix) : 2 + (int)ix, ky = sy < 2 ? (int)(sy ^ iy) : 2 + (int)iy;
+        int val;
+        switch (fold_kind(op, kx, ky, sx >= 2 && sx == sy, &val)) {
+        case 0: gop[n] = val; gx[n] = sx; gy[n] = sy; break;
+        case 1: rep[v] = 2 * sx + val; break;
+        case 2: rep[v] = 2 * sy + val; break;
+        default: rep[v] = 2 * val; break;
+        }
+    }
+    /* outputs: a gate of its own (the first output reading it plain), else a copy at the end */
+    for (int64_t k = 0; k < K; k++) roots[k] = rep[outputs[k]] >> 1;
+    memset(seen, 0, (size_t)N + 1);
+    m = post_order(roots, K, gx, gy, base, seen, stack, order);
+    for (int64_t k = 0; k < K; k++) {
+        const int64_t sig = rep[outputs[k]] >> 1, inv = rep[outputs[k]] & 1;
+        if (sig >= base && !inv && owner[sig - base] < 0) owner[sig - base] = k;
+    }
+    for (int64_t n = 0; n < N; n++) last[n] = -1;
+    for (int64_t i = 0; i < m; i++) {
+        const int64_t n = order[i] - base;
+        if (gx[n] >= base) last[gx[n] - base] = i;
+        if (gy[n] >= base) last[gy[n] - base] = i;
+    }
+    for (int64_t k = 0; k < K; k++) {
+        const int64_t sig = rep[outputs[k]] >> 1;
+        if (sig >= base && owner[sig - base] != k) last[sig - base] = m;
+    }
+    code[0] = 0; code[1] = 4;  /* (_CONST, 0), (_CONST, 1) */
+    for (int64_t i = 0; i < num_inputs; i++) code[2 + i] = cells[i] * 4 + 1;
+    int64_t nfree = 0, ns = 0, g = 0;
+#define PUT(C) do { *args++ = (C) & 3; *args++ = (C) >> 2; } while (0)
+    for (int64_t i = 0; i < m; i++) {
+        const int64_t v = order[i], n = v - base, a = gx[n], b = gy[n];
+        int64_t dst;
+        if (owner[n] >= 0) dst = owner[n] * 4 + 3;
+        else dst = (nfree ? freel[--nfree] : ns++) * 4 + 2;
+        code[v] = dst;
+        ops[g++] = (int32_t)gop[n];
+        PUT(code[a]); PUT(code[b]); PUT(dst);
+        if (a >= base && last[a - base] == i && (code[a] & 3) == 2) freel[nfree++] = code[a] >> 2;
+        if (b != a && b >= base && last[b - base] == i && (code[b] & 3) == 2) freel[nfree++] = code[b] >> 2;
+    }
+    for (int64_t k = 0; k < K; k++) {
+        const int64_t sig = rep[outputs[k]] >> 1, inv = rep[outputs[k]] & 1;
+        if (sig >= base && !inv && owner[sig - base] == k) continue;
+        const int64_t u = sig < 2 ? 0 : sig;
+        ops[g++] = sig < 2 ? ((sig ^ inv) ? 15 : 0) : (inv ? 12 : 3);
+        PUT(code[u]); PUT(code[u]); PUT(k * 4 + 3);
+    }
+#undef PUT
+    *nslots = ns;
+    free(buf); free(seen); free(roots);
+    return g;
+}
 
 #define CONV_OPS(M)                                                             \
     switch (op) {                                                               \

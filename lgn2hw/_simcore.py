@@ -72,6 +72,9 @@ def load() -> ctypes.CDLL | None:
     lib.lgn_conv_simulate.argtypes = [ctypes.POINTER(ConvModelStruct), ctypes.c_void_p, ctypes.c_int64,
                                       ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
     lib.lgn_conv_simulate.restype = ctypes.c_int
+    lib.lgn_conv_plan.argtypes = [i64, i64, ctypes.c_void_p, ctypes.c_void_p, i64, ctypes.c_void_p, ctypes.c_void_p,
+                                  ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(i64)]
+    lib.lgn_conv_plan.restype = i64
     return lib
 
 

@@ -276,6 +276,27 @@ def _kernel_program(st: ConvBlock, cin: int, in_hp: int, in_wp: int, fold: bool 
     return np.asarray(ops_, np.int32), np.asarray(args, np.int64).reshape(-1, 3, 2), nslots
 
 
+def _kernel_program_native(lib, st: ConvBlock, cin: int, in_hp: int, in_wp: int, fold: bool = True):
+    """``_kernel_program`` made by the compiled core (``lgn_conv_plan``): the same program,
+    without a Python step per gate."""
+    kern = st.kernel
+    n, k = kern.num_nodes, kern.num_outputs
+    cell, c = np.divmod(np.arange(kern.num_inputs, dtype=np.int64), cin)
+    dy, dx = np.divmod(cell, st.rf)
+    cells = np.ascontiguousarray((c * in_hp + dy) * in_wp + dx)
+    tables = np.ascontiguousarray(kern.tables, np.uint64)
+    fanin = np.ascontiguousarray(kern.fanin, np.int64)
+    outputs = np.ascontiguousarray(kern.outputs, np.int64)
+    ops_ = np.empty(n + k, np.int32)
+    args = np.empty((n + k, 3, 2), np.int64)
+    nslots = ctypes.c_int64(0)
+    g = lib.lgn_conv_plan(kern.num_inputs, n, tables.ctypes.data, fanin.ctypes.data, k, outputs.ctypes.data,
+                          cells.ctypes.data, int(fold), ops_.ctypes.data, args.ctypes.data, ctypes.byref(nslots))
+    if g < 0:
+        raise MemoryError("simulator core: out of memory")
+    return ops_[:g].copy(), args[:g].copy(), int(nslots.value)
+
+
 def _word_codes(pairs: np.ndarray, tile: int, block_words: int, out_ch_words: int) -> np.ndarray:
     """(kind, index) pairs [..., 2] -> the core's codes (offset in words << 2 | kind)."""
     kind, idx = pairs[..., 0], pairs[..., 1]
@@ -315,7 +336,9 @@ class NativeConv:
                                          in_hp=in_hp, in_wp=in_wp, out_hp=oh + 2 * out_pad, out_wp=ow + 2 * out_pad,
                                          out_pad=out_pad, tile=1)
             if isinstance(st, ConvBlock):
-                ops_, args, nslots = _kernel_program(st, ch, in_hp, in_wp, fold)
+                lib = _simcore.load()
+                ops_, args, nslots = (_kernel_program_native(lib, st, ch, in_hp, in_wp, fold) if lib is not None
+                                      else _kernel_program(st, ch, in_hp, in_wp, fold))
                 s.tile = tile = int(min(ow, max(1, tile_bytes // (8 * block_words * (nslots + 2)))))
                 och = (oh + 2 * out_pad) * (ow + 2 * out_pad) * block_words
                 args = _word_codes(args, tile, block_words, och)

@@ -140,3 +140,23 @@ def test_lut_kernels_take_the_numpy_path(simcore, monkeypatch):
     res = conv_sim.simulate_conv_bits(model, bits, engine="native")
     assert not called
     assert np.array_equal(res.group_sums, simulate_bits(model.unroll(), bits).group_sums)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=conv_models(), seed=st.integers(0, 2**31 - 1), dag=st.booleans(), fold=st.booleans())
+def test_compiled_planner_equals_python_planner(simcore, model, seed, dag, fold):
+    """lgn_conv_plan makes the very program conv_sim._kernel_program makes (ops, operand and
+    destination codes, slot count), on trees and on DAG kernels, folded and not."""
+    if dag:
+        model = with_dag_kernels(model, seed)
+    shapes = model.shapes()
+    for i, stage in enumerate(model.stages):
+        if not isinstance(stage, ConvBlock):
+            continue
+        ch, h, w = shapes[i]
+        hp, wp = h + 2 * stage.padding, w + 2 * stage.padding
+        ref = conv_sim._kernel_program(stage, ch, hp, wp, fold)
+        got = conv_sim._kernel_program_native(simcore, stage, ch, hp, wp, fold)
+        assert np.array_equal(got[0], ref[0]) and got[0].dtype == ref[0].dtype
+        assert np.array_equal(got[1], ref[1]) and got[1].shape == ref[1].shape
+        assert got[2] == ref[2]
