@@ -515,7 +515,8 @@ LGN_API int lgn_cone_check(int64_t num_inputs, int64_t num_signals, int64_t k, c
  *   kind 1  window input: cell (c*Hp + dy)*Wp + dx from the window's top-left, times B; a
  *           position further along the row is `stride` cells on
  *   kind 2  scratch slot j: j*T*B (the planner reuses a slot once its gate's last reader has run)
- *   kind 3  output channel k of the block: k*Hp'*Wp'*B (its cell at this position)
+ *   kind 3  output channel k of the block: k*Hp'*Wp'*B (its cell at this position; with a ring,
+ *           k*R*Wp'*B)
  * Gates run in the order given (topological); an output that is a constant, a window input or
  * another output's gate is one more gate (op a, ~a or a constant) writing it. */
 typedef struct {
@@ -529,6 +530,12 @@ typedef struct {
     const int64_t *gate_arg;  /* [G, 3] codes: operand a, operand b, destination */
     int64_t num_slots;
     int64_t tile;             /* positions per tile */
+    int64_t pad;              /* this stage's padding (the border of its input buffer) */
+    int64_t ring;             /* conv: 0, it writes the whole output map; R > 0, the next stage is an
+                               * OR pool of kernel R, fused: the conv writes its rows into a ring of R
+                               * rows (out_hp = R, out_wp and out_pad the pool's padded columns), and
+                               * each pool row is OR-ed from the ring as soon as its rows are there,
+                               * so the full-resolution map is never stored */
 } lgn_conv_stage;
 
 typedef struct {
@@ -537,7 +544,8 @@ typedef struct {
     int64_t num_inputs;       /* model input bits (flat order, conv.py) */
     int64_t in_c, in_t, in_h, in_w, in_pad; /* image channels, bits per channel, rows, columns;
                                              * the first map's border */
-    const int64_t *map_cells; /* [num_stages] cells of stage i's input map (padding included) */
+    const int64_t *map_cells; /* [num_stages] cells of stage i's input map (padding included; the
+                               * ring's cells for the pool of a fused conv + pool) */
     const lgn_net *head;      /* reads the last stage's output map as its input rows */
 } lgn_conv_model;
 
@@ -697,48 +705,90 @@ LGN_API int64_t lgn_conv_plan(int64_t num_inputs, int64_t num_nodes, const uint6
     }                                                                           \
     break;
 
-INLINE void conv_stage_B(const lgn_conv_stage *st, const uint64_t *in, uint64_t *out, uint64_t *scratch,
-                         const int B) {
-    const int64_t T = st->tile, s = st->stride;
+/* Fill the constant rows of a conv stage's scratch (after its slots). */
+INLINE void conv_consts(const lgn_conv_stage *st, uint64_t *scratch, const int B) {
+    const int64_t T = st->tile;
     uint64_t *consts = scratch + st->num_slots * T * B;
     for (int64_t i = 0; i < T * B; i++) { consts[i] = 0; consts[T * B + i] = ~(uint64_t)0; }
+}
+
+/* Output row oy of a conv block, written to buffer row `row` of out (every channel). */
+INLINE void conv_row_B(const lgn_conv_stage *st, const uint64_t *in, uint64_t *out, uint64_t *scratch,
+                       int64_t oy, int64_t row, const int B) {
+    const int64_t T = st->tile, s = st->stride;
     /* an operand is base[kind] + offset, the next position step[kind] words on */
-    uint64_t *base[4] = {consts, NULL, scratch, NULL};
+    uint64_t *base[4] = {scratch + st->num_slots * T * B, NULL, scratch, NULL};
     const int64_t step[4] = {B, s * B, B, B};
-    for (int64_t oy = 0; oy < st->oh; oy++) {
-        for (int64_t x0 = 0; x0 < st->ow; x0 += T) {
-            const int64_t n = st->ow - x0 < T ? st->ow - x0 : T;
-            base[1] = (uint64_t *)in + ((oy * s) * st->in_wp + x0 * s) * B;
-            base[3] = out + ((oy + st->out_pad) * st->out_wp + st->out_pad + x0) * B;
-            const int64_t *arg = st->gate_arg;
-            for (int64_t g = 0; g < st->num_gates; g++, arg += 3) {
-                const int64_t sa = step[arg[0] & 3], sb = step[arg[1] & 3];
-                const uint64_t *restrict pa = base[arg[0] & 3] + (arg[0] >> 2);
-                const uint64_t *restrict pb = base[arg[1] & 3] + (arg[1] >> 2);
-                uint64_t *restrict po = base[arg[2] & 3] + (arg[2] >> 2);
-                const int op = st->gate_op[g];
-                CONV_OPS(TILE2)
+    for (int64_t x0 = 0; x0 < st->ow; x0 += T) {
+        const int64_t n = st->ow - x0 < T ? st->ow - x0 : T;
+        base[1] = (uint64_t *)in + ((oy * s) * st->in_wp + x0 * s) * B;
+        base[3] = out + (row * st->out_wp + st->out_pad + x0) * B;
+        const int64_t *arg = st->gate_arg;
+        for (int64_t g = 0; g < st->num_gates; g++, arg += 3) {
+            const int64_t sa = step[arg[0] & 3], sb = step[arg[1] & 3];
+            const uint64_t *restrict pa = base[arg[0] & 3] + (arg[0] >> 2);
+            const uint64_t *restrict pb = base[arg[1] & 3] + (arg[1] >> 2);
+            uint64_t *restrict po = base[arg[2] & 3] + (arg[2] >> 2);
+            const int op = st->gate_op[g];
+            CONV_OPS(TILE2)
+        }
+    }
+}
+
+INLINE void conv_stage_B(const lgn_conv_stage *st, const uint64_t *in, uint64_t *out, uint64_t *scratch,
+                         const int B) {
+    conv_consts(st, scratch, B);
+    for (int64_t oy = 0; oy < st->oh; oy++) conv_row_B(st, in, out, scratch, oy, oy + st->out_pad, B);
+}
+
+/* Row py of an OR pool (every channel) from its input buffer: rows y of the unpadded input map
+ * (0 <= y < ih) are buffer rows y % R + r0 (R = ih + 2*pad and r0 = pad for a whole map: the
+ * identity; a ring: R rows, r0 = 0); padding rows are skipped, padding columns are zero cells. */
+INLINE void pool_row_B(const lgn_conv_stage *st, const uint64_t *in, int64_t ih, int64_t R, int64_t r0,
+                       int64_t in_ch_words, uint64_t *out, int64_t py, const int B) {
+    const int64_t k = st->win, s = st->stride, pad = st->pad;
+    const int64_t y0 = py * s - pad;
+    const int64_t ylo = y0 < 0 ? 0 : y0, yhi = y0 + k > ih ? ih : y0 + k;
+    for (int64_t ch = 0; ch < st->out_ch; ch++) {
+        uint64_t *po = out + ((ch * st->out_hp + py + st->out_pad) * st->out_wp + st->out_pad) * B;
+        const uint64_t *pc = in + ch * in_ch_words;
+        for (int64_t ox = 0; ox < st->ow; ox++) {
+            uint64_t acc[16] = {0};
+            for (int64_t y = ylo; y < yhi; y++) {
+                const uint64_t *p = pc + ((y % R + r0) * st->in_wp + ox * s) * B;
+                for (int64_t dx = 0; dx < k; dx++)
+                    for (int w = 0; w < B; w++) acc[w] |= p[dx * B + w];
             }
+            for (int w = 0; w < B; w++) po[ox * B + w] = acc[w];
         }
     }
 }
 
 INLINE void pool_stage_B(const lgn_conv_stage *st, const uint64_t *in, uint64_t *out, const int B) {
-    const int64_t k = st->win, s = st->stride;
-    for (int64_t ch = 0; ch < st->out_ch; ch++)
-        for (int64_t oy = 0; oy < st->oh; oy++) {
-            const uint64_t *pi = in + ((ch * st->in_hp + oy * s) * st->in_wp) * B;
-            uint64_t *po = out + ((ch * st->out_hp + oy + st->out_pad) * st->out_wp + st->out_pad) * B;
-            for (int64_t ox = 0; ox < st->ow; ox++) {
-                uint64_t acc[16] = {0};
-                for (int64_t dy = 0; dy < k; dy++)
-                    for (int64_t dx = 0; dx < k; dx++) {
-                        const uint64_t *p = pi + (dy * st->in_wp + ox * s + dx) * B;
-                        for (int w = 0; w < B; w++) acc[w] |= p[w];
-                    }
-                for (int w = 0; w < B; w++) po[ox * B + w] = acc[w];
-            }
+    const int64_t ih = st->in_hp - 2 * st->pad;
+    for (int64_t py = 0; py < st->oh; py++)
+        pool_row_B(st, in, ih, st->in_hp, st->pad, st->in_hp * st->in_wp * B, out, py, B);
+}
+
+/* A conv block and the OR pool after it, fused (cv->ring = R, the pool's kernel): conv rows
+ * go into a ring of R rows, a pool row is made as soon as its last input row is there; conv
+ * rows that no pool row reads are not computed. */
+INLINE void conv_pool_B(const lgn_conv_stage *cv, const lgn_conv_stage *pl, const uint64_t *in, uint64_t *ring,
+                        uint64_t *out, uint64_t *scratch, const int B) {
+    const int64_t R = cv->ring, ih = cv->oh, k = pl->win, s = pl->stride, pad = pl->pad;
+    const int64_t ring_ch = R * cv->out_wp * B;
+    int64_t last = (pl->oh - 1) * s - pad + k - 1;
+    if (last > ih - 1) last = ih - 1;
+    conv_consts(cv, scratch, B);
+    int64_t py = 0;
+    for (int64_t r = 0; r <= last; r++) {
+        conv_row_B(cv, in, ring, scratch, r, r % R, B);
+        for (; py < pl->oh; py++) {
+            int64_t need = py * s - pad + k - 1;
+            if ((need > ih - 1 ? ih - 1 : need) > r) break;
+            pool_row_B(pl, ring, ih, R, 0, ring_ch, out, py, B);
         }
+    }
 }
 
 INLINE uint64_t load8(const uint8_t *p) { uint64_t x; memcpy(&x, p, 8); return x; }
@@ -814,6 +864,12 @@ INLINE int conv_simulate_B(const lgn_conv_model *m, const uint8_t *bits, int64_t
             return -2;
         for (int64_t i = 0; i < m->num_stages; i++) {
             const lgn_conv_stage *st = m->stages + i;
+            if (st->kind == 0 && st->ring) {  /* conv + pool: ring maps[i + 1], pool output maps[i + 2] */
+                conv_pool_B(st, st + 1, maps[i], maps[i + 1], i + 2 < m->num_stages ? maps[i + 2] : v + 2 * B,
+                            scratch, B);
+                i++;
+                continue;
+            }
             uint64_t *dst = i + 1 < m->num_stages ? maps[i + 1] : v + 2 * B;
             if (st->kind == 0) conv_stage_B(st, maps[i], dst, scratch, B);
             else pool_stage_B(st, maps[i], dst, B);

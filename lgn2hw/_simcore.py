@@ -35,7 +35,8 @@ class ConvStageStruct(ctypes.Structure):
     _fields_ = [(name, ctypes.c_int64) for name in (
         "kind", "out_ch", "oh", "ow", "win", "stride", "in_hp", "in_wp", "out_hp", "out_wp", "out_pad",
         "num_gates")] + [("gate_op", ctypes.c_void_p), ("gate_arg", ctypes.c_void_p),
-                         ("num_slots", ctypes.c_int64), ("tile", ctypes.c_int64)]
+                         ("num_slots", ctypes.c_int64), ("tile", ctypes.c_int64), ("pad", ctypes.c_int64),
+                         ("ring", ctypes.c_int64)]
 
 
 class ConvModelStruct(ctypes.Structure):

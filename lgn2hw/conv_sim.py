@@ -314,7 +314,10 @@ class NativeConv:
     """A conv model as ``lgn_conv_simulate`` reads it; holds the arrays the structures point into.
     Made once, it runs any number of batches (``simulate_bits``)."""
 
-    def __init__(self, model: ConvModel, block_words: int = 8, tile_bytes: int = _TILE_BYTES, fold: bool = True):
+    def __init__(self, model: ConvModel, block_words: int = 8, tile_bytes: int = _TILE_BYTES, fold: bool = True,
+                 fuse: bool = True):
+        """``fuse``: each conv block followed by an OR pool runs fused with it (the conv's rows
+        go into a ring of pool-kernel rows; False: the full map is stored, for measuring)."""
         if block_words not in (1, 2, 4, 8, 16):
             raise ValueError(f"block_words {block_words}: expected 1, 2, 4, 8 or 16")
         self.block_words = block_words
@@ -324,26 +327,31 @@ class NativeConv:
         self._keep = []
         structs = []
         cells = []
+        lib = _simcore.load()
+        ring = 0  # rows of the ring the previous (fused) conv writes, 0: a whole map
         for i, st in enumerate(stages):
             ch, h, w = shapes[i]
             oc, oh, ow = shapes[i + 1]
             in_hp, in_wp = h + 2 * pads[i], w + 2 * pads[i]
+            cells.append(ch * (ring or in_hp) * in_wp)
+            nxt = stages[i + 1] if i + 1 < len(stages) else None
+            ring = nxt.kernel if fuse and isinstance(st, ConvBlock) and isinstance(nxt, OrPool) else 0
             out_pad = pads[i + 1]
-            cells.append(ch * in_hp * in_wp)
+            out_hp, out_wp = (ring, ow + 2 * out_pad) if ring else (oh + 2 * out_pad, ow + 2 * out_pad)
             s = _simcore.ConvStageStruct(kind=0 if isinstance(st, ConvBlock) else 1, out_ch=oc, oh=oh, ow=ow,
                                          win=st.rf if isinstance(st, ConvBlock) else st.kernel,
                                          stride=st.stride if isinstance(st, ConvBlock) else st.step,
-                                         in_hp=in_hp, in_wp=in_wp, out_hp=oh + 2 * out_pad, out_wp=ow + 2 * out_pad,
-                                         out_pad=out_pad, tile=1)
+                                         in_hp=in_hp, in_wp=in_wp, out_hp=out_hp, out_wp=out_wp,
+                                         out_pad=out_pad, tile=1, pad=pads[i], ring=0)
             if isinstance(st, ConvBlock):
-                lib = _simcore.load()
                 ops_, args, nslots = (_kernel_program_native(lib, st, ch, in_hp, in_wp, fold) if lib is not None
                                       else _kernel_program(st, ch, in_hp, in_wp, fold))
                 s.tile = tile = int(min(ow, max(1, tile_bytes // (8 * block_words * (nslots + 2)))))
-                och = (oh + 2 * out_pad) * (ow + 2 * out_pad) * block_words
+                och = out_hp * out_wp * block_words
                 args = _word_codes(args, tile, block_words, och)
                 self._keep += [ops_, args]
                 s.num_gates, s.gate_op, s.gate_arg, s.num_slots = len(ops_), ops_.ctypes.data, args.ctypes.data, nslots
+                s.ring = ring
             structs.append(s)
         self.stages = (_simcore.ConvStageStruct * len(structs))(*structs)
         c, h, w = model.in_shape

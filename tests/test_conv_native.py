@@ -160,3 +160,16 @@ def test_compiled_planner_equals_python_planner(simcore, model, seed, dag, fold)
         assert np.array_equal(got[0], ref[0]) and got[0].dtype == ref[0].dtype
         assert np.array_equal(got[1], ref[1]) and got[1].shape == ref[1].shape
         assert got[2] == ref[2]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=conv_models(), n=st.sampled_from([1, 64, 130, 600]), sizes=SIZES, fuse=st.booleans())
+def test_fused_pools_equal_unfused(simcore, model, n, sizes, fuse):
+    """Conv blocks fused with the OR pool after them (a ring of pool-kernel rows) and not
+    fused: the numpy conv path's bits, on random geometries (stride 2, padded and overlapping
+    pools, channel groups) and block sizes 1-16."""
+    bits = np.random.default_rng(n).integers(0, 2, size=(n, model.num_input_bits), dtype=np.uint8)
+    ref = conv_sim.simulate_conv_bits(model, bits, return_output_bits=True, engine="numpy")
+    sums, out = conv_sim.NativeConv(model, *sizes, fuse=fuse).simulate_bits(simcore, bits, True)
+    assert np.array_equal(sums, ref.group_sums)
+    assert np.array_equal(out, ref.output_bits)
