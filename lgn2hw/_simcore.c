@@ -748,14 +748,15 @@ INLINE void pool_row_B(const lgn_conv_stage *st, const uint64_t *in, int64_t ih,
                        int64_t in_ch_words, uint64_t *out, int64_t py, const int B) {
     const int64_t k = st->win, s = st->stride, pad = st->pad;
     const int64_t y0 = py * s - pad;
-    const int64_t ylo = y0 < 0 ? 0 : y0, yhi = y0 + k > ih ? ih : y0 + k;
+    const int64_t ylo = y0 < 0 ? 0 : y0, yhi = y0 + k > ih ? ih : y0 + k, yr0 = ylo % R;
+    const int64_t wp = st->in_wp;
     for (int64_t ch = 0; ch < st->out_ch; ch++) {
         uint64_t *po = out + ((ch * st->out_hp + py + st->out_pad) * st->out_wp + st->out_pad) * B;
         const uint64_t *pc = in + ch * in_ch_words;
         for (int64_t ox = 0; ox < st->ow; ox++) {
             uint64_t acc[16] = {0};
-            for (int64_t y = ylo; y < yhi; y++) {
-                const uint64_t *p = pc + ((y % R + r0) * st->in_wp + ox * s) * B;
+            for (int64_t y = ylo, yr = yr0; y < yhi; y++, yr = yr + 1 == R ? 0 : yr + 1) {
+                const uint64_t *p = pc + ((yr + r0) * wp + ox * s) * B;
                 for (int64_t dx = 0; dx < k; dx++)
                     for (int w = 0; w < B; w++) acc[w] |= p[dx * B + w];
             }
@@ -811,6 +812,8 @@ INLINE int pack_map(const lgn_conv_model *m, const uint8_t *bits, int64_t cnt, u
             const int rows = cnt - s0 >= 8 ? 8 : cnt - s0 > 0 ? (int)(cnt - s0) : 0;
             const uint8_t *r[8];
             for (int j = 0; j < 8; j++) r[j] = bits + (s0 + (j < rows ? j : 0)) * nin;
+            if (s0 + 16 <= cnt)  /* the next eight samples' rows towards L2 while these are read */
+                for (int64_t o = 0; o < 8 * nin; o += 64) __builtin_prefetch(r[0] + 8 * nin + o, 0, 2);
             if (rows == 8) {
                 for (int64_t q = 0; q < q8; q++) {
                     uint64_t x0 = load8(r[0] + 8 * q), x1 = load8(r[1] + 8 * q), x2 = load8(r[2] + 8 * q);
