@@ -9,13 +9,24 @@ conv(k=16,d=3,rf=3,pad=1)-pool(2)-conv(k=32,d=3,rf=3,pad=1)-pool(2)-dense(2000,1
 148,824 gates unrolled). At each image count, every simulator runs on the same input bits:
 
 - conv core: ``conv_sim.simulate_conv_bits`` with the compiled core (``lgn_conv_simulate``);
-  as the library runs it (kernel constants, wires and inverters folded into their readers), and
-  with ``fold=False`` (every gate of the kernels runs, as in the unrolled netlist);
+  as the library runs it (kernel programs planned in C, kernel constants, wires and inverters
+  folded into their readers, each conv block fused with the OR pool after it), and with
+  ``fold=False`` (every gate of the kernels runs, as in the unrolled netlist);
 - conv numpy: the conv simulator's numpy path (``engine="numpy"``);
-- unrolled core: ``sim.simulate_bits`` on ``unroll()`` with the compiled flat core;
+- unrolled core: ``sim.simulate_bits`` on ``model.unroll()`` with the compiled flat core. The
+  flat core runs the unrolled netlist exactly as ``unroll()`` gives it: no pass runs on it (nor on
+  the model: a checkpoint given with --model is loaded as it is, and a trained checkpoint's
+  kernels and head are what training exported). Exact passes would shrink the unrolled netlist
+  (and the kernels) but are not timed here: the bar reads "simulating the unrolled netlist";
 - unrolled numpy: the same on the numpy engine;
 - "plan kept": the two compiled cores with their plans (``NativeConv``, ``NativeNet``) made
-  once outside the timing, so only the runs are timed.
+  once outside the timing, so only the runs are timed; "conv core, unfused, plan kept": the
+  same with ``fuse=False`` (each conv block stores its whole output map, the pool reads it).
+
+Measured 2026-11-30 on the shared 2-core AMD EPYC box (a training run on the other core),
+``taskset -c 0 nice -n 19 .venv/bin/python bench/bench_conv_sim.py --images 100,1000,8000 --repeats 5``
+(and ``--model examples/mnist_conv.pt``), CPU-time ratios vs the unrolled core at 100 / 1,000 /
+8,000 images: see the README (section on the conv simulator) for the table of the last run.
 
 Otherwise each call is timed whole (plans and netlist arrays are built inside it, as
 ``predict`` does; the unroll itself is not timed), the best of --repeats, as CPU seconds of this thread (the
@@ -85,11 +96,11 @@ def main() -> None:
 
     plans: dict = {}
 
-    def conv_reused(bits):  # NativeConv made once per block size, outside the timing
+    def conv_reused(bits, fuse=True):  # NativeConv made once per block size, outside the timing
         words = conv_sim.block_words_for(bits.shape[0])
-        if words not in plans:
-            plans[words] = conv_sim.NativeConv(model, words)
-        sums, _ = plans[words].simulate_bits(lib, bits, False)
+        if (words, fuse) not in plans:
+            plans[(words, fuse)] = conv_sim.NativeConv(model, words, fuse=fuse)
+        sums, _ = plans[(words, fuse)].simulate_bits(lib, bits, False)
         return sums, argmax_lowest(sums)
 
     flat_native = _simcore.NativeNet(flat)
@@ -105,6 +116,7 @@ def main() -> None:
         ("unrolled core", lambda b: simulate_bits_with(flat, b, False, engine="native")),
         ("unrolled numpy", lambda b: simulate_bits_with(flat, b, False, engine="numpy")),
         ("conv core, plan kept", conv_reused),
+        ("conv unfused, plan kept", lambda b: conv_reused(b, fuse=False)),
         ("unrolled core, plan kept", flat_reused),
     ]
     rng = np.random.default_rng(0)
@@ -139,6 +151,8 @@ def main() -> None:
     kept = [ratios[("unrolled core, plan kept", n)] / ratios[("conv core, plan kept", n)] for n in counts_n]
     print(f"  (both plans made once outside the timing, NativeConv vs NativeNet of the unrolled netlist: "
           f"{' / '.join(f'{r:.1f}x' for r in kept)})")
+    fused = [ratios[("conv unfused, plan kept", n)] / ratios[("conv core, plan kept", n)] for n in counts_n]
+    print(f"  (conv core fused vs unfused, plans kept: {' / '.join(f'{r:.2f}x' for r in fused)})")
     unfold = [ratios[("unrolled core", n)] / ratios[("conv core, fold=False", n)] for n in counts_n]
     print(f"  (conv core with fold=False, every kernel gate run, vs unrolled core: "
           f"{' / '.join(f'{r:.1f}x' for r in unfold)})")
