@@ -25,8 +25,9 @@ conv(k=16,d=3,rf=3,pad=1)-pool(2)-conv(k=32,d=3,rf=3,pad=1)-pool(2)-dense(2000,1
 
 Measured 2026-11-30 on the shared 2-core AMD EPYC box (a training run on the other core),
 ``taskset -c 0 nice -n 19 .venv/bin/python bench/bench_conv_sim.py --images 100,1000,8000 --repeats 5``
-(and ``--model examples/mnist_conv.pt``), CPU-time ratios vs the unrolled core at 100 / 1,000 /
-8,000 images: see the README (section on the conv simulator) for the table of the last run.
+(and ``--model examples/mnist_conv.pt``), whole calls, CPU-time ratios conv core vs unrolled
+core at 100 / 1,000 / 8,000 images: random MNIST-shaped model 21.6x / 11.2x / 5.0x (plans kept:
+2.1x / 4.5x / 4.2x); examples/mnist_conv.pt 20.7x / 12.6x / 7.5x (plans kept: 2.5x / 5.4x / 5.7x).
 
 Otherwise each call is timed whole (plans and netlist arrays are built inside it, as
 ``predict`` does; the unroll itself is not timed), the best of --repeats, as CPU seconds of this thread (the
