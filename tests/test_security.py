@@ -220,13 +220,15 @@ if "-V" in sys.argv or "--version" in sys.argv:
     print("Yosys 0.0 (slow spy)")
     sys.exit(0)
 open("half-written.json", "w").write("{")  # in the tool's work folder, as yosys would
-child = subprocess.Popen(["sleep", "120"])  # a child of its own, like the bench's vvp
-open(os.environ["SPY_PIDS"], "w").write(f"{os.getpid()} {child.pid}")
-try:
+child = None
+try:  # from the child's start: an interrupt at any point below still reaps it
+    child = subprocess.Popen(["sleep", "120"])  # a child of its own, like the bench's vvp
+    open(os.environ["SPY_PIDS"], "w").write(f"{os.getpid()} {child.pid}")
     child.wait()
 except KeyboardInterrupt:  # as cocotb's runner and yosys do: stop the child, reap it
-    child.kill()
-    child.wait()
+    if child is not None:
+        child.kill()
+        child.wait()
     raise
 """
 
@@ -366,7 +368,7 @@ def test_tool_runs_stop_their_whole_process_group(tmp_path):
     tool.write_text(SLOW_TOOL.replace("#!PYTHON\n", ""))
     with pytest.raises(subprocess.TimeoutExpired):
         subproc.run([sys.executable, str(tool)], cwd=tmp_path, env={**os.environ, "SPY_PIDS": str(pids_file)},
-                    timeout=3)
+                    timeout=8)  # well past the spy's start on a loaded machine
     pids = [int(p) for p in pids_file.read_text().split()]
     assert not any(_running(p) for p in pids), pids
 
