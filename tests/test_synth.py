@@ -209,10 +209,11 @@ def test_does_not_fit_names_the_figures(tmp_path, widths, message):
     require_tool("nextpnr-ice40")
     write_baseline_core(random_layered(64, widths, 3, seed=2, op_mix="uniform"), tmp_path / "rtl")
     work = tmp_path / "synth"
-    with pytest.raises(DoesNotFit, match=message):
+    with pytest.raises(DoesNotFit, match=message) as err:
         synthesize(ooc_design(tmp_path / "rtl", work), work, SynthConfig(target="ice40", device="lp384"))
     rep = load_report(work)
     assert rep["fits"] is False and "does not fit" in rep["error"]
+    assert err.value.counts["lut"] == rep["resources"]["design"]["lut"] > 0  # yosys's figures ride along
 
 
 def test_bad_core_folder_is_one_clear_error(tmp_path):

@@ -370,7 +370,7 @@ def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
             raise DoesNotFit(f"design does not fit {dev.part} (nextpnr could not place it): {d['lut']:,} {fam.lut}, "
                              f"{d['ff']:,} FF, {d['carry']:,} carry on a device of {dev.logic:,} "
                              f"{_logic_unit(fam)}{f' and {dev.ff:,} FF' if dev.ff else ''}"
-                             f"{f' (packed: {shown})' if shown else ''}; see {log}") from None
+                             f"{f' (packed: {shown})' if shown else ''}; see {log}", d) from None
         raise
     rep["files"].update(pnr_log=log.name, pnr_report=pnr_report.name, placed=placed.name)
     rep["pnr"] = rpt.parse_nextpnr_report(pnr_report, fam, config.clock_mhz)
