@@ -215,7 +215,10 @@ def test_write_errors_name_the_target_not_the_temp_file(tmp_path):
 
 # ---------------------------------------------------------------- 7. stale and partial outputs
 SLOW_TOOL = r"""#!PYTHON
-import os, subprocess, sys, time
+import os, signal, subprocess, sys, time
+# Ctrl-C handling of its own, as yosys and cocotb's runner have: a test run started in the
+# background (nohup, `&`) passes SIGINT on as ignored, and the spy would then only die by SIGKILL
+signal.signal(signal.SIGINT, signal.default_int_handler)
 if "-V" in sys.argv or "--version" in sys.argv:
     print("Yosys 0.0 (slow spy)")
     sys.exit(0)
