@@ -91,22 +91,28 @@ class GpcTree:
         ``leaf``: bits per counter in the first round (3: full adders, whose LUTs have room for
         the gate logic that drives them; 6: (6):3 counters throughout)."""
         sw = sum_width(group_size if group_size is not None else len(inputs))
-        weight: dict[str, int] = {}
-        for x in inputs:
-            if x not in ("1'b0", "1'b1"):
-                weight[x] = weight.get(x, 0) + 1
-        ones = list(inputs).count("1'b1")
-        cols: list[list[int]] = [[] for _ in range(sw)]
-        names = []
-        for j in range(sw):
-            for x, w in weight.items():
-                if w >> j & 1:
-                    cols[j].append(len(names))
-                    names.append(x)
-            if ones >> j & 1:
-                cols[j].append(ONE)
+        cols, names = weighted_columns(inputs, sw)
         return cls(tuple(names), *_reduce(cols, len(names), sw, leaf), sw)
 
+
+def weighted_columns(inputs, sw: int) -> tuple[list[list[int]], list[str]]:
+    """Per column j < ``sw``, the value ids of the bits of weight 2^j (``ONE`` for a constant one)
+    for the bit names ``inputs`` (``1'b0``/``1'b1`` literals; a name repeated k times enters the
+    columns of k's binary digits), and the name of every id."""
+    weight: dict[str, int] = {}
+    for x in inputs:
+        if x not in ("1'b0", "1'b1"):
+            weight[x] = weight.get(x, 0) + 1
+    ones = list(inputs).count("1'b1")
+    cols: list[list[int]] = [[] for _ in range(sw)]
+    names: list[str] = []
+    for j in range(sw):
+        for x, w in weight.items():
+            if w >> j & 1:
+                cols[j].append(len(names))
+                names.append(x)
+        cols[j] += [ONE] * (ones >> j & 1)
+    return cols, names
 
 def _outputs(maxval: int) -> int:
     return max(1, maxval.bit_length())

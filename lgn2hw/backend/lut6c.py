@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
-from .gpc import register_bits
+from .gpc import register_bits, weighted_columns
 from .metadata import sum_width
 
 ONE = -2          # value id of a constant-1 bit
@@ -118,22 +118,9 @@ class Lut6cTree:
         ``funcs``: bit name -> (wire names, truth table over them, bit k of the index = wire k)
         for bits the leaf counters may compute from their wires."""
         sw = sum_width(group_size if group_size is not None else len(inputs))
-        weight: dict[str, int] = {}
-        for x in inputs:
-            if x not in ("1'b0", "1'b1"):
-                weight[x] = weight.get(x, 0) + 1
-        ones = list(inputs).count("1'b1")
+        cols, names = weighted_columns(inputs, sw)
         funcs = funcs or {}
-        cols: list[list[int]] = [[] for _ in range(sw)]
-        names, fn = [], []
-        for j in range(sw):
-            for x, w in weight.items():
-                if w >> j & 1:
-                    cols[j].append(len(names))
-                    names.append(x)
-                    f = funcs.get(x)
-                    fn.append(f if f is not None and len(f[0]) <= DUAL_INPUTS else None)
-            cols[j] += [ONE] * (ones >> j & 1)
+        fn = [f if (f := funcs.get(x)) is not None and len(f[0]) <= DUAL_INPUTS else None for x in names]
         rounds, rows = _reduce(cols, len(names), sw, fn)
         return cls(tuple(names), tuple(fn), rounds, rows, sw)
 
