@@ -34,7 +34,7 @@ from pathlib import Path
 CONV = dict(arch="conv(k=16,d=3,rf=5)-pool(2)-conv(k=48,d=3,rf=3,pad=1)-pool(2)-conv(k=144,d=3,rf=3)-pool(2)"
                  "-dense(8000)-dense(2000)",
             thresholds=1, encoding="uniform", interconnect="learnable", epochs=1000, batch_size=64, lr=0.075,
-            tau=10.0, augment=2)
+            tau=10.0, augment=1)
 DENSE = dict(widths=(2000, 2000), thresholds=3, encoding="uniform", interconnect="learnable", epochs=5000,
              batch_size=128, lr=0.02, tau=10.0)
 

@@ -12,7 +12,7 @@ from lgn2hw.backend.plan import plan_core
 from lgn2hw.backend.options import EmitOptions
 from lgn2hw.backend.metadata import sum_width
 from lgn2hw.generate import random_layered
-from test_backend_popcount import check_popcount_module
+from test_backend_popcount import check_popcount_module, emit_grouped_cores
 
 
 def evaluate(tree: GpcTree, values: dict) -> int:
@@ -69,22 +69,9 @@ def test_gpc_popcount_module_in_icarus(g, every, first, tmp_path, rng):
 
 @pytest.fixture(scope="module")
 def gpc_cores(tmp_path_factory):
-    """A small net whose class groups hold copies, complements and constants, emitted with the
-    gpc GroupSum combinational and pipelined."""
-    from lgn2hw.backend import emit
-    nl = random_layered(24, [60, 60, 48], 3, seed=5, skip_prob=0.1)
-    out = nl.outputs.copy()
-    out[1:6] = out[0]           # copies (weights) in class 0
-    out[20] = 0                 # constants in class 1
-    out[21] = 1
-    out[40:44] = out[17]        # a bit of class 0 read by class 2 too
-    nl = nl.replace(outputs=out)
-    made = {}
-    for name, opts in {"comb": dict(pipeline_every=0, adder_stages=0),
-                       "pipelined": dict(pipeline_every=1, adder_stages=1)}.items():
-        d = tmp_path_factory.mktemp(f"gpc-{name}")
-        made[name] = (emit(nl, d, EmitOptions(popcount="gpc", **opts)), d)
-    return made
+    """Copies, complements and constants in the class groups, gpc GroupSum combinational and pipelined."""
+    return emit_grouped_cores(tmp_path_factory, "gpc", {"comb": dict(pipeline_every=0, adder_stages=0),
+                                                        "pipelined": dict(pipeline_every=1, adder_stages=1)})
 
 
 @pytest.mark.sim

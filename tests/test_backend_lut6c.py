@@ -17,7 +17,7 @@ from lgn2hw.backend.plan import plan_core
 from lgn2hw.backend.schedule import schedule
 from lgn2hw.errors import LgnError
 from lgn2hw.generate import random_layered
-from test_backend_popcount import check_popcount_module
+from test_backend_popcount import check_popcount_module, emit_grouped_cores
 
 
 def bit_values(inputs, funcs, wires, rng, n):
@@ -66,8 +66,8 @@ def test_lut6c_tree_adds_weighted_bits_constants_and_gate_bits(g, distinct, nwir
 def test_pair_is_a_seven_to_three_counter_over_every_input():
     # one (7;3) counter: cin + x6 + x1..x5, all 128 input combinations through the primitives' model
     names = [f"x{i}" for i in range(7)]
-    tree = Lut6cTree(tuple(names), (None,) * 7,
-                     ((Chain((Pair((2, 3, 4, 5, 6), 1),), 0, 0, (7, 8, 9)),),), ((7,), (8,), (9,)), 3)
+    tree = Lut6cTree(tuple(names), ((Chain((Pair((2, 3, 4, 5, 6), 1),), 0, 0, (7, 8, 9)),),),
+                     ((7,), (8,), (9,)), 3, (None,) * 7)
     assert tree.luts == 2 + 3  # the counter's two, and one per column of the final adder
     idx = np.arange(128)
     env = {n: (idx >> k) & 1 for k, n in enumerate(names)}
@@ -161,23 +161,13 @@ def test_lut6c_popcount_module_in_icarus(g, every, first, carry, tmp_path, rng):
 
 @pytest.fixture(scope="module")
 def lut6c_cores(tmp_path_factory):
-    """A small net whose class groups hold copies, complements and constants, emitted with the
-    lut6c GroupSum combinational (the leaf reads the primary inputs) and pipelined (the fused last
-    stage's registered inputs)."""
-    from lgn2hw.backend import emit
-    nl = random_layered(24, [60, 60, 48], 3, seed=5, skip_prob=0.1)
-    out = nl.outputs.copy()
-    out[1:6] = out[0]           # copies (weights) in class 0
-    out[20] = 0                 # constants in class 1
-    out[21] = 1
-    out[40:44] = out[17]        # a bit of class 0 read by class 2 too
-    nl = nl.replace(outputs=out, output_inv=np.arange(out.size) % 5 == 2)
-    made = {}
-    for name, opts in {"comb": dict(pipeline_every=0, adder_stages=0),
-                       "pipelined": dict(pipeline_every=1, adder_stages=1, carry_cell="CARRY4")}.items():
-        d = tmp_path_factory.mktemp(f"lut6c-{name}")
-        made[name] = (emit(nl, d, EmitOptions(popcount="lut6c", **opts)), d)
-    return made
+    """Copies, complements, constants and inverted outputs in the class groups, lut6c GroupSum
+    combinational (the leaf reads the primary inputs) and pipelined (the fused last stage's
+    registered inputs)."""
+    return emit_grouped_cores(tmp_path_factory, "lut6c",
+                              {"comb": dict(pipeline_every=0, adder_stages=0),
+                               "pipelined": dict(pipeline_every=1, adder_stages=1, carry_cell="CARRY4")},
+                              output_inv=True)
 
 
 @pytest.mark.sim

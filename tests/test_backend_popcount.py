@@ -81,6 +81,27 @@ def test_popcount_first_register(g, every, style, first, tmp_path, rng):
     check_popcount_module(g, every, style, first, tmp_path, rng)
 
 
+def emit_grouped_cores(tmp_path_factory, style: str, options: dict, output_inv: bool = False) -> dict:
+    """A small net whose class groups hold copies (weights), constants and a bit read by two
+    classes (with ``output_inv``, every fifth output inverted), emitted with the GroupSum
+    ``style`` once per entry of ``options`` (name -> EmitOptions fields): name -> (Emitted, folder)."""
+    from lgn2hw.backend import emit
+    from lgn2hw.backend.options import EmitOptions
+    from lgn2hw.generate import random_layered
+    nl = random_layered(24, [60, 60, 48], 3, seed=5, skip_prob=0.1)
+    out = nl.outputs.copy()
+    out[1:6] = out[0]           # copies (weights) in class 0
+    out[20] = 0                 # constants in class 1
+    out[21] = 1
+    out[40:44] = out[17]        # a bit of class 0 read by class 2 too
+    nl = nl.replace(outputs=out, output_inv=np.arange(out.size) % 5 == 2 if output_inv else None)
+    made = {}
+    for name, opts in options.items():
+        d = tmp_path_factory.mktemp(f"{style}-{name}")
+        made[name] = (emit(nl, d, EmitOptions(popcount=style, **opts)), d)
+    return made
+
+
 def check_popcount_module(g, every, style, first, tmp_path, rng, **kwargs):
     require_tool("iverilog")
     text, latency = popcount_verilog(g, "pc", every, style, first, **kwargs)

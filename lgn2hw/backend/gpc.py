@@ -66,9 +66,10 @@ class Counter:
 
 
 @dataclass(frozen=True)
-class GpcTree:
-    """Counters per round over value ids (0..n-1: the variable input bits in ``names``), the two
-    rows left (per column up to two value ids, ``ONE`` for a constant one) and the sum width."""
+class CounterTree:
+    """A compressor tree over value ids (0..n-1: the input bits in ``names``): its cells per
+    round, the bits left per column for the final adder (``ONE`` for a constant one) and the sum
+    width. The GPC and LUT6_2 trees differ in their cells and final adder."""
 
     names: tuple
     rounds: tuple
@@ -79,6 +80,11 @@ class GpcTree:
     def depth(self) -> int:
         """Adder levels: the counter rounds and the final adder."""
         return len(self.rounds) + 1
+
+
+@dataclass(frozen=True)
+class GpcTree(CounterTree):
+    """Counters per round; two rows left (per column up to two value ids)."""
 
     @property
     def luts(self) -> int:

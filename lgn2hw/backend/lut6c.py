@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
-from .gpc import register_bits, weighted_columns
+from .gpc import CounterTree, register_bits, weighted_columns
 from .metadata import sum_width
 
 ONE = -2          # value id of a constant-1 bit
@@ -78,20 +78,12 @@ class Chain:
 
 
 @dataclass(frozen=True)
-class Lut6cTree:
-    """Cells per round over value ids (0..n-1: the input bits ``names``; ``funcs[i]``: the
-    (wires, truth table) of input bit i when the leaf may absorb it, else None), the bits left
-    per column for the final ternary adder (at most three; column 0 four) and the sum width."""
+class Lut6cTree(CounterTree):
+    """LUT6_2 cells per round (``Fa``, ``Chain``), the bits left per column for the final
+    ternary adder (at most three; column 0 four); ``funcs[i]``: the (wires, truth table) of input
+    bit i when the leaf may absorb it, else None."""
 
-    names: tuple
-    funcs: tuple
-    rounds: tuple
-    rows: tuple
-    sum_width: int
-
-    @property
-    def depth(self) -> int:
-        return len(self.rounds) + 1
+    funcs: tuple = ()
 
     @property
     def luts(self) -> int:
@@ -122,7 +114,7 @@ class Lut6cTree:
         funcs = funcs or {}
         fn = [f if (f := funcs.get(x)) is not None and len(f[0]) <= DUAL_INPUTS else None for x in names]
         rounds, rows = _reduce(cols, len(names), sw, fn)
-        return cls(tuple(names), tuple(fn), rounds, rows, sw)
+        return cls(tuple(names), rounds, rows, sw, tuple(fn))
 
 
 def _support(ids, fn) -> set:
