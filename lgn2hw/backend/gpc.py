@@ -81,6 +81,31 @@ class CounterTree:
         """Adder levels: the counter rounds and the final adder."""
         return len(self.rounds) + 1
 
+    def cell_inputs(self, cell) -> list:
+        """The value ids a cell of ``rounds`` reads (``ONE`` and -1 included)."""
+        return [v for v, _ in cell.ins]
+
+    def lifetimes(self, min_depth: int = 0) -> tuple[dict, dict, int]:
+        """(made, last, final): the level each value id is made at (inputs 0), the last level
+        that reads it, and the final adder's level (at least ``min_depth``: shallower trees wait
+        in registers)."""
+        made = {i: 0 for i in range(len(self.names))}
+        last: dict[int, int] = {}
+        for lv, cells in enumerate(self.rounds, 1):
+            for c in cells:
+                for v in self.cell_inputs(c):
+                    if v >= 0:
+                        last[v] = max(last.get(v, 0), lv)
+                for o in c.outs:
+                    if o >= 0:
+                        made[o] = lv
+        final = max(len(self.rounds), min_depth - 1) + 1
+        for col in self.rows:
+            for v in col:
+                if v >= 0:
+                    last[v] = final
+        return made, last, final
+
 
 @dataclass(frozen=True)
 class GpcTree(CounterTree):
@@ -161,21 +186,7 @@ def gpc_lines(tree: GpcTree, prefix: str, out: str, every: int = 0, shift: int =
     every ``every`` levels (``shift``: the first register ``shift`` levels early); a tree of
     fewer levels than ``min_depth`` waits in registers so every class has one latency."""
     names = {ONE: "1'b1", **{i: n for i, n in enumerate(tree.names)}}
-    made = {i: 0 for i in range(len(tree.names))}
-    last: dict[int, int] = {}
-    for lv, cells in enumerate(tree.rounds, 1):
-        for c in cells:
-            for v, _ in c.ins:
-                if v >= 0:
-                    last[v] = max(last.get(v, 0), lv)
-            for o in c.outs:
-                if o >= 0:
-                    made[o] = lv
-    final = max(len(tree.rounds), min_depth - 1) + 1  # the level of the final adder
-    for col in tree.rows:
-        for v in col:
-            if v >= 0:
-                last[v] = final
+    made, last, final = tree.lifetimes(min_depth)
     lines: list[str] = []
     regs = 0
     for lv in range(1, final):

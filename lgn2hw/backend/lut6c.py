@@ -85,6 +85,10 @@ class Lut6cTree(CounterTree):
 
     funcs: tuple = ()
 
+    def cell_inputs(self, cell) -> list:
+        """The value ids an ``Fa`` or ``Chain`` reads (-1 included)."""
+        return list(cell.ins) if isinstance(cell, Fa) else [cell.cin] + [x for p in cell.pairs for x in (*p.xs, p.x6)]
+
     @property
     def luts(self) -> int:
         """LUT6 sites: the counters and the final adder (one per column)."""
@@ -345,22 +349,7 @@ def lut6c_lines(tree: Lut6cTree, prefix: str, out: str, every: int = 0, shift: i
         raise ValueError(f"carry cell {carry!r}: expected one of {', '.join(CARRY_CELLS)}")
     width = CARRY_CELLS[carry]
     names = {ONE: "1'b1", **{i: n for i, n in enumerate(tree.names)}}
-    made = {i: 0 for i in range(len(tree.names))}
-    last: dict[int, int] = {}
-    for lv, cells in enumerate(tree.rounds, 1):
-        for c in cells:
-            ins = c.ins if isinstance(c, Fa) else [c.cin] + [x for p in c.pairs for x in (*p.xs, p.x6)]
-            for v in ins:
-                if v >= 0:
-                    last[v] = max(last.get(v, 0), lv)
-            for o in c.outs:
-                if o >= 0:
-                    made[o] = lv
-    final = max(len(tree.rounds), min_depth - 1) + 1
-    for col in tree.rows:
-        for v in col:
-            if v >= 0:
-                last[v] = final
+    made, last, final = tree.lifetimes(min_depth)
     lines: list[str] = []
     regs = 0
     count = 0
