@@ -107,19 +107,23 @@ def optimize(model, passes: str | None = None, data=None, verify: bool = False,
     return OptimizeResult(nl, reports, make_report(nl0, nl, reports, pipeline, name))
 
 
-def optimize_conv(model, passes: str | None = None, verify: bool = False) -> tuple:
-    """The exact pipeline on a conv model's stages (passes.conv.optimize_conv): returns the
-    optimized ``ConvModel`` and an ``OptimizeResult`` whose netlist is its unroll() and whose
-    report has one row per pass and stage (``stage`` names it) and a ``stages`` list (gates per stage before and after, kernels made constant)."""
+def optimize_conv(model, passes: str | None = None, verify: bool = False, data=None) -> tuple:
+    """A pipeline on a conv model's stages (passes.conv.optimize_conv): returns the optimized
+    ``ConvModel`` and an ``OptimizeResult`` whose netlist is its unroll() and whose report has
+    one row per pass and stage (``stage`` names it) and a ``stages`` list (gates per stage
+    before and after, kernels made constant). Data-driven passes run on the dense head, on
+    ``data`` (see ``pass_data``; read only when the pipeline has such a pass)."""
     from . import analysis
-    from .passes import DEFAULT_PIPELINE
+    from .passes import DEFAULT_PIPELINE, parse_pipeline
     from .passes.conv import optimize_conv as run
     from .report import make_report
     imp = load(model)
     if imp.conv is None:
         raise LgnError("optimize_conv: not a conv model")
     pipeline = passes or DEFAULT_PIPELINE
-    new, results = run(imp.conv, pipeline, verify=verify)
+    steps = parse_pipeline(pipeline) if isinstance(pipeline, str) else list(pipeline)
+    samples = pass_data(imp, data) if any(not p.exact for p in steps) else None
+    new, results = run(imp.conv, steps, verify=verify, data=samples)
     flat = new.unroll()
     reports = [r for res in results for r in res.reports]
     name = str(model) if isinstance(model, (str, Path)) else imp.netlist.provenance.get("file", "")
@@ -349,7 +353,7 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
     step("imported", imp)
     say("optimizing")
     if streaming:
-        model_opt, opt = optimize_conv(imp, passes, verify_passes)
+        model_opt, opt = optimize_conv(imp, passes, verify_passes, data)
     else:
         opt = optimize(imp, passes, data, verify_passes)
     opt = replace(opt, report={**opt.report, "model": str(model)})

@@ -223,8 +223,36 @@ def test_optimize_conv_drops_unread_kernels(rng):
                           conv_sim.simulate_conv_bits(model, bits).group_sums)
 
 
-def test_optimize_conv_refuses_data_driven_passes(rng):
+def test_optimize_conv_data_driven_passes_need_samples(rng):
     from lgn2hw.passes import PipelineError
     from lgn2hw.passes.conv import optimize_conv
-    with pytest.raises(PipelineError, match="greedy-prune.*unrolled"):
+    with pytest.raises(PipelineError, match="greedy-prune.*needs data.*dense head"):
         optimize_conv(random_model(rng), "greedy-prune")
+
+
+def test_optimize_conv_prunes_the_head_on_samples_carried_through_the_stages(rng):
+    """A data-driven pass runs on the head alone, fitted on the last stage's maps of the
+    samples: the pruned model equals its kernels (exact passes only) feeding the pruned head."""
+    from lgn2hw.passes import PassData
+    from lgn2hw.passes.conv import head_data, optimize_conv
+    model = random_model(rng)
+    bits = rng.integers(0, 2, size=(400, model.num_input_bits), dtype=np.uint8)
+    y = rng.integers(0, model.num_classes, 400)
+    feats = head_data(model, PassData(bits, y))
+    last = conv_sim.simulate_conv_bits(model, bits, stages=True).stages[-1]
+    assert np.array_equal(feats.bits, last.reshape(400, -1)) and feats.y is y
+    # the head's outputs on those features are the model's own
+    assert np.array_equal(simulate_bits(model.head, feats.bits).group_sums,
+                          conv_sim.simulate_conv_bits(model, bits).group_sums)
+    opt, results = optimize_conv(model, "const-fold,greedy-prune{threshold=0.6},const-fold,dce",
+                                 data=PassData(bits, y))
+    head = results[-1]
+    assert head.stage == "head"
+    prune = [r for r in head.reports if r.name == "greedy-prune"][0]
+    assert prune.counters["pruned"] > 0 and opt.head.num_nodes < model.head.num_nodes
+    for res in results[:-1]:  # the kernels saw the exact passes only
+        assert [r.name for r in res.reports] == ["const-fold", "const-fold", "dce"]
+    test = rng.integers(0, 2, size=(300, model.num_input_bits), dtype=np.uint8)
+    want = simulate_bits(opt.head, head_data(model, PassData(test)).bits).group_sums
+    assert np.array_equal(conv_sim.simulate_conv_bits(opt, test).group_sums, want)
+    assert np.array_equal(simulate_bits(opt.unroll(), test).group_sums, want)

@@ -89,3 +89,31 @@ def test_pass_table_keeps_counters_on_narrow_consoles(width):
     assert max(map(len, text.splitlines())) <= width
     assert f"removed={removed}" in text  # the counters are shown whole, in the table or beneath it
     assert ("counters" in text) == (width >= 120)
+
+
+def test_opt_keeps_a_conv_model_and_prunes_its_head(tmp_path, capsys):
+    """A conv model stays a conv model (its stages in the file); greedy-prune runs on the head,
+    fed by the conv stages from the --data images; --unroll writes the flat netlist."""
+    from _convgen import random_model
+    from lgn2hw import conv, conv_sim
+    from lgn2hw.frontends import load_model
+    rng = np.random.default_rng(3)
+    model = random_model(rng)
+    conv.save(model, tmp_path / "c.npz")
+    bits = rng.integers(0, 2, (300, model.num_input_bits), dtype=np.uint8)
+    np.savez(tmp_path / "d.npz", bits=bits, y=conv_sim.simulate_conv_bits(model, bits).classes)
+    assert main(["opt", str(tmp_path / "c.npz"), "-o", str(tmp_path / "o.npz"), "--data", str(tmp_path / "d.npz"),
+                 "--passes", "const-fold,greedy-prune{threshold=0.6},const-fold,dce",
+                 "--report", str(tmp_path / "r.json")]) == 0
+    out = capsys.readouterr().out
+    assert "head" in out and "conv model" in out
+    got = load_model(tmp_path / "o.npz").conv
+    assert got is not None and got.head.num_nodes < model.head.num_nodes
+    assert [type(s).__name__ for s in got.stages] == [type(s).__name__ for s in model.stages]
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert {"stage": "head", "name": "greedy-prune"}.items() <= [p for p in doc["passes"]
+                                                                 if p["name"] == "greedy-prune"][0].items()
+    assert main(["opt", str(tmp_path / "c.npz"), "-o", str(tmp_path / "f.npz"), "--unroll"]) == 0
+    flat = ir.load(tmp_path / "f.npz")
+    assert load_model(tmp_path / "f.npz").conv is None
+    assert np.array_equal(simulate_bits(flat, bits).group_sums, conv_sim.simulate_conv_bits(model, bits).group_sums)

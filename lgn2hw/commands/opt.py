@@ -20,30 +20,45 @@ from .options import FORMAT_CHOICE, PASSES_HELP
               help="npz with 'bits' or 'X' (and 'y') for data-driven passes and sat-sweep patterns.")
 @click.option("--verify", is_flag=True, help="Re-simulate after every exact pass; name the first that changed the function.")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="Force the input format.")
-def opt(model, out_path, passes, report_path, data_path, verify, fmt):
+@click.option("--unroll", is_flag=True,
+              help="Conv model: run the passes on its unrolled flat netlist and write that (default: keep the "
+                   "stages; exact passes per kernel, data-driven ones on the dense head).")
+def opt(model, out_path, passes, report_path, data_path, verify, fmt, unroll):
     """Import a model, run optimization passes and save the netlist.
 
     \b
     Example:
       lgn2hw opt examples/digits.pt -o digits.opt.npz --report report.json
       lgn2hw opt model.pt -o m.npz --passes "const-fold,greedy-prune{threshold=0.98},dce" --data train.npz
+
+    A conv model keeps its stages (a conv netlist file): the exact passes run on every
+    kernel and the head, data-driven passes on the head, fed by the conv stages.
     """
     from rich.console import Console
 
-    from .. import api, ir
+    from .. import api, conv, ir
     from ..report import write_report
     from ._ui import show_passes
 
     from ..outputs import check_outputs
     check_outputs({"--out": out_path, "--report": report_path}, inputs=[model, data_path])
     console = Console()
-    res = api.optimize(api.load(model, fmt), passes, data_path, verify)
+    imp = api.load(model, fmt)
+    if imp.conv is not None and not unroll:
+        new, res = api.optimize_conv(imp, passes, verify, data_path)
+    else:
+        new, res = None, api.optimize(imp, passes, data_path, verify)
     doc = {**res.report, "model": str(model)}
     if report_path:
         write_report(doc, report_path)
     show_passes(console, res, report_path)
-    ir.save(res.netlist, out_path)
-    f = doc["final"]
-    console.print(f"wrote {out_path}: {f['gates']:,} gates ({f['logic_gates']:,} logic), depth {f['depth']}")
+    if new is not None:
+        conv.save(new, out_path)
+        g = new.gate_counts()
+        console.print(f"wrote {out_path}: conv model, {g['shared']:,} gates shared ({g['unrolled']:,} unrolled)")
+    else:
+        ir.save(res.netlist, out_path)
+        f = doc["final"]
+        console.print(f"wrote {out_path}: {f['gates']:,} gates ({f['logic_gates']:,} logic), depth {f['depth']}")
     if Path(out_path).suffix != ".npz":
         console.print("note: the netlist is an .npz file whatever its name")

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Exact passes on a conv model, stage by stage, keeping the weight sharing.
+"""Passes on a conv model, stage by stage, keeping the weight sharing.
 
 Each kernel netlist and the dense head go through an exact pipeline of their own (a kernel
 is optimized once and the saving repeats at every position). Stages are visited from the
@@ -7,6 +7,10 @@ head back to the first block, so a kernel whose output no later stage reads — 
 in the cone of the outputs reads any position of that channel, or no later kernel reads the
 channel anywhere in its window — becomes the constant 0 and its gates disappear; the group
 sums are unchanged (the unread channel never reaches them).
+
+Data-driven passes (greedy-prune, similarity-merge) run on the dense head alone, fitted on
+samples carried through the conv stages (``head_data``); they change the head's function as on
+a dense model, and the kernels they leave unread are dropped as above.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ import numpy as np
 
 from ..conv import ConvBlock, ConvModel
 from ..ir import Netlist, live_nodes, plain_outputs
-from . import PipelineError, PassReport, parse_pipeline, run_pipeline
+from . import PassData, PipelineError, PassReport, parse_pipeline, run_pipeline
 
 
 @dataclass
@@ -38,15 +42,30 @@ def read_inputs(nl: Netlist) -> np.ndarray:
     return used
 
 
-def optimize_conv(model: ConvModel, pipeline, verify: bool = False) -> tuple[ConvModel, list[StageResult]]:
-    """Run an exact pipeline on the head and on every kernel netlist; returns the new model."""
+def head_data(model: ConvModel, data: PassData) -> PassData:
+    """The samples as the dense head sees them: the last stage's map of each sample's input
+    bits (flattened k*H*W + y*W + x, the head's input order), with the same labels."""
+    from ..conv_sim import simulate_conv_bits
+    res = simulate_conv_bits(model, data.bits, stages=True)
+    fmap = res.stages[-1]
+    return PassData(np.ascontiguousarray(fmap.reshape(fmap.shape[0], -1)), data.y)
+
+
+def optimize_conv(model: ConvModel, pipeline, verify: bool = False,
+                  data: PassData | None = None) -> tuple[ConvModel, list[StageResult]]:
+    """Run a pipeline on the head and its exact passes on every kernel netlist; returns the new
+    model. Data-driven passes (which change the function) run on the dense head only, fitted on
+    ``data`` (the model's input bits) carried through the conv stages; a kernel is shared by
+    every position, so the exact passes alone touch it. Sat-sweep on the head takes the same
+    samples as extra patterns."""
     passes = parse_pipeline(pipeline) if isinstance(pipeline, str) else list(pipeline)
     inexact = [p.name for p in passes if not p.exact]
-    if inexact:
-        raise PipelineError(f"pass '{inexact[0]}' is data-driven: on a conv model it runs on the unrolled "
-                            "netlist (compile --conv unrolled), not per kernel")
+    if inexact and (data is None or data.bits.shape[0] == 0):
+        raise PipelineError(f"pass '{inexact[0]}' needs data: give --data samples.npz ('X' images or 'bits', and "
+                            "'y'); on a conv model it runs on the dense head, fed by the conv stages")
     results: list[StageResult] = []
-    head, reps = run_pipeline(model.head, passes, verify=verify)
+    hdata = head_data(model, data) if data is not None and data.bits.shape[0] else None
+    head, reps = run_pipeline(model.head, passes, data=hdata, verify=verify)
     results.append(StageResult("head", model.head, head, reps))
     shapes = model.shapes()
     c, h, w = shapes[-1]
@@ -61,7 +80,7 @@ def optimize_conv(model: ConvModel, pipeline, verify: bool = False) -> tuple[Con
         if dropped:
             outs = np.where(needed, kern.outputs, 0)
             kern = kern.replace(outputs=outs.astype(np.int32))
-        new, reps = run_pipeline(kern, passes, verify=verify)
+        new, reps = run_pipeline(kern, [p for p in passes if p.exact], verify=verify)
         new = plain_outputs(new)  # the next stage reads a kernel's outputs by signal id
         results.append(StageResult(f"stage {i} (conv)", st.kernel, new, reps, dropped))
         stages[i] = ConvBlock(new, st.rf, st.stride, st.padding)
