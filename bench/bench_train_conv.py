@@ -34,7 +34,7 @@ from pathlib import Path
 CONV = dict(arch="conv(k=16,d=3,rf=5)-pool(2)-conv(k=48,d=3,rf=3,pad=1)-pool(2)-conv(k=144,d=3,rf=3)-pool(2)"
                  "-dense(8000)-dense(2000)",
             thresholds=1, encoding="uniform", interconnect="learnable", epochs=1000, batch_size=64, lr=0.075,
-            tau=10.0, augment=1)
+            tau=10.0, augment=2)
 DENSE = dict(widths=(2000, 2000), thresholds=3, encoding="uniform", interconnect="learnable", epochs=5000,
              batch_size=128, lr=0.02, tau=10.0)
 
@@ -76,8 +76,9 @@ def main():
     p.add_argument("--only", choices=["conv", "dense"], default=None)
     p.add_argument("--save-conv", default=None, metavar="PATH")
     p.add_argument("--log-every", type=int, default=5)
+    p.add_argument("--augment", type=int, default=CONV["augment"], help="conv: image shifts of up to N pixels")
     args = p.parse_args()
-    jobs = [("conv", CONV, args.save_conv), ("dense", DENSE, None)]
+    jobs = [("conv", {**CONV, "augment": args.augment}, args.save_conv), ("dense", DENSE, None)]
     jobs = [j for j in jobs if args.only in (None, j[0])]
     print(f"{args.data}: split {args.split} (test = the last rows), budget {args.budget:.0f} {args.clock} s "
           f"per network, one thread each", flush=True)
