@@ -230,11 +230,12 @@ def test_optimize_conv_data_driven_passes_need_samples(rng):
         optimize_conv(random_model(rng), "greedy-prune")
 
 
-def test_optimize_conv_prunes_the_head_on_samples_carried_through_the_stages(rng):
+def test_optimize_conv_prunes_the_head_on_samples_carried_through_the_stages(rng, monkeypatch):
     """A data-driven pass runs on the head alone, fitted on the last stage's maps of the
     samples: the pruned model equals its kernels (exact passes only) feeding the pruned head."""
-    from lgn2hw.passes import PassData
+    from lgn2hw.passes import PassData, conv as pconv
     from lgn2hw.passes.conv import head_data, optimize_conv
+    monkeypatch.setattr(pconv, "_HEAD_DATA_CHUNK", 96)  # several chunks, the last one short
     model = random_model(rng)
     bits = rng.integers(0, 2, size=(400, model.num_input_bits), dtype=np.uint8)
     y = rng.integers(0, model.num_classes, 400)

@@ -23,6 +23,9 @@ from ..ir import Netlist, live_nodes, plain_outputs
 from . import PassData, PipelineError, PassReport, parse_pipeline, run_pipeline
 
 
+_HEAD_DATA_CHUNK = 1024  # samples per conv simulation in head_data
+
+
 @dataclass
 class StageResult:
     stage: str                 # "stage 0 (conv)" or "head"
@@ -46,9 +49,12 @@ def head_data(model: ConvModel, data: PassData) -> PassData:
     """The samples as the dense head sees them: the last stage's map of each sample's input
     bits (flattened k*H*W + y*W + x, the head's input order), with the same labels."""
     from ..conv_sim import simulate_conv_bits
-    res = simulate_conv_bits(model, data.bits, stages=True)
-    fmap = res.stages[-1]
-    return PassData(np.ascontiguousarray(fmap.reshape(fmap.shape[0], -1)), data.y)
+    n = data.bits.shape[0]
+    out = np.empty((n, int(np.prod(model.shapes()[-1]))), np.uint8)
+    for lo in range(0, n, _HEAD_DATA_CHUNK):  # every stage's maps are kept per chunk only
+        fmap = simulate_conv_bits(model, data.bits[lo:lo + _HEAD_DATA_CHUNK], stages=True).stages[-1]
+        out[lo:lo + fmap.shape[0]] = fmap.reshape(fmap.shape[0], -1)
+    return PassData(out, data.y)
 
 
 def optimize_conv(model: ConvModel, pipeline, verify: bool = False,
