@@ -82,8 +82,8 @@ class CounterTree:
         return len(self.rounds) + 1
 
     def cell_inputs(self, cell) -> list:
-        """The value ids a cell of ``rounds`` reads (``ONE`` and -1 included)."""
-        return [v for v, _ in cell.ins]
+        """The value ids a cell of ``rounds`` reads (``ONE`` and -1 included); per tree kind."""
+        raise NotImplementedError
 
     def lifetimes(self, min_depth: int = 0) -> tuple[dict, dict, int]:
         """(made, last, final): the level each value id is made at (inputs 0), the last level
@@ -110,6 +110,10 @@ class CounterTree:
 @dataclass(frozen=True)
 class GpcTree(CounterTree):
     """Counters per round; two rows left (per column up to two value ids)."""
+
+    def cell_inputs(self, cell) -> list:
+        """The value ids a ``Counter`` reads."""
+        return [v for v, _ in cell.ins]
 
     @property
     def luts(self) -> int:
