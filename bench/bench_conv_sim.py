@@ -29,6 +29,13 @@ Measured 2026-11-30 on the shared 2-core AMD EPYC box (a training run on the oth
 core at 100 / 1,000 / 8,000 images: random MNIST-shaped model 21.6x / 11.2x / 5.0x (plans kept:
 2.1x / 4.5x / 4.2x); examples/mnist_conv.pt 20.7x / 12.6x / 7.5x (plans kept: 2.5x / 5.4x / 5.7x).
 
+It also prints the work per image: the gate evaluations the conv core runs (its folded kernels
+at every position, the head) against the unrolled netlist's nodes, as given and with its
+constants, wires and inverters folded (the same fold the conv core applies to its kernels):
+weight sharing saves no evaluation (every kernel runs at every position), so at large batches,
+where the unrolled netlist's plan is amortized, the ratio tends to what that fold and the
+plan cost are worth.
+
 Otherwise each call is timed whole (plans and netlist arrays are built inside it, as
 ``predict`` does; the unroll itself is not timed), the best of --repeats, as CPU seconds of this thread (the
 machine is shared: a descheduled thread's waiting is not counted) and as wall seconds. All
@@ -90,6 +97,18 @@ def main() -> None:
     runs = [f"stage {i}: {s.num_gates} of {st.kernel.num_nodes}" for i, (s, st) in
             enumerate(zip(conv_sim.NativeConv(model).stages, model.stages)) if s.kind == 0]
     print(f"conv core runs kernel gates ({', '.join(runs)}; the rest are constants, wires, inverters)")
+    # the work argument: gate evaluations per image. Weight sharing does not remove any: every
+    # kernel runs at every position; what the conv core skips is the unrolled netlist's wires,
+    # constants and inverters (folded into the kernels) and its plan of the whole netlist
+    from lgn2hw.passes._rewrite import Rules, rewrite
+    native = conv_sim.NativeConv(model)
+    shapes = model.shapes()
+    conv_work = sum(s.num_gates * shapes[i + 1][1] * shapes[i + 1][2]
+                    for i, s in enumerate(native.stages) if s.kind == 0) + model.head.num_nodes
+    folded = rewrite(flat, Rules(collapse=True))[0].num_nodes
+    print(f"gate evaluations per image: conv core {conv_work:,} (folded kernels x positions + the head as given); "
+          f"unrolled netlist {flat.num_nodes:,} as given ({flat.num_nodes / conv_work:.1f}x), "
+          f"{folded:,} with its constants, wires and inverters folded ({folded / conv_work:.1f}x)")
 
     def unfolded(bits):
         sums, _ = conv_sim.NativeConv(model, fold=False).simulate_bits(lib, np.ascontiguousarray(bits), False)
