@@ -21,7 +21,8 @@ seconds, so a run on a machine shared with other jobs is not penalized by waitin
   2026-12-01, seed 0, two variants in one run: these blocks with the 12,000 + 3,000 head
   96.80 % (val 97.6 %, epoch 43/68), with an 8,000 + 2,000 head 95.70 % (val 97.6 %, epoch
   86/101), dense 95.40 % (val 96.0 %; validation tied, so the first variant was the one compared:
-  +0.30). 2026-11-30, the example's blocks (16/48/144) with the 8,000 + 2,000 head: augment 2,
+  +0.30); seed 1, the default alone: 97.20 % (val 98.60 %, epoch 14/69) vs
+  dense 94.20 %. 2026-11-30, the example's blocks (16/48/144) with the 8,000 + 2,000 head: augment 2,
   96.40 % (val 97.4 %, epoch 79/145) vs dense 95.30 %; augment 1, 95.90 % (val 97.2 %, epoch
   112/148; soft train accuracy climbs to 97.5-97.9 % where augment 2 stays at 96.2 %, but
   validation does not follow) vs dense 95.20 %. Validation (500 images) runs 1-2 points above
