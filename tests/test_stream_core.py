@@ -115,6 +115,59 @@ def test_planted_faults_are_caught(fault, tmp_path, monkeypatch, rng):
     assert not vres.ok, f"planted fault '{fault}' was not caught"
 
 
+def _serial_model(rng):
+    """A 16 x 16 image whose bank holds an image fewer cycles than its classes' bits need: the
+    serial GroupSum's phases are cut to the hold (two lanes per class)."""
+    return random_model(rng, (1, 16, 16), 2, (("conv", 3, 2, 3, 1, 0, 1), ("pool", 2, 2, 0)), widths=(160,),
+                        classes=2)
+
+
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_serial_groupsum_at_the_bank_hold_streams_bit_exact(sim, tmp_path, rng):
+    require_tool("iverilog") if sim == "icarus" else None
+    from lgn2hw.backend import stream
+    model = _serial_model(rng)
+    res = emit_stream(model, tmp_path / "core", EmitOptions(pipeline_every=1))
+    pop = res.plan.head.popcount
+    hold = stream.bank_hold(res.plan.stages, 16)
+    assert pop.serial and res.metadata["pipeline"]["groupsum_cycles"] == pop.cycles == hold - 1
+    assert max(len(lane) for p in pop.shapes for _, lane in p.lanes) == pop.cycles  # the hold, not the bits, decides
+    assert res.plan.latency < 16 * 16  # one image in the head at a time
+    vres = verify(tmp_path / "core", sim, vectors=24)
+    assert vres.ok, vres.first_mismatch or vres.protocol_errors or vres.measured_latency
+    assert vres.measured_latency == [res.plan.latency]
+
+
+def test_serial_groupsum_past_the_bank_hold_is_caught(tmp_path, monkeypatch, rng):
+    """A planted fault: the head believes the bank holds longer than it does, so it counts on
+    while the next image overwrites the bank; back-to-back images must then mismatch."""
+    require_tool("iverilog")
+    from lgn2hw.backend import stream
+    model = _serial_model(rng)
+    monkeypatch.setattr(stream, "bank_hold", lambda stages, width: 10_000)
+    res = emit_stream(model, tmp_path / "core", EmitOptions(pipeline_every=1))
+    monkeypatch.undo()
+    assert res.plan.head.popcount.cycles > stream.bank_hold(res.plan.stages, 16) + 20
+    vres = verify(tmp_path / "core", "icarus", vectors=24, waves_on_failure=False)
+    assert not vres.ok and vres.mismatches > 0
+
+
+def test_groupsum_option(tmp_path, rng):
+    """--groupsum parallel keeps the adder trees in the stream head (bit-exact); serial is refused
+    where it cannot hold: a dense core, or a bank that holds an image too few cycles."""
+    require_tool("iverilog")
+    model = _serial_model(rng)
+    res = emit_stream(model, tmp_path / "par", EmitOptions(groupsum="parallel"))
+    assert res.metadata["pipeline"]["popcount"] == "carry" and "groupsum_cycles" not in res.metadata["pipeline"]
+    vres = verify(tmp_path / "par", "icarus", vectors=8)
+    assert vres.ok, vres.first_mismatch
+    with pytest.raises(LgnError, match="only the streaming conv core's head"):
+        api.compile(model.head, tmp_path / "dense", rtl=EmitOptions(groupsum="serial"), report=False)
+    small = random_model(rng, (1, 8, 8), 2, (("conv", 3, 2, 3, 1, 1, 1), ("pool", 2, 2, 0)), widths=(12,), classes=2)
+    with pytest.raises(LgnError, match="holds an image too few cycles"):
+        emit_stream(small, tmp_path / "small", EmitOptions(groupsum="serial"))
+
+
 def test_compile_conv_cli(tmp_path, rng, capsys):
     import torch
 

@@ -48,32 +48,36 @@ class LgnCore(wiring.Component):
             m.submodules.fabric = fabric = AmaranthDatapath(nl, plan)
             m.d.comb += [fabric.in_data.eq(self.in_data), sums.eq(fabric.sums)]
         else:
+            start = {"i_start": self.in_valid} if plan.popcount.serial else {}
             m.submodules.fabric = Instance(plan.module("fabric"), i_clk=ClockSignal("sync"),
-                                           i_in_data=self.in_data, o_sums=sums)
+                                           i_in_data=self.in_data, **start, o_sums=sums)
         out_class = Signal(self.out_class.shape(), name="class_reg", reset_less=True)
         out_sums = Signal(self.out_sums.shape(), name="sums_reg", reset_less=True)
         if plan.serial_argmax:
-            valid = Signal(self.latency, name="valid")
-            m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
+            valid_at = self.valid_pipeline(m)
             # the sums' cycle loads them (out_sums) and class 0 as the best; then one comparator
             # visits class 1 .. C-1, one per cycle (strictly greater: a tie keeps the lower class)
-            load = Cat(self.in_valid, valid)[self.latency - c]
+            load = valid_at(self.latency - c)
             k = Signal(range(c + 1), name="argmax_k")  # the class compared this cycle; 0 or C: none
             best = Signal(sw, name="argmax_best", reset_less=True)
-            lanes = [out_sums[j * sw:(j + 1) * sw] for j in range(c)]
+            # a serial GroupSum holds its sums until the next vector starts, an image later: no copy
+            held = sums if plan.popcount.serial else out_sums
+            lanes = [held[j * sw:(j + 1) * sw] for j in range(c)]
             # the lane compared next, registered a cycle ahead (no multiplexer before the compare)
             lane = Signal(sw, name="argmax_lane", reset_less=True)
             run = (k != 0) & (k != c)
             right = Signal(name="argmax_right")
             m.d.comb += right.eq((best.as_unsigned() - lane.as_unsigned())[-1])
             with m.If(load):
-                m.d.sync += [out_sums.eq(sums), best.eq(sums[:sw]), out_class.eq(0), k.eq(1),
-                             lane.eq(sums[sw:2 * sw])]
+                m.d.sync += [best.eq(sums[:sw]), out_class.eq(0), k.eq(1), lane.eq(sums[sw:2 * sw])]
+                if held is out_sums:
+                    m.d.sync += out_sums.eq(sums)
             with m.Elif(run):
                 m.d.sync += [k.eq(k + 1), lane.eq(Array(lanes[1:] + lanes[-1:])[k])]
                 with m.If(right):
                     m.d.sync += [best.eq(lane), out_class.eq(k)]
-            m.d.comb += [self.out_valid.eq(valid[-1]), self.out_class.eq(out_class), self.out_sums.eq(out_sums)]
+            m.d.comb += [self.out_valid.eq(valid_at(self.latency)), self.out_class.eq(out_class),
+                         self.out_sums.eq(held)]
             return m
         if self.argmax is not None:
             m.submodules.argmax = self.argmax
@@ -84,10 +88,25 @@ class LgnCore(wiring.Component):
                 sums = nxt
             m.d.sync += out_class.eq(self.argmax.index)
         m.d.sync += out_sums.eq(sums)
+        valid_at = self.valid_pipeline(m)
+        m.d.comb += [self.out_valid.eq(valid_at(self.latency)), self.out_class.eq(out_class),
+                     self.out_sums.eq(out_sums)]
+        return m
+
+    def valid_pipeline(self, m: Module):
+        """A function of j: high in the cycle j after ``in_valid``'s. A shift register of the
+        valid bit; with a serial GroupSum (one vector in flight, a long latency) a down counter
+        instead, which a new ``in_valid`` restarts."""
+        if self.plan.popcount.serial:
+            left = Signal(range(self.latency + 1), name="valid_left")
+            with m.If(self.in_valid):
+                m.d.sync += left.eq(self.latency)
+            with m.Elif(left != 0):
+                m.d.sync += left.eq(left - 1)
+            return lambda j: self.in_valid if j == 0 else left == self.latency + 1 - j
         valid = Signal(self.latency, name="valid")
         m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
-        m.d.comb += [self.out_valid.eq(valid[-1]), self.out_class.eq(out_class), self.out_sums.eq(out_sums)]
-        return m
+        return lambda j: Cat(self.in_valid, valid)[j]
 
 
 class AmaranthDatapath(Elaboratable):

@@ -102,7 +102,15 @@ def fabric_verilog(nl: Netlist, plan: "CorePlan", encoder_lines: list[str]) -> s
     inputs = sched.vectors[0]
     src = [f"e{j}" for j in range(inputs.size)] if encoder_lines else [f"in_data[{j}]" for j in range(inputs.size)]
     lines = []
-    for c, (group, shape) in enumerate(zip(pop.groups, pop.shapes)):
+    if pop.serial:  # ``start`` comes with in_data; the last stage's wires settle fabric_latency cycles later
+        from .serialsum import serial_lines
+        lat = plan.fabric_latency
+        if lat:
+            lines += [f"reg [{lat - 1}:0] sg_delay = {lat}'d0;",
+                      "always @(posedge clk) sg_delay <= " + (f"{{sg_delay[{lat - 2}:0], start}};" if lat > 1 else "start;"),
+                      f"wire sg_start = sg_delay[{lat - 1}];"]
+        lines += serial_lines(pop.shapes, pop.group_size, pop.cycles, "sg_start" if lat else "start")
+    for c, (group, shape) in enumerate(zip(pop.groups, pop.shapes) if not pop.serial else ()):
         # constants shrink some carry trees: each is pipelined to the deepest one's latency
         body, regs = popcount_lines(list(group), f"p{c}_", f"p{c}_sum", pop.every, pop.style, pop.first, pop.depth,
                                     shape, plan.options.carry_cell)
@@ -117,7 +125,7 @@ def fabric_verilog(nl: Netlist, plan: "CorePlan", encoder_lines: list[str]) -> s
         if plan.options.input_register else "",
         stages=[stage_verilog(nl, sched, s, plan.stage_registered(s)) for s in range(1, sched.num_stages + 1)],
         registered=sched.registered, classes=plan.classes, group_size=plan.group_size, sum_width=plan.sum_width,
-        popcount=pop.style, popcount_lines="\n".join(lines),
+        popcount=pop.style, popcount_lines="\n".join(lines), start=pop.serial,
         sums="{" + ", ".join(f"p{c}_sum" for c in reversed(range(plan.classes))) + "}")
     if pop.style == "lut6c":  # the AMD primitives it instantiates, for simulators (ifndef SYNTHESIS)
         from .lut6c import sim_models

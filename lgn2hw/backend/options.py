@@ -15,6 +15,7 @@ CARRY_CELLS = ("CARRY8", "CARRY4")  # lut6c: the AMD carry primitive (UltraScale
 FABRICS = ("text", "amaranth")
 HEADS = ("argmax", "sums")
 ARGMAX = ("tree", "serial")
+GROUPSUMS = ("auto", "parallel", "serial")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,12 @@ class EmitOptions:
     argmax: str = "tree"            # "tree": pipelined comparator tree, one vector per clock; "serial": one
                                     # comparator visits the classes in turn (classes - 1 cycles, a new
                                     # vector at most every ``classes`` cycles: the streaming core's head)
+    groupsum: str = "auto"          # "parallel": adder trees; "serial": counted over many cycles where the
+                                    # core takes a vector at most once per image (the streaming core's
+                                    # head); "auto": serial there, else parallel
+    groupsum_cycles: int = 0        # > 0: the GroupSum counts each class's bits over this many cycles
+                                    # (serialsum.py; one vector in flight, held still while it is read:
+                                    # the streaming core's head); 0: one adder tree per class
 
     @property
     def sums_only(self) -> bool:
@@ -56,6 +63,12 @@ class EmitOptions:
             raise LgnError(f"head {self.head!r}: expected one of {', '.join(HEADS)}")
         if self.argmax not in ARGMAX:
             raise LgnError(f"argmax {self.argmax!r}: expected one of {', '.join(ARGMAX)}")
+        if self.groupsum not in GROUPSUMS:
+            raise LgnError(f"groupsum {self.groupsum!r}: expected one of {', '.join(GROUPSUMS)}")
+        if self.groupsum_cycles < 0:
+            raise LgnError("groupsum_cycles must be >= 0")
+        if self.groupsum_cycles and (self.fabric != "text" or self.argmax != "serial" and not self.sums_only):
+            raise LgnError("a serial GroupSum needs the text fabric and a serial argmax (one vector in flight)")
         if not self.input_register and self.input_width is not None:
             raise LgnError("the on-chip encoder needs the input register")
 
@@ -79,6 +92,10 @@ _RTL_OPTIONS = [
                  help="Bits per feature with --onchip-encoder."),
     click.option("--input-frac-bits", type=click.IntRange(min=0), default=None,
                  help="Fractional bits per feature with --onchip-encoder (default: fit the thresholds)."),
+    click.option("--groupsum", type=click.Choice(GROUPSUMS), default="auto", show_default=True,
+                 help="GroupSum hardware: adder trees (parallel) or each class's bits counted a few per clock "
+                      "(serial: the streaming conv core's head, which takes one image per H*W pixels and "
+                      "whose inputs hold still meanwhile); auto: serial for the streaming head, else parallel."),
     click.option("--top", default="lgn_core", show_default=True, help="Name of the top Verilog module."),
     click.option("--head", type=click.Choice(HEADS), default=None,
                  help="argmax: class and group sums; sums: the group sums only, no argmax tree (out_class is tied "
@@ -91,9 +108,9 @@ def rtl_options(command):
     """Add the RTL options; the command receives them as ``rtl_opts`` (an EmitOptions)."""
     @functools.wraps(command)
     def wrapper(*args, pipeline_every, adder_stages, popcount, fuse_popcount, onchip_encoder, input_width,
-                input_frac_bits, top, head, **kwargs):
+                input_frac_bits, groupsum, top, head, **kwargs):
         opts = EmitOptions(top=top, pipeline_every=pipeline_every, adder_stages=adder_stages, popcount=popcount,
-                           fuse_popcount=fuse_popcount,
+                           fuse_popcount=fuse_popcount, groupsum=groupsum,
                            input_width=input_width if onchip_encoder else None, frac_bits=input_frac_bits, head=head)
         return command(*args, rtl_opts=opts, **kwargs)
     for option in reversed(_RTL_OPTIONS):

@@ -31,6 +31,8 @@ from .options import EmitOptions
 from .gpc import GpcTree
 from .lut6c import Lut6cTree, leaf_functions
 from .popcount import TREES, CarryPlan, Tree, popcount_inputs
+from . import serialsum
+from .serialsum import SerialPlan
 from .schedule import Schedule, schedule
 
 # Amaranth numbers the bits of a cell (the top's inputs are one) with 16 bits; 65,500 is checked to convert.
@@ -58,7 +60,8 @@ class PopcountPlan:
     group_size: int
     sum_width: int
     groups: tuple                    # per popcount module: the bit names it adds
-    shapes: tuple                    # per group: its CarryPlan (carry), GpcTree (gpc), the shared Tree (wallace, dadda), or None
+    shapes: tuple                    # per group: its CarryPlan (carry), GpcTree (gpc), the shared Tree (wallace, dadda),
+                                     # SerialPlan (serial), or None
     per_class: bool                  # one popcount per class (text fabric) or one module for all (Amaranth)
     every: int                       # adder levels per cycle (--adder-stages; 0: combinational)
     first: int                       # adder levels before the first register (0: ``every``)
@@ -68,6 +71,11 @@ class PopcountPlan:
     latency: int                     # registers on the path
     tail: int                        # adder levels after the last register (the argmax's first cycle holds them)
     bits: int                        # variable bits the popcounts add, all classes
+    cycles: int = 0                  # serial: the phases each lane visits (serialsum.py); 0: adder trees
+
+    @property
+    def serial(self) -> bool:
+        return self.style == "serial"
 
     @property
     def modules(self) -> int:
@@ -156,6 +164,7 @@ class CorePlan:
             "pipeline": {"pipeline_every": opts.pipeline_every, "adder_stages": opts.adder_stages,
                          "fabric_stages": sched.num_stages, "fabric_registers": sched.register_bits(),
                          "popcount": pop.style, "popcount_latency": pop.latency, "popcount_bits": pop.bits,
+                         **({"groupsum_cycles": pop.cycles} if pop.serial else {}),
                          "argmax_latency": self.argmax_latency, "fabric": opts.fabric,
                          **({"argmax": "serial"} if self.serial_argmax else {}),
                          "fuse_popcount": opts.fuse_popcount,
@@ -212,13 +221,22 @@ def popcount_bits(groups, shapes, style: str) -> int:
     in m's binary form; the other styles add every copy."""
     if style in ("carry", "gpc", "lut6c"):
         return sum(len(p.names) for p in shapes)
+    if style == "serial":
+        return sum(p.bits for p in shapes)
     return sum(x not in ("1'b0", "1'b1") for g in groups for x in g)
 
 
 def plan_popcount(groups: list[list[str]], style: str, every: int, first: int, per_class: bool,
-                  classes: int, funcs: dict | None = None) -> PopcountPlan:
+                  classes: int, funcs: dict | None = None, cycles: int = 0) -> PopcountPlan:
+    """``cycles`` > 0: the serial GroupSum (style "serial", whatever ``style`` says)."""
     g = len(groups[0])
     sw = sum_width(g)
+    if cycles:
+        shapes = tuple(SerialPlan.of(x, cycles) for x in groups)
+        return PopcountPlan(style="serial", group_size=g, sum_width=sw, groups=tuple(tuple(x) for x in groups),
+                            shapes=shapes, per_class=per_class, every=0, first=0, depth=0, levels=0, extra=0,
+                            latency=serialsum.latency(cycles), tail=0, bits=popcount_bits(groups, shapes, "serial"),
+                            cycles=cycles)
     if style == "carry":
         shapes = tuple(CarryPlan.of(x) for x in groups)
         depth = max(p.depth for p in shapes)
@@ -261,12 +279,16 @@ def plan_core(nl: Netlist, options: EmitOptions | None = None) -> CorePlan:
     opts.check()
     if nl.num_outputs == 0:
         raise LgnError("the netlist has no output bits: nothing to sum per class")
+    if opts.groupsum == "serial" and not opts.groupsum_cycles:
+        raise LgnError("--groupsum serial: only the streaming conv core's head counts serially (it takes an image "
+                       "at most once per H*W pixels); this core takes a vector every clock")
     sched = schedule(nl, opts.pipeline_every)
     inp = plan_input(nl, opts)
     if inp.width > MAX_INPUT_BITS:  # Amaranth numbers a module's port bits with 16 bits
         raise LgnError(f"in_data would be {inp.width} bits wide; the Amaranth core takes at most "
                        f"{MAX_INPUT_BITS} (fewer thermometer bits, or --onchip-encoder, narrow the port)")
-    fused = opts.fuse_popcount and sched.registered
+    # a serial GroupSum selects from the last stage's wires (its lanes are registered)
+    fused = (opts.fuse_popcount or opts.groupsum_cycles > 0) and sched.registered
     m = opts.adder_stages
     # fused, the last gate stage's cycle also takes the popcount's first levels: each gate
     # level beyond the first counts as one adder level there (at least one adder level)
@@ -279,7 +301,7 @@ def plan_core(nl: Netlist, options: EmitOptions | None = None) -> CorePlan:
     # to read (when that stage ends in wires, not registers)
     funcs = leaf_functions(nl, sched) if opts.popcount == "lut6c" and per_class and \
         not (sched.registered and not fused) else None
-    pop = plan_popcount(groups, opts.popcount, m, first, per_class, nl.num_classes, funcs)
+    pop = plan_popcount(groups, opts.popcount, m, first, per_class, nl.num_classes, funcs, opts.groupsum_cycles)
     # the argmax's first levels share the popcount's last cycle (one budget of adder levels);
     # a sums-only head has no argmax
     serial = opts.argmax == "serial" and nl.num_classes > 1

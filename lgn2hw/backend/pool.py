@@ -79,8 +79,8 @@ class RasterPos:
 
 class PoolAcc(wiring.Component):
     """A non-overlapping OR pool over a stream of ``C``-bit cells in raster order: ``o_data`` is
-    a pooled cell when ``o_valid`` (registered: one cycle after its window's last cell);
-    ``idle`` when no frame is in progress."""
+    a pooled cell when ``o_valid`` (combinational: in its window's last cell's cycle); ``idle``
+    when no frame is in progress."""
 
     def __init__(self, geo: WindowGeometry):
         assert accumulates(geo)
@@ -125,8 +125,8 @@ class PoolAcc(wiring.Component):
             m.d.comb += above.eq(held)
             with m.If(fire):
                 m.d.sync += held.eq(out)
-        m.d.sync += self.o_valid.eq(fire & pos["rlast"])
-        with m.If(fire & pos["rlast"]):
-            m.d.sync += self.o_data.eq(out)
+        # the pooled cell leaves in its window's last cell's cycle: the next stage registers it
+        # (a register here would hold C bits apart from the LUTs that make them: a logic cell each)
+        m.d.comb += [self.o_valid.eq(fire & pos["rlast"]), self.o_data.eq(out)]
         m.d.comb += self.idle.eq(pos.at_start)
         return m

@@ -52,12 +52,10 @@ class StreamStage:
     @property
     def latency(self) -> int:
         """Cycles from a window step to the stage's output: the window register, then the kernel
-        pipeline's registers (conv) or the OR register (pool); an accumulating pool's output
-        register; nothing for a pool folded into the bank."""
-        if self.mode == "bank":
+        pipeline's registers (conv) or the OR register (pool); nothing for an accumulating pool
+        (its output leaves with its last cell) or a pool folded into the bank."""
+        if self.mode in ("bank", "acc"):
             return 0
-        if self.mode == "acc":
-            return 1
         if self.kind == "pool":
             return 2
         return 1 + (self.schedule.num_stages if self.schedule.registered else 0)
@@ -91,8 +89,7 @@ class StreamPlan:
         every stage's border steps and pipeline, the bank, the head core. A later stage starts
         its border ``DRAIN_START`` cycles after its last pixel (the stages before it are seen
         idle through a register, then the input is held through another)."""
-        return sum(st.tail + st.latency + (DRAIN_START if i and st.tail else 0)
-                   for i, st in enumerate(self.stages)) + 1 + self.head.latency
+        return front_latency(self.stages) + self.head.latency
 
     def metadata(self) -> dict:
         head = self.head.metadata()
@@ -124,17 +121,53 @@ def stage_modes(model: ConvModel) -> list[str]:
             for i, (st, g) in enumerate(zip(model.stages, geos))]
 
 
-def plan_stream(model: ConvModel, head_plan: CorePlan, top: str, pipeline_every: int) -> StreamPlan:
-    """Plan the stream stages of ``model``; ``head_plan`` is the dense core planned for its head."""
+def stream_stages(model: ConvModel, pipeline_every: int) -> tuple:
     stages = []
     for st, geo, mode in zip(model.stages, stage_geometries(model), stage_modes(model)):
         if isinstance(st, ConvBlock):
             stages.append(StreamStage("conv", geo, st.num_kernels, schedule(st.kernel, pipeline_every)))
         else:
             stages.append(StreamStage("pool", geo, geo.channels, None, mode))
+    return tuple(stages)
+
+
+def front_latency(stages) -> int:
+    """Cycles from the last pixel of an image (followed by no other) to ``feat_valid``: every
+    stage's border steps and pipeline, then the bank. A later stage starts its border
+    ``DRAIN_START`` cycles after its last pixel (the stages before it are seen idle through a
+    register, then the input is held through another)."""
+    return sum(st.tail + st.latency + (DRAIN_START if i and st.tail else 0) for i, st in enumerate(stages)) + 1
+
+
+def first_write_pixel(stages, image_width: int) -> int:
+    """A lower bound on the raster index of the pixel of a frame before which the bank cannot
+    change: the pixel that completes the first output of the last streamed stage (a pool folded
+    into the bank writes from its first input cell on). Each stage's output (i, j) needs its
+    input up to the window's bottom-right corner (``WindowGeometry.corner``), so walking the
+    stages back from cell (0, 0) gives the pixel."""
+    r, c = 0, 0
+    for st in reversed(stages):
+        if st.mode != "bank":
+            r, c = st.geometry.corner(r, c)
+    return r * image_width + c
+
+
+def bank_hold(stages, image_width: int) -> int:
+    """Cycles from ``feat_valid`` (0) through which the bank is sure to hold the image it
+    announced, whatever follows: the next frame's pixel ``first_write_pixel`` comes at least that
+    many cycles after this frame's last pixel (one pixel per clock at most) and is written at
+    least a cycle later, while ``feat_valid`` comes ``front_latency`` cycles after the last
+    pixel (the border steps run one per cycle, from the next frame's pixels or on their own);
+    two cycles are kept as a margin."""
+    return max(0, first_write_pixel(stages, image_width) - front_latency(stages))
+
+
+def plan_stream(model: ConvModel, head_plan: CorePlan, top: str, pipeline_every: int) -> StreamPlan:
+    """Plan the stream stages of ``model``; ``head_plan`` is the dense core planned for its head."""
+    stages = stream_stages(model, pipeline_every)
     c, h, w = model.shapes()[-1]
     image = model.input_map_shape
-    return StreamPlan(top, image[0], image, tuple(stages), c * h * w, head_plan, model.fingerprint(),
+    return StreamPlan(top, image[0], image, stages, c * h * w, head_plan, model.fingerprint(),
                       estimate(model, head_plan))
 
 
@@ -308,7 +341,9 @@ class StreamFrontEnd(wiring.Component):
             row_fields["rfirst"] = ([t[1] for t in rows], 1)
         pos = RasterPos(m, valid, h, w, col_fields, row_fields, "bank")
         first = (pos["cfirst"] & pos["rfirst"]) if pooled else Const(1, 1)
-        banks = [Signal(hb * wb, name=f"bank{k}") for k in range(c)]
+        # no reset: an image cut short must not clear the one the head may still be reading
+        # (each write's ``first`` starts a pooled bit afresh)
+        banks = [Signal(hb * wb, name=f"bank{k}", reset_less=True) for k in range(c)]
         for i in range(hb):
             for j in range(wb):
                 q = i * wb + j
@@ -366,11 +401,39 @@ def stream_head_options(options, model: ConvModel):
     an input register: the bank holds an image for the cycle its valid is high, and the next
     image's first write lands on the edge where the head's first registers take it. The head
     gets an image at most once per ``H*W`` cycles, so its argmax is one comparator visiting the
-    classes in turn (``classes - 1`` cycles) where that fits in an image's cycles."""
+    classes in turn (``classes - 1`` cycles) where that fits in an image's cycles, and (``groupsum``
+    "auto" or "serial") its GroupSum counts each class's bits over as many cycles as the bank holds still
+    (``bank_hold``; at most what a class needs, see ``serial_groupsum_cycles``)."""
     from dataclasses import replace
     _, h, w = model.input_map_shape
-    return replace(options, top=f"{options.top}_head", input_width=None, frac_bits=None, signed=None,
-                   input_register=False, argmax="serial" if h * w > model.num_classes else "tree")
+    serial = h * w > model.num_classes
+    opts = replace(options, top=f"{options.top}_head", input_width=None, frac_bits=None, signed=None,
+                   input_register=False, argmax="serial" if serial else "tree", groupsum_cycles=0)
+    cycles = serial_groupsum_cycles(model, opts) if options.groupsum != "parallel" and serial else 0
+    if options.groupsum == "serial" and not cycles:
+        raise LgnError("--groupsum serial: this model's bank holds an image too few cycles for a serial GroupSum "
+                       "(or --fabric amaranth); use --groupsum parallel")
+    return replace(opts, groupsum_cycles=cycles) if options.fabric == "text" else opts
+
+
+def serial_groupsum_cycles(model: ConvModel, head_options) -> int:
+    """Phases of the stream head's serial GroupSum: as many as the longest lane of a class needs
+    (one lane per class and weight), cut to what the bank's hold leaves after the head's fabric
+    registers, and to an image's cycles after the rest of the head's latency; 0 (adder trees)
+    where that leaves fewer than two."""
+    from . import serialsum
+    from .popcount import popcount_inputs
+    nl = model.head
+    groups = popcount_inputs(nl)
+    need = max((len(names) for g in groups for _, names in serialsum.SerialPlan.of(g, nl.group_size).lanes),
+               default=0)
+    sched = schedule(nl, head_options.pipeline_every)
+    fabric = sched.fabric_latency - int(sched.registered)  # the last stage is wires (the lanes register)
+    _, h, w = model.input_map_shape
+    hold = bank_hold(stream_stages(model, head_options.pipeline_every), w)
+    rest = fabric + serialsum.latency(0) + model.num_classes + 1  # ... + the phases: the head's latency
+    cycles = min(need, hold - fabric - serialsum.hold(0), h * w - rest - 1)
+    return cycles if cycles >= 2 else 0
 
 
 def check_streamable(model: ConvModel, options) -> None:

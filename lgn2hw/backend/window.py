@@ -233,7 +233,9 @@ class WindowGen(wiring.Component):
         for dy in range(rf):
             for dx in range(rf):
                 cell = cols_reg[dx][dy * c:(dy + 1) * c]
-                bits.append(Mux(mask_r[dy] & mask_c[dx], cell, 0))
+                # without padding every window that is emitted lies inside its frame: nothing to mask
+                # (and a LUT saved per window bit the kernels read)
+                bits.append(Mux(mask_r[dy] & mask_c[dx], cell, 0) if g.padding else cell)
         m.d.comb += self.o_window.eq(Cat(*bits))
         return m
 
