@@ -48,9 +48,6 @@ class StreamStage:
     mode: str = "window"            # "window": a window generator (conv, overlapping pool); "acc": a
                                     # non-overlapping pool accumulated in a line (pool.py); "bank": the
                                     # model's last pool, non-overlapping, folded into the bank
-    scatter: tuple = ()             # the last conv block (no padding): its kernels that read one window
-                                    # cell, (kernel, cell, inverted), written into the bank from the
-                                    # block's input stream (StreamFrontEnd.bank), not through its window
 
     @property
     def latency(self) -> int:
@@ -105,9 +102,7 @@ class StreamPlan:
                                        "padding": st.geometry.padding, "in": [st.geometry.channels,
                                                                                st.geometry.height, st.geometry.width],
                                        "out_channels": st.out_channels, "tail": st.tail,
-                                       "latency": st.latency, "mode": st.mode,
-                                       **({"scattered_kernels": len(st.scatter)} if st.scatter else {})}
-                                      for st in self.stages]}}
+                                       "latency": st.latency, "mode": st.mode} for st in self.stages]}}
 
 
 def stage_geometries(model: ConvModel) -> list[WindowGeometry]:
@@ -128,25 +123,12 @@ def stage_modes(model: ConvModel) -> list[str]:
 
 def stream_stages(model: ConvModel, pipeline_every: int) -> tuple:
     stages = []
-    modes = stage_modes(model)
-    last = len(modes) - 1 - int(modes[-1] == "bank")  # the last streamed stage
-    for i, (st, geo, mode) in enumerate(zip(model.stages, stage_geometries(model), modes)):
+    for st, geo, mode in zip(model.stages, stage_geometries(model), stage_modes(model)):
         if isinstance(st, ConvBlock):
-            scatter = wire_kernels(st.kernel) if i == last and geo.padding == 0 else ()
-            stages.append(StreamStage("conv", geo, st.num_kernels, schedule(st.kernel, pipeline_every),
-                                      scatter=scatter))
+            stages.append(StreamStage("conv", geo, st.num_kernels, schedule(st.kernel, pipeline_every)))
         else:
             stages.append(StreamStage("pool", geo, geo.channels, None, mode))
     return tuple(stages)
-
-
-def wire_kernels(kernel) -> tuple:
-    """``(kernel, window cell, inverted)`` of each output of a kernel netlist that is one window
-    cell or its complement (wires and inverters looked through)."""
-    from .popcount import output_literals
-    sig, neg = output_literals(kernel)
-    return tuple((k, int(s) - 2, bool(n)) for k, (s, n) in enumerate(zip(sig.tolist(), neg.tolist()))
-                 if 2 <= s < kernel.base)
 
 
 def front_latency(stages) -> int:
@@ -157,27 +139,35 @@ def front_latency(stages) -> int:
     return sum(st.tail + st.latency + (DRAIN_START if i and st.tail else 0) for i, st in enumerate(stages)) + 1
 
 
-def first_write_pixel(stages, image_width: int) -> int:
-    """A lower bound on the raster index of the pixel of a frame before which the bank cannot
-    change: the pixel that completes the first output of the last streamed stage (a pool folded
-    into the bank writes from its first input cell on). Each stage's output (i, j) needs its
-    input up to the window's bottom-right corner (``WindowGeometry.corner``), so walking the
-    stages back from cell (0, 0) gives the pixel."""
-    r, c = 0, 0
+def pixel_of(stages, r: int, c: int, image_width: int) -> int:
+    """A lower bound on the raster index of the pixel (of the same frame) that completes cell
+    (r, c) of the last of ``stages``' output: each stage's output (i, j) needs its input up to
+    the window's bottom-right corner (``WindowGeometry.corner``), so walking the stages back
+    from the cell gives the pixel. A pool folded into the bank adds nothing (it writes from
+    its first input cell on)."""
     for st in reversed(stages):
-        if st.mode != "bank" and not st.scatter:  # a scattering block writes from its first input cell on
+        if st.mode != "bank":
             r, c = st.geometry.corner(r, c)
     return r * image_width + c
 
 
 def bank_hold(stages, image_width: int) -> int:
     """Cycles from ``feat_valid`` (0) through which the bank is sure to hold the image it
-    announced, whatever follows: the next frame's pixel ``first_write_pixel`` comes at least that
-    many cycles after this frame's last pixel (one pixel per clock at most) and is written at
-    least a cycle later, while ``feat_valid`` comes ``front_latency`` cycles after the last
-    pixel (the border steps run one per cycle, from the next frame's pixels or on their own);
-    two cycles are kept as a margin."""
-    return max(0, first_write_pixel(stages, image_width) - front_latency(stages))
+    announced, whatever follows. The next frame's first write needs its pixel ``P`` (the one
+    completing the last streamed stage's first output), which comes ``P`` cycles after that
+    frame's first pixel at the soonest. ``feat_valid`` comes ``front_latency`` cycles after the
+    image's last pixel when nothing follows; when the next frame follows at once, a stage's
+    border steps are taken by that frame's first cells at the stage (its pixel ``Q``, the latest
+    over the stages with a border), and ``feat_valid`` comes at most ``front_latency`` cycles
+    after them. Bubbles only widen the gap (``Q`` < ``P``); two cycles are kept as a margin."""
+    streamed = [st for st in stages if st.mode != "bank"]
+    first = pixel_of(stages, 0, 0, image_width)
+    driven = -1  # the next frame's pixel that finishes this frame's borders (-1: none needed)
+    for j, st in enumerate(streamed):
+        if st.tail:
+            r, c = divmod(st.tail - 1, st.geometry.width)
+            driven = max(driven, pixel_of(streamed[:j], r, c, image_width))
+    return max(0, first - 1 - driven - front_latency(stages))
 
 
 def plan_stream(model: ConvModel, head_plan: CorePlan, top: str, pipeline_every: int) -> StreamPlan:
@@ -269,8 +259,6 @@ class StreamFrontEnd(wiring.Component):
         gens = []
         streamed = [(st, mst) for st, mst in zip(self.plan.stages, self.model.stages) if st.mode != "bank"]
         for i, (st, mst) in enumerate(streamed):
-            # the last one's feeds the bank's scattered kernels (a pixel counts once it is taken)
-            stage_in = (taken if i == 0 else valid, data)
             out = Signal(st.out_channels, name=f"s{i}_out")
             out_valid = Signal(name=f"s{i}_valid")
             flight = Signal(name=f"s{i}_flight")  # a window of this stage still in its pipeline
@@ -323,14 +311,14 @@ class StreamFrontEnd(wiring.Component):
             m.d.sync += stage_idle.eq(quiet)
             idle.append(stage_idle)
             valid, data = out_valid, out
-        bank_start = self.bank(m, valid, data, stage_in)
+        bank_start = self.bank(m, valid, data)
         m.d.comb += [hold.eq(Cat(*holds).any() if holds else 0),
                      self.in_ready.eq(gens[0].i_ready & ~held),
                      self.busy.eq(~idle[-1] | ~bank_start)]
         return m
 
 
-    def bank(self, m: Module, valid, data, stage_in):
+    def bank(self, m: Module, valid, data):
         """The bank: the features of an image in flatten order (bit ``k*H*W + y*W + x`` of the last
         map), written as the last streamed stage's cells arrive; the model's last pool, if it does
         not overlap, is folded in (each cell ORed into its pooled bit, the window's first cell
@@ -364,58 +352,15 @@ class StreamFrontEnd(wiring.Component):
         # no reset: an image cut short must not clear the one the head may still be reading
         # (each write's ``first`` starts a pooled bit afresh)
         banks = [Signal(hb * wb, name=f"bank{k}", reset_less=True) for k in range(c)]
-        conv = next(s for s in reversed(self.plan.stages) if s.mode != "bank")
-        scattered = {k for k, _, _ in conv.scatter}
         for i in range(hb):
             for j in range(wb):
                 q = i * wb + j
                 with m.If(valid & pos[f"r{i}"] & pos[f"c{j}"]):
                     for k in range(c):
-                        if k not in scattered:
-                            m.d.sync += banks[k][q].eq(data[k] | (banks[k][q] & ~first))
-        if conv.scatter:
-            self.scatter(m, conv, rows, cols, hb, wb, banks, stage_in)
+                        m.d.sync += banks[k][q].eq(data[k] | (banks[k][q] & ~first))
         m.d.sync += self.feat_valid.eq(valid & pos["rend"] & pos["cend"])
         m.d.comb += self.features.eq(Cat(*banks))
         return pos.at_start
-
-    def scatter(self, m: Module, st: StreamStage, rows, cols, hb: int, wb: int, banks, stage_in):
-        """The last conv block's kernels that read one window cell ``(dy, dx, ch)`` (or its
-        complement), written into the bank as the block's input passes: the bank bit of kernel k
-        at position (pi, pj) is the OR of input cells ``(i*s + dy, j*s + dx)`` over the block's
-        outputs (i, j) that the bank folds into it (a block without padding: all inside), the first
-        of them in raster order overwriting it. No window register, line buffer bits or kernel
-        logic serve these kernels (synthesis trims what only they read)."""
-        g = st.geometry
-        valid, data = stage_in
-        offs_y = sorted({cell // g.channels // g.rf for _, cell, _ in st.scatter})
-        offs_x = sorted({cell // g.channels % g.rf for _, cell, _ in st.scatter})
-
-        def axis(table, size, stride, off, idx):
-            """Per input coordinate: (in a window of bank index idx, its first such coordinate)."""
-            hits = sorted(o * stride + off for o, t in enumerate(table) if t[0] == idx)
-            return [int(y in hits) for y in range(size)], [int(bool(hits) and y == hits[0]) for y in range(size)]
-
-        row_fields, col_fields = {}, {}
-        for dy in offs_y:
-            for pi in range(hb):
-                inside, first = axis(rows, g.height, g.stride, dy, pi)
-                row_fields[f"r{dy}_{pi}"], row_fields[f"rf{dy}_{pi}"] = (inside, 1), (first, 1)
-        for dx in offs_x:
-            for pj in range(wb):
-                inside, first = axis(cols, g.width, g.stride, dx, pj)
-                col_fields[f"c{dx}_{pj}"], col_fields[f"cf{dx}_{pj}"] = (inside, 1), (first, 1)
-        pos = RasterPos(m, valid, g.height, g.width, col_fields, row_fields, "scatter")
-        for k, cell, inv in st.scatter:
-            dy, dx, ch = cell // g.channels // g.rf, cell // g.channels % g.rf, cell % g.channels
-            lit = ~data[ch] if inv else data[ch]
-            for pi in range(hb):
-                for pj in range(wb):
-                    q = pi * wb + pj
-                    first = pos[f"rf{dy}_{pi}"] & pos[f"cf{dx}_{pj}"]
-                    with m.If(valid & pos[f"r{dy}_{pi}"] & pos[f"c{dx}_{pj}"]):
-                        m.d.sync += banks[k][q].eq(lit | (banks[k][q] & ~first))
-
 
 class StreamCore(wiring.Component):
     """The top: the front end (reset by ``rst`` or a frame cut short) and the head core."""
