@@ -106,8 +106,8 @@ def fabric_verilog(nl: Netlist, plan: "CorePlan", encoder_lines: list[str]) -> s
         from .serialsum import serial_lines
         lat = plan.fabric_latency
         if lat:
-            lines += [f"reg [{lat - 1}:0] sg_delay = {lat}'d0;",
-                      "always @(posedge clk) sg_delay <= " + (f"{{sg_delay[{lat - 2}:0], start}};" if lat > 1 else "start;"),
+            shift = f"{{sg_delay[{lat - 2}:0], start}}" if lat > 1 else "start"
+            lines += [f"reg [{lat - 1}:0] sg_delay = {lat}'d0;", f"always @(posedge clk) sg_delay <= {shift};",
                       f"wire sg_start = sg_delay[{lat - 1}];"]
         lines += serial_lines(pop.shapes, pop.group_size, pop.cycles, "sg_start" if lat else "start")
     for c, (group, shape) in enumerate(zip(pop.groups, pop.shapes) if not pop.serial else ()):

@@ -32,7 +32,6 @@ from .gpc import GpcTree
 from .lut6c import Lut6cTree, leaf_functions
 from .popcount import TREES, CarryPlan, Tree, popcount_inputs
 from . import serialsum
-from .serialsum import SerialPlan
 from .schedule import Schedule, schedule
 
 # Amaranth numbers the bits of a cell (the top's inputs are one) with 16 bits; 65,500 is checked to convert.
@@ -60,8 +59,8 @@ class PopcountPlan:
     group_size: int
     sum_width: int
     groups: tuple                    # per popcount module: the bit names it adds
-    shapes: tuple                    # per group: its CarryPlan (carry), GpcTree (gpc), the shared Tree (wallace, dadda),
-                                     # SerialPlan (serial), or None
+    shapes: tuple                    # per group: its CarryPlan (carry), GpcTree (gpc), the shared Tree
+                                     # (wallace, dadda), SerialPlan (serial), or None
     per_class: bool                  # one popcount per class (text fabric) or one module for all (Amaranth)
     every: int                       # adder levels per cycle (--adder-stages; 0: combinational)
     first: int                       # adder levels before the first register (0: ``every``)
@@ -232,7 +231,7 @@ def plan_popcount(groups: list[list[str]], style: str, every: int, first: int, p
     g = len(groups[0])
     sw = sum_width(g)
     if cycles:
-        shapes = tuple(SerialPlan.of(x, cycles) for x in groups)
+        shapes = tuple(serialsum.SerialPlan.of(x, cycles) for x in groups)
         return PopcountPlan(style="serial", group_size=g, sum_width=sw, groups=tuple(tuple(x) for x in groups),
                             shapes=shapes, per_class=per_class, every=0, first=0, depth=0, levels=0, extra=0,
                             latency=serialsum.latency(cycles), tail=0, bits=popcount_bits(groups, shapes, "serial"),

@@ -4,16 +4,17 @@
 A core that takes a vector at most once per many cycles (the streaming conv core's head: one
 image per ``H*W`` pixels) need not add a class's bits in one adder tree. Here every class's
 variable bits are split into lanes of at most ``cycles`` bits; a lane is one bit wide and
-visits its bits in turn, selected by a one-hot phase (two rings: a block and a bit of it), and an accumulator per class adds its
-lanes each cycle. On LUT4 fabric a selected bit costs about half a LUT (``(a & s) | (b & t)``,
-the OR trees above it a sixth) against about one LUT and a share of a carry chain per bit in
-an adder tree, and the only carry chains left are the accumulators'.
+visits its bits in turn, selected by a one-hot phase (two rings: a block and a bit of it), and
+an accumulator per class adds its lanes each cycle. On LUT4 fabric a selected bit costs about
+half a LUT (``(a & s) | (b & t)``, the OR trees above it a sixth) against about one LUT and a
+share of a carry chain per bit in an adder tree, and the only carry chains left are the
+accumulators'.
 
 Exactness: the bits are the ones ``popcount.popcount_inputs`` names for the class (constants
 as literals, a bit and its complement cancelled, copies merged): a bit read m times sits in
 the lane of each 1 in m's binary form and is added shifted by that bit's weight; constant
 ones start the accumulator. The inputs must hold still from ``start`` until the last bit has
-been selected (``SerialPlan.hold`` cycles); ``sums`` is the exact GroupSum from ``latency``
+been selected (``hold(cycles)`` cycles); ``sums`` is the exact GroupSum from ``latency``
 cycles after ``start`` until the next ``start``.
 
 Timing from ``start`` (cycle 0): the phase registers load on its edge, bit t of every lane is
@@ -85,7 +86,8 @@ def serial_lines(plans, group_size: int, cycles: int, start: str = "start") -> l
              f"    if ({start}) begin",
              f"        sg_hi <= {hi_n}'d1;", f"        sg_lo <= {lo_n}'d1;",
              "    end else begin"]
-    lines.append(f"        sg_lo <= {{sg_lo[{lo_n - 2}:0], sg_lo[{lo_n - 1}]}};" if lo_n > 1 else "        sg_lo <= sg_lo;")
+    lines.append(f"        sg_lo <= {{sg_lo[{lo_n - 2}:0], sg_lo[{lo_n - 1}]}};" if lo_n > 1 else
+                 "        sg_lo <= sg_lo;")
     lines.append(f"        if (sg_lo[{lo_n - 1}]) sg_hi <= " +
                  (f"{{sg_hi[{hi_n - 2}:0], 1'b0}};" if hi_n > 1 else "1'b0;"))
     lines += ["    end", "end"]

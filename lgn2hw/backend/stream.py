@@ -439,8 +439,12 @@ def serial_groupsum_cycles(model: ConvModel, head_options) -> int:
     fabric = sched.fabric_latency - int(sched.registered)  # the last stage is wires (the lanes register)
     _, h, w = model.input_map_shape
     hold = bank_hold(stream_stages(model, head_options.pipeline_every), w)
-    rest = fabric + serialsum.latency(0) + model.num_classes + 1  # ... + the phases: the head's latency
-    cycles = min(need, hold - fabric - serialsum.hold(0), h * w - rest - 1)
+    # the bank must hold through the fabric's registers and the phases' reads (fabric + hold(cycles)
+    # <= hold), and the head's latency (fabric + latency(cycles) + the serial argmax's classes - 1
+    # + the output register) must stay below an image's cycles: one image in the head at a time
+    fixed_read = serialsum.hold(0)
+    fixed_latency = fabric + serialsum.latency(0) + model.num_classes
+    cycles = min(need, hold - fabric - fixed_read, h * w - fixed_latency - 1)
     return cycles if cycles >= 2 else 0
 
 
