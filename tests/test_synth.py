@@ -201,8 +201,13 @@ def test_tiny_ooc_build(tmp_path, target, device, tool):
 @pytest.mark.parametrize("widths,message", [
     # more LUTs than the device has logic cells: refused right after yosys
     ([900, 900, 240], r"does not fit iCE40LP384: needs at least [\d,]+ logic cells .* the device has 384"),
-    # fewer LUTs than cells, but packing fails: nextpnr's error becomes the same kind of message
-    ([400, 400, 120], r"does not fit iCE40LP384 \(nextpnr could not place it\): [\d,]+ LUT4"),
+    # fewer LUTs than cells, but nextpnr packs them (with the flip-flops and carries) into more
+    # cells than the device has: refused after a pack-only run, before placement
+    ([400, 400, 120], r"does not fit iCE40LP384: nextpnr packs it into [\d,]+ of 384 logic cells .*more than the "
+                      r"device has; [\d,]+ LUT4"),
+    # packed into 95-100 % of the cells: refused too (nextpnr rarely routes that; --tool-timeout tries)
+    ([280, 280, 99], r"does not fit iCE40LP384: nextpnr packs it into 3[6-8]\d of 384 logic cells \(9[5-9]\.\d%\), "
+                     r"and above 95% of its cells nextpnr rarely routes \(--tool-timeout S tries anyway\)"),
 ])
 def test_does_not_fit_names_the_figures(tmp_path, widths, message):
     require_tool("yosys")
@@ -214,6 +219,24 @@ def test_does_not_fit_names_the_figures(tmp_path, widths, message):
     rep = load_report(work)
     assert rep["fits"] is False and "does not fit" in rep["error"]
     assert err.value.counts["lut"] == rep["resources"]["design"]["lut"] > 0  # yosys's figures ride along
+
+
+@pytest.mark.synth
+def test_a_tool_timeout_lets_a_nearly_full_ice40_try(tmp_path):
+    """The same 95 %-packed design with --tool-timeout: no refusal, place and route runs (on this
+    small part it routes, or fails on its own terms); the packed figures are in the report."""
+    require_tool("yosys")
+    require_tool("nextpnr-ice40")
+    write_baseline_core(random_layered(64, [280, 280, 99], 3, seed=2, op_mix="uniform"), tmp_path / "rtl")
+    work = tmp_path / "synth"
+    try:
+        synthesize(ooc_design(tmp_path / "rtl", work), work, SynthConfig(target="ice40", device="lp384",
+                                                                          timeout_s=600))
+    except DoesNotFit as e:
+        assert "rarely routes" not in str(e)
+    rep = load_report(work)
+    assert rep["packed"]["ICESTORM_LC"]["used"] > 0.95 * 384
+    assert (work / "nextpnr.log").is_file()
 
 
 def test_bad_core_folder_is_one_clear_error(tmp_path):

@@ -343,6 +343,35 @@ def ooc_constraints(dev: Device) -> str:
     return "\n".join(lines) + "\n"
 
 
+# iCE40: above this share of its logic cells, as packed, nextpnr 0.4 rarely routes a design: a
+# conv core packed into 5,110 of a UP5K's 5,280 cells (96.8 %) ran router1 and router2 for most of
+# an hour without converging. Such a run is refused unless --tool-timeout bounds it.
+ROUTABLE_SHARE = {"ice40": 0.95}
+
+
+def _check_packing(args, work, config, dev, fam, tools, rep) -> None:
+    """iCE40: pack only (a second or so) and refuse a design whose logic cells, as packed, exceed
+    the device or ``ROUTABLE_SHARE`` of it (the latter unless a tool timeout is set); the packed
+    figures go into the report either way."""
+    share = ROUTABLE_SHARE.get(fam.name)
+    if share is None:
+        return
+    log = work / "pack_check.log"
+    _run(tools["nextpnr"], [*args, "--pack-only"], log, work, config.timeout_s)
+    used = packed_utilization(log.read_text(errors="replace")).get(fam.bels["logic"])
+    if not used:
+        return
+    rep["packed"] = {fam.bels["logic"]: used}
+    n, total = used["used"], used["available"]
+    if n > total or (n > share * total and config.timeout_s is None):
+        d = rep["resources"]["design"]
+        why = "more than the device has" if n > total else \
+            f"and above {share:.0%} of its cells nextpnr rarely routes (--tool-timeout S tries anyway)"
+        raise DoesNotFit(f"design does not fit {dev.part}: nextpnr packs it into {n:,} of {total:,} logic cells "
+                         f"({n / total:.1%}), {why}; {d['lut']:,} {fam.lut}, {d['ff']:,} FF, {d['carry']:,} "
+                         f"carry; try a larger --device or a smaller model", d)
+
+
 def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
     placed = work / f"{design.name}{fam.placed_suffix}"
     if design.constraints is None and dev.ooc_pins:
@@ -355,6 +384,7 @@ def _place_and_route(design, work, config, dev, fam, popts, tools, rep) -> None:
                               clock_mhz=f"{config.clock_mhz:g}",
                               constraints=_rel(design.constraints, work) if design.constraints else "").splitlines()
             if a.strip()]
+    _check_packing(args, work, config, dev, fam, tools, rep)
     log = work / "nextpnr.log"
     try:
         rep["times_s"]["nextpnr"] = _run(tools["nextpnr"], args, log, work, config.timeout_s)
