@@ -218,6 +218,7 @@ def test_does_not_fit_names_the_figures(tmp_path, widths, message):
         synthesize(ooc_design(tmp_path / "rtl", work), work, SynthConfig(target="ice40", device="lp384"))
     rep = load_report(work)
     assert rep["fits"] is False and "does not fit" in rep["error"]
+    assert not (work / "core.asc").exists() and not (work / "nextpnr_report.json").exists()  # nothing half-made
     assert err.value.counts["lut"] == rep["resources"]["design"]["lut"] > 0  # yosys's figures ride along
 
 

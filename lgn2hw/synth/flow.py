@@ -357,7 +357,14 @@ def _check_packing(args, work, config, dev, fam, tools, rep) -> None:
     if share is None:
         return
     log = work / "pack_check.log"
-    _run(tools["nextpnr"], [*args, "--pack-only"], log, work, config.timeout_s)
+    pack = []  # the same arguments without the outputs: a pack-only run would write an unplaced design
+    skip = False
+    for a in args:
+        if skip or a in ("--asc", "--report"):
+            skip = not skip
+            continue
+        pack.append(a)
+    _run(tools["nextpnr"], [*pack, "--pack-only"], log, work, config.timeout_s)
     used = packed_utilization(log.read_text(errors="replace")).get(fam.bels["logic"])
     if not used:
         return
