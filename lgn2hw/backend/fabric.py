@@ -110,13 +110,14 @@ def fabric_verilog(nl: Netlist, plan: "CorePlan", encoder_lines: list[str]) -> s
             lines += [f"reg [{lat - 1}:0] sg_delay = {lat}'d0;", f"always @(posedge clk) sg_delay <= {shift};",
                       f"wire sg_start = sg_delay[{lat - 1}];"]
         lines += serial_lines(pop.shapes, pop.group_size, pop.cycles, "sg_start" if lat else "start")
-    for c, (group, shape) in enumerate(zip(pop.groups, pop.shapes) if not pop.serial else ()):
-        # constants shrink some carry trees: each is pipelined to the deepest one's latency
-        body, regs = popcount_lines(list(group), f"p{c}_", f"p{c}_sum", pop.every, pop.style, pop.first, pop.depth,
-                                    shape, plan.options.carry_cell)
-        if regs != pop.latency:
-            raise AssertionError(f"popcount {c}: {regs} register levels emitted, the plan has {pop.latency}")
-        lines += body
+    else:
+        for c, (group, shape) in enumerate(zip(pop.groups, pop.shapes)):
+            # constants shrink some carry trees: each is pipelined to the deepest one's latency
+            body, regs = popcount_lines(list(group), f"p{c}_", f"p{c}_sum", pop.every, pop.style, pop.first,
+                                        pop.depth, shape, plan.options.carry_cell)
+            if regs != pop.latency:
+                raise AssertionError(f"popcount {c}: {regs} register levels emitted, the plan has {pop.latency}")
+            lines += body
     text = templates().get_template("fabric.v.j2").render(
         name=plan.module("fabric"), top=plan.top, in_width=plan.input.width, encoder_lines="\n".join(encoder_lines),
         input_decls="\n".join(f"reg r0_{s};" for s in inputs.tolist()) if plan.options.input_register else

@@ -241,6 +241,18 @@ def weighted_carry_tree(columns, ones: int = 0) -> tuple[list[Adder], int, int |
     return adders, pool, root, col
 
 
+def weight_columns(inputs) -> tuple[list[list[str]], int]:
+    """The variable bits of a popcount by weight, and its constant ones: a name read m times
+    sits in column j for each 1 in m's binary form (weight ``2**j``); ``1'b0`` is dropped."""
+    weight: dict[str, int] = {}
+    for x in inputs:
+        if x not in ("1'b0", "1'b1"):
+            weight[x] = weight.get(x, 0) + 1
+    columns = [[x for x, w in weight.items() if w >> j & 1]
+               for j in range(max(weight.values(), default=0).bit_length())]
+    return columns, list(inputs).count("1'b1")
+
+
 @dataclass(frozen=True)
 class CarryPlan:
     """The ``carry`` popcount of a list of bit names: repeated names count with their
@@ -255,16 +267,8 @@ class CarryPlan:
 
     @classmethod
     def of(cls, inputs) -> "CarryPlan":
-        weight: dict[str, int] = {}
-        for x in inputs:
-            if x not in ("1'b0", "1'b1"):
-                weight[x] = weight.get(x, 0) + 1
-        columns = [[] for _ in range(max(weight.values(), default=0).bit_length())]
-        for x, w in weight.items():
-            for j, col in enumerate(columns):
-                if w >> j & 1:
-                    col.append(x)
-        adders, extra, root, shift = weighted_carry_tree([len(c) for c in columns], list(inputs).count("1'b1"))
+        columns, ones = weight_columns(inputs)
+        adders, extra, root, shift = weighted_carry_tree([len(c) for c in columns], ones)
         return cls(tuple(x for col in columns for x in col), tuple(adders), extra, root, shift)
 
     @property

@@ -30,6 +30,7 @@ import math
 from dataclasses import dataclass
 
 from .metadata import sum_width
+from .popcount import weight_columns
 
 
 @dataclass(frozen=True)
@@ -41,16 +42,11 @@ class SerialPlan:
 
     @classmethod
     def of(cls, inputs, cycles: int) -> "SerialPlan":
-        weight: dict[str, int] = {}
-        for x in inputs:
-            if x not in ("1'b0", "1'b1"):
-                weight[x] = weight.get(x, 0) + 1
-        lanes = []
-        for j in range(max(weight.values(), default=0).bit_length()):
-            col = [x for x, w in weight.items() if w >> j & 1]
-            for i in range(0, len(col), cycles):
-                lanes.append((j, tuple(col[i:i + cycles])))
-        return cls(tuple(lanes), list(inputs).count("1'b1"))
+        """The lanes of the bits ``inputs`` names (``popcount.weight_columns``), each weight's
+        column cut into lanes of at most ``cycles`` bits."""
+        columns, ones = weight_columns(inputs)
+        return cls(tuple((j, tuple(col[i:i + cycles])) for j, col in enumerate(columns)
+                         for i in range(0, len(col), cycles)), ones)
 
     @property
     def bits(self) -> int:

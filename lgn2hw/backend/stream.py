@@ -430,11 +430,9 @@ def serial_groupsum_cycles(model: ConvModel, head_options) -> int:
     registers, and to an image's cycles after the rest of the head's latency; 0 (adder trees)
     where that leaves fewer than two."""
     from . import serialsum
-    from .popcount import popcount_inputs
+    from .popcount import popcount_inputs, weight_columns
     nl = model.head
-    groups = popcount_inputs(nl)
-    need = max((len(names) for g in groups for _, names in serialsum.SerialPlan.of(g, nl.group_size).lanes),
-               default=0)
+    need = max((len(col) for g in popcount_inputs(nl) for col in weight_columns(g)[0]), default=0)
     sched = schedule(nl, head_options.pipeline_every)
     fabric = sched.fabric_latency - int(sched.registered)  # the last stage is wires (the lanes register)
     _, h, w = model.input_map_shape
