@@ -4,6 +4,7 @@ against the conv simulator, planted faults caught, compiled from the CLI."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -231,6 +232,27 @@ def test_stream_core_synthesizes_out_of_context(tmp_path):
     core = rep["resources"]["core"]
     assert 0 < core["lut"] < 1000 and core["ff"] > 0
     assert rep["pnr"]["timing"]["fmax_mhz"] > 50
+
+
+@pytest.mark.synth
+def test_line_buffers_map_without_read_during_write_logic(tmp_path, rng):
+    """Every line buffer (windows padded or not, an accumulating pool's line) reads a word its
+    write cannot touch in that cycle, and yosys proves it: no flip-flop-and-mux bypass or delayed
+    write (a logic cell per bit) around the block RAMs."""
+    from lgn2hw.synth import SynthConfig, find_tool, ooc_design, synthesize
+    require_tool("yosys")
+    find_tool("nextpnr-ice40", with_version=False)
+    model = random_model(rng, (1, 12, 12), 2, (("conv", 4, 2, 3, 1, 0, 1), ("pool", 2, 2, 0),
+                                               ("conv", 6, 2, 3, 1, 1, 1), ("pool", 2, 2, 0)),
+                         widths=(12,), classes=2)
+    plan = emit_stream(model, tmp_path / "rtl", EmitOptions()).plan
+    assert [st.mode for st in plan.stages] == ["window", "acc", "window", "bank"]
+    work = tmp_path / "synth"
+    synthesize(ooc_design(tmp_path / "rtl", work), work, SynthConfig(target="ice40", device="hx8k", clock_mhz=50))
+    log = (work / "yosys.log").read_text()
+    ports = dict(re.findall(r"Checking read port `\\front\.(\w+)\.lines?'\[0\][^\n]*\n\s*([^\n]*)", log))
+    assert set(ports) == {"win0", "pool1", "win2"}, ports
+    assert set(ports.values()) == {"Write port 0: don't care on collision."}, ports
 
 
 def test_later_padded_stage_latency_on_icarus(tmp_path, rng):

@@ -111,9 +111,16 @@ class PoolAcc(wiring.Component):
         if wo >= 2:
             m.submodules.line = line = Memory(shape=c, depth=wo, init=[])
             wr = line.write_port()
-            rd = line.read_port(transparent_for=(wr,))
-            # read the next position's word (a write to it this cycle is passed through)
-            m.d.comb += [rd.addr.eq(Mux(self.i_valid, rom([max(0, t[0]) for t in cols], jw, pos.nx), pos["j"])),
+            # read the next position's word; with no cell this cycle, this position's. A write
+            # (``fire``: a window's last column) goes to this position's word, and the next
+            # position is then the next window's first column (word ``j + 1``), past the last
+            # window (its word is not used) or the next row's first (word 0 after word
+            # ``wo - 1``): read word ``j + 1`` or 0 then, so synthesis sees that the read never
+            # meets the write (no read-during-write logic; ``wo >= 2``)
+            js = [max(0, t[0]) for t in cols]
+            rd = line.read_port()
+            after = Mux(pos["j"] == wo - 1, 0, pos["j"] + 1)
+            m.d.comb += [rd.addr.eq(Mux(fire, after, Mux(self.i_valid, rom(js, jw, pos.nx), pos["j"]))),
                          rd.en.eq(1), above.eq(rd.data),
                          wr.addr.eq(pos["j"]), wr.en.eq(fire)]
         out = Signal(c, name="pooled")

@@ -5,7 +5,8 @@ padding and stride, one window position per pixel step.
 A stage receives a frame's pixels (``C`` bits each) in raster order, one per step, and emits
 its ``H' x W'`` windows (``rf*rf*C`` bits, index ``(dy*rf + dx)*C + c``) in raster order with
 padded cells read as 0. The window register always holds the ``rf x rf`` block whose
-bottom-right corner is the pixel just shifted in; the window of output ``(i, j)`` has its
+bottom-right corner is the pixel just shifted in (its newest column: the line buffer's output
+register and a register of that pixel); the window of output ``(i, j)`` has its
 bottom-right corner at ``(i*s + d, j*s + d)`` with ``d = rf - 1 - padding``. A corner right of
 the image (column ``W + e``, right padding) is reached one row later at column ``e``, and a
 corner below the image (bottom padding) in the next frame's first rows: the cells that are
@@ -186,28 +187,38 @@ class WindowGen(wiring.Component):
                 with m.If(take & in_tail):
                     m.d.sync += fed.eq(1)
 
-        # line buffers: one memory word per column, rows y-1 .. y-rf+1 (C bits each)
-        column = Signal(rf * c)  # top (row y-rf+1) first, the new pixel last
+        # line buffers: one memory word per column, rows y-1 .. y-rf+1 (C bits each). A step reads
+        # its own column's word (the block RAM's output register then holds it, with the step's
+        # pixel in a register beside it: the window's newest column, no flip-flops of its own) and
+        # writes the previous step's column, the one left of it, back shifted down by a row. The
+        # write address is the read address's left neighbour (``w >= 2``), so synthesis sees
+        # that the two never meet (no read-during-write logic). The one step whose previous
+        # step was elsewhere is a frame's first, at (0, 0) after a finished frame (or a reset):
+        # its write lands in column ``w - 1`` instead of the old frame's last, and every word
+        # then holds rows above the new frame (padding, or rows no emitted window reaches)
+        # until the new frame's rows overwrite it
+        newest = Signal(rf * c, name="wcol_new")  # top (row y-rf+1) first, the step's pixel last
         if rf > 1:
             m.submodules.lines = lines = Memory(shape=(rf - 1) * c, depth=w, init=[])
             rd = lines.read_port()
             wr = lines.write_port()
-            above = rd.data  # [row y-1, row y-2, ..., row y-rf+1]
-            # read ahead the column after this step's, kept until the next step (which is there,
-            # or at (0, 0) of a new frame whose rows above are padding: what is read is masked)
-            m.d.comb += [rd.addr.eq(nx), rd.en.eq(step),
-                         wr.addr.eq(sx), wr.en.eq(step), wr.data.eq(Cat(pixel, above[:(rf - 2) * c]))]
-            rows_top_first = [above[k * c:(k + 1) * c] for k in range(rf - 2, -1, -1)] + [pixel]
-            m.d.comb += column.eq(Cat(*rows_top_first))
+            above = rd.data  # [row y-1, row y-2, ..., row y-rf+1] of the last step's column
+            px = Signal(c, name="wpix")              # the last step's pixel
+            with m.If(step):
+                m.d.sync += px.eq(pixel)
+            m.d.comb += [rd.addr.eq(sx), rd.en.eq(step), wr.addr.eq(Mux(sx == 0, w - 1, sx - 1)),
+                         wr.en.eq(step), wr.data.eq(Cat(px, above[:(rf - 2) * c]))]
+            rows_top_first = [above[k * c:(k + 1) * c] for k in range(rf - 2, -1, -1)] + [px]
+            m.d.comb += newest.eq(Cat(*rows_top_first))
         else:
-            m.d.comb += column.eq(pixel)
+            with m.If(step):
+                m.d.sync += newest.eq(pixel)
 
         # window register: rf columns, the newest on the right
-        cols_reg = [Signal(rf * c, name=f"wcol{k}") for k in range(rf)]
+        cols_reg = [Signal(rf * c, name=f"wcol{k}") for k in range(rf - 1)] + [newest]
         with m.If(step):
             for k in range(rf - 1):
                 m.d.sync += cols_reg[k].eq(cols_reg[k + 1])
-            m.d.sync += cols_reg[rf - 1].eq(column)
 
         # what this step emits: from the step's column and its corner row (tables of constants)
         col_t, row_t = g.tables()
