@@ -95,8 +95,10 @@ class PoolAcc(wiring.Component):
         cols = pool_axis(g.width, g.rf, g.padding, wo)
         rows = pool_axis(g.height, g.rf, g.padding, g.out_height)
         jw = max(1, (wo - 1).bit_length())
+        js = [max(0, t[0]) for t in cols]
         pos = RasterPos(m, self.i_valid, g.height, g.width,
-                        {"j": ([max(0, t[0]) for t in cols], jw), "cok": ([t[0] >= 0 for t in cols], 1),
+                        {"j": (js, jw), "jn": ([js[(x + 1) % g.width] for x in range(g.width)], jw),
+                         "cok": ([t[0] >= 0 for t in cols], 1),
                          "cfirst": ([t[1] for t in cols], 1), "clast": ([t[2] for t in cols], 1)},
                         {"rok": ([t[0] >= 0 for t in rows], 1), "rfirst": ([t[1] for t in rows], 1),
                          "rlast": ([t[2] for t in rows], 1)}, "pool")
@@ -111,16 +113,15 @@ class PoolAcc(wiring.Component):
         if wo >= 2:
             m.submodules.line = line = Memory(shape=c, depth=wo, init=[])
             wr = line.write_port()
-            # read the next position's word; with no cell this cycle, this position's. A write
-            # (``fire``: a window's last column) goes to this position's word, and the next
-            # position is then the next window's first column (word ``j + 1``), past the last
-            # window (its word is not used) or the next row's first (word 0 after word
-            # ``wo - 1``): read word ``j + 1`` or 0 then, so synthesis sees that the read never
-            # meets the write (no read-during-write logic; ``wo >= 2``)
-            js = [max(0, t[0]) for t in cols]
+            # read the next position's word (``jn``, registered with the position); with no cell
+            # this cycle, this position's. A write (``fire``: a window's last column) goes to this
+            # position's word, and the next position is then the next window's first column (word
+            # ``j + 1``), past the last window (its word is not used) or the next row's first
+            # (word 0 after word ``wo - 1``): read word ``j + 1`` or 0 then, so synthesis sees that
+            # the read never meets the write (no read-during-write logic; ``wo >= 2``)
             rd = line.read_port()
             after = Mux(pos["j"] == wo - 1, 0, pos["j"] + 1)
-            m.d.comb += [rd.addr.eq(Mux(fire, after, Mux(self.i_valid, rom(js, jw, pos.nx), pos["j"]))),
+            m.d.comb += [rd.addr.eq(Mux(fire, after, Mux(self.i_valid, pos["jn"], pos["j"]))),
                          rd.en.eq(1), above.eq(rd.data),
                          wr.addr.eq(pos["j"]), wr.en.eq(fire)]
         out = Signal(c, name="pooled")
