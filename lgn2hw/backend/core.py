@@ -95,18 +95,19 @@ class LgnCore(wiring.Component):
 
     def valid_pipeline(self, m: Module):
         """A function of j: high in the cycle j after ``in_valid``'s. A shift register of the
-        valid bit; with a serial GroupSum (one vector in flight, a long latency) a down counter
-        instead, which a new ``in_valid`` restarts. ``run`` is ``left != 0`` kept as a register of
-        its own: as a comparison it joins the decrement's carry chain in yosys (``left - 1``'s
-        borrow), whose carry then leaves the chain at every bit, a 25 ns path on a UP5K."""
+        valid bit; with a serial GroupSum (one vector in flight, a long latency) a counter
+        instead, which a new ``in_valid`` restarts. It counts up from 0 (a constant load would
+        set some bits and clear others through the flip-flops' set/reset pins, and nextpnr then
+        splits the counter's carry chain every few bits: a 25 ns path on a UP5K), and ``run``
+        says it is counting, so an idle count matches no cycle."""
         if self.plan.popcount.serial:
-            left = Signal(range(self.latency + 1), name="valid_left")
+            count = Signal(range(self.latency + 1), name="valid_count")
             run = Signal(name="valid_run")
             with m.If(self.in_valid):
-                m.d.sync += [left.eq(self.latency), run.eq(1)]
+                m.d.sync += [count.eq(0), run.eq(1)]
             with m.Elif(run):
-                m.d.sync += [left.eq(left - 1), run.eq(left != 1)]
-            return lambda j: self.in_valid if j == 0 else left == self.latency + 1 - j
+                m.d.sync += [count.eq(count + 1), run.eq(count != self.latency - 1)]
+            return lambda j: self.in_valid if j == 0 else run & (count == j - 1)
         valid = Signal(self.latency, name="valid")
         m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
         return lambda j: Cat(self.in_valid, valid)[j]
