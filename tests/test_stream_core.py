@@ -239,16 +239,15 @@ def test_line_buffers_map_without_read_during_write_logic(tmp_path, rng):
     """Every line buffer (windows padded or not, an accumulating pool's line) reads a word its
     write cannot touch in that cycle, and yosys proves it: no flip-flop-and-mux bypass or delayed
     write (a logic cell per bit) around the block RAMs."""
-    from lgn2hw.synth import SynthConfig, find_tool, ooc_design, synthesize
+    from lgn2hw.synth import SynthConfig, ooc_design, synthesize
     require_tool("yosys")
-    find_tool("nextpnr-ice40", with_version=False)
     model = random_model(rng, (1, 12, 12), 2, (("conv", 4, 2, 3, 1, 0, 1), ("pool", 2, 2, 0),
                                                ("conv", 6, 2, 3, 1, 1, 1), ("pool", 2, 2, 0)),
                          widths=(12,), classes=2)
     plan = emit_stream(model, tmp_path / "rtl", EmitOptions()).plan
     assert [st.mode for st in plan.stages] == ["window", "acc", "window", "bank"]
     work = tmp_path / "synth"
-    synthesize(ooc_design(tmp_path / "rtl", work), work, SynthConfig(target="ice40", device="hx8k", clock_mhz=50))
+    synthesize(ooc_design(tmp_path / "rtl", work), work, SynthConfig(target="ice40", device="hx8k", pnr=False))
     log = (work / "yosys.log").read_text()
     ports = dict(re.findall(r"Checking read port `\\front\.(\w+)\.lines?'\[0\][^\n]*\n\s*([^\n]*)", log))
     assert set(ports) == {"win0", "pool1", "win2"}, ports

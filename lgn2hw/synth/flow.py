@@ -357,13 +357,10 @@ def _check_packing(args, work, config, dev, fam, tools, rep) -> None:
     if share is None:
         return
     log = work / "pack_check.log"
-    pack = []  # the same arguments without the outputs: a pack-only run would write an unplaced design
-    skip = False
-    for a in args:
-        if skip or a in ("--asc", "--report"):
-            skip = not skip
-            continue
-        pack.append(a)
+    # the same arguments without the outputs (a flag and its file): a pack-only run would write
+    # an unplaced design
+    out = ("--asc", "--report")
+    pack = [a for i, a in enumerate(args) if a not in out and (i == 0 or args[i - 1] not in out)]
     _run(tools["nextpnr"], [*pack, "--pack-only"], log, work, config.timeout_s)
     used = packed_utilization(log.read_text(errors="replace")).get(fam.bels["logic"])
     if not used:
