@@ -345,6 +345,9 @@ def compile(model, out=None, *, format: str | None = None, import_options: dict 
     streaming = imp.conv is not None and conv != "unrolled"
     if opts.head is None and not streaming and (imp.config or {}).get("task") == "regression":
         opts = replace(opts, head="sums")  # a regression model's result is its sums: no argmax
+    if not streaming and opts.head_pipeline_every is not None:
+        raise LgnError("--head-pipeline-every: only the streaming conv core has a separate dense head; "
+                       "use --pipeline-every")
     if streaming and opts.sums_only:
         raise LgnError("head 'sums': the streaming conv core has an argmax head; use --conv unrolled")
     if streaming:

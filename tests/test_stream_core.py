@@ -147,6 +147,33 @@ def test_serial_groupsum_at_the_bank_hold_streams_bit_exact(sim, tmp_path, rng):
     assert vres.measured_latency == [res.plan.latency]
 
 
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_head_pipeline_of_its_own_streams_bit_exact(sim, tmp_path, rng):
+    """--head-pipeline-every registers the dense head's fabric while the kernels stay
+    combinational: the front end's latency is the unpipelined one, the head's one stage more,
+    and the serial GroupSum's phases still fit in the bank's hold."""
+    require_tool("iverilog") if sim == "icarus" else None
+    from lgn2hw.backend import stream
+    model = _serial_model(rng)
+    flat = emit_stream(model, tmp_path / "flat", EmitOptions(pipeline_every=0))
+    res = emit_stream(model, tmp_path / "core", EmitOptions(pipeline_every=0, head_pipeline_every=1))
+    assert [st.latency for st in res.plan.stages] == [st.latency for st in flat.plan.stages]
+    assert flat.plan.head.fabric_latency == 0 and res.plan.head.fabric_latency == 1
+    assert res.metadata["pipeline"]["pipeline_every"] == 0
+    assert res.metadata["pipeline"]["head_pipeline_every"] == 1
+    assert res.plan.head.popcount.cycles == stream.bank_hold(res.plan.stages, 20) - 2
+    vres = verify(tmp_path / "core", sim, vectors=24)
+    assert vres.ok, vres.first_mismatch or vres.protocol_errors or vres.measured_latency
+    assert vres.measured_latency == [res.plan.latency]
+
+
+def test_head_pipeline_option_needs_the_streaming_core(tmp_path, capsys):
+    from conftest import EXAMPLE_MODEL
+    assert main(["compile", str(EXAMPLE_MODEL), "--head-pipeline-every", "1", "--out", str(tmp_path / "core")]) == 1
+    assert "--head-pipeline-every" in capsys.readouterr().err
+    assert not (tmp_path / "core").exists()
+
+
 def test_serial_groupsum_past_the_bank_hold_is_caught(tmp_path, monkeypatch, rng):
     """A planted fault: the head believes the bank holds longer than it does, so it counts on
     while the next image overwrites the bank; back-to-back images must then mismatch."""

@@ -22,6 +22,7 @@ GROUPSUMS = ("auto", "parallel", "serial")
 class EmitOptions:
     top: str = "lgn_core"
     pipeline_every: int = 1       # logic levels per register stage; 0: combinational core
+    head_pipeline_every: int | None = None  # the streaming conv core's dense head only (None: pipeline_every)
     adder_stages: int = 2         # popcount levels per register (a comparator counts 2); 0: combinational
     popcount: str = "carry"       # carry-chain adder tree, LUT compressor tree ("wallace", "dadda"), "behavioural"
     fabric: str = "text"          # "text" (generated Verilog) or "amaranth" (small nets)
@@ -51,8 +52,8 @@ class EmitOptions:
     def check(self) -> None:
         if not self.top.isidentifier():
             raise LgnError(f"top module name {self.top!r} is not a Verilog identifier")
-        if self.pipeline_every < 0 or self.adder_stages < 0:
-            raise LgnError("--pipeline-every and --adder-stages must be >= 0")
+        if self.pipeline_every < 0 or self.adder_stages < 0 or (self.head_pipeline_every or 0) < 0:
+            raise LgnError("--pipeline-every, --head-pipeline-every and --adder-stages must be >= 0")
         if self.popcount not in POPCOUNT_STYLES:  # "auto" is resolved by lgn2hw.compile from the target
             raise LgnError(f"popcount style {self.popcount!r}: expected one of {', '.join(POPCOUNT_STYLES)}")
         if self.carry_cell not in CARRY_CELLS:
@@ -76,6 +77,10 @@ class EmitOptions:
 _RTL_OPTIONS = [
     click.option("--pipeline-every", type=click.IntRange(min=0), default=1, show_default=True,
                  help="Register stage every K logic levels (0: combinational core, registered at the ports)."),
+    click.option("--head-pipeline-every", type=click.IntRange(min=0), default=None,
+                 help="Streaming conv core: register stage every K logic levels in the dense head only (its "
+                      "fabric runs once per image; a register there shortens the path into the serial "
+                      "GroupSum) [default: --pipeline-every]."),
     click.option("--adder-stages", type=click.IntRange(min=0), default=2, show_default=True,
                  help="At most M adder levels per clock cycle from the popcount tree through the argmax "
                       "tree, a comparator level counting two (0: combinational)."),
@@ -107,9 +112,10 @@ _RTL_OPTIONS = [
 def rtl_options(command):
     """Add the RTL options; the command receives them as ``rtl_opts`` (an EmitOptions)."""
     @functools.wraps(command)
-    def wrapper(*args, pipeline_every, adder_stages, popcount, fuse_popcount, onchip_encoder, input_width,
-                input_frac_bits, groupsum, top, head, **kwargs):
-        opts = EmitOptions(top=top, pipeline_every=pipeline_every, adder_stages=adder_stages, popcount=popcount,
+    def wrapper(*args, pipeline_every, head_pipeline_every, adder_stages, popcount, fuse_popcount, onchip_encoder,
+                input_width, input_frac_bits, groupsum, top, head, **kwargs):
+        opts = EmitOptions(top=top, pipeline_every=pipeline_every, head_pipeline_every=head_pipeline_every,
+                           adder_stages=adder_stages, popcount=popcount,
                            fuse_popcount=fuse_popcount, groupsum=groupsum,
                            input_width=input_width if onchip_encoder else None, frac_bits=input_frac_bits, head=head)
         return command(*args, rtl_opts=opts, **kwargs)

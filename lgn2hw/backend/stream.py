@@ -75,6 +75,7 @@ class StreamPlan:
     stages: tuple                   # StreamStage per conv block / pool
     features: int                   # bits collected per image (the head's inputs)
     head: CorePlan                  # the dense head's core plan (top ``{top}_head``)
+    pipeline_every: int             # the front end's kernels' register stage every K levels
     model_sha256: str               # ConvModel.fingerprint() of the model it streams
     estimates: dict                 # resource estimates, streaming vs unrolled (``estimate``)
 
@@ -93,7 +94,10 @@ class StreamPlan:
 
     def metadata(self) -> dict:
         head = self.head.metadata()
+        pipeline = {**head["pipeline"], "pipeline_every": self.pipeline_every,
+                    "head_pipeline_every": head["pipeline"]["pipeline_every"]}
         return {**head, "kind": "stream", "top": self.top, "files": [*head["files"], f"{self.top}.v"],
+                "pipeline": pipeline,
                 "netlist_sha256": self.model_sha256, "estimates": self.estimates,
                 "latency": self.latency, "num_inputs": self.pixel_bits, "input_width": self.pixel_bits,
                 "stream": {"image": list(self.image), "cycles_per_image": self.cycles_per_image,
@@ -175,7 +179,7 @@ def plan_stream(model: ConvModel, head_plan: CorePlan, top: str, pipeline_every:
     stages = stream_stages(model, pipeline_every)
     c, h, w = model.shapes()[-1]
     image = model.input_map_shape
-    return StreamPlan(top, image[0], image, stages, c * h * w, head_plan, model.fingerprint(),
+    return StreamPlan(top, image[0], image, stages, c * h * w, head_plan, pipeline_every, model.fingerprint(),
                       estimate(model, head_plan))
 
 
@@ -406,7 +410,8 @@ class StreamCore(wiring.Component):
 # ---------------------------------------------------------------------- emit
 def stream_head_options(options, model: ConvModel):
     """The head core's options: the stream's, named ``{top}_head``, taking bits (the bank) without
-    an input register: the bank holds an image for the cycle its valid is high, and the next
+    an input register, pipelined every ``head_pipeline_every`` levels where that is given: the
+    bank holds an image for the cycle its valid is high, and the next
     image's first write lands on the edge where the head's first registers take it. The head
     gets an image at most once per ``H*W`` cycles, so its argmax is one comparator visiting the
     classes in turn (``classes - 1`` cycles) where that fits in an image's cycles, and (``groupsum``
@@ -415,16 +420,19 @@ def stream_head_options(options, model: ConvModel):
     from dataclasses import replace
     _, h, w = model.input_map_shape
     serial = h * w > model.num_classes
+    every = options.pipeline_every if options.head_pipeline_every is None else options.head_pipeline_every
     opts = replace(options, top=f"{options.top}_head", input_width=None, frac_bits=None, signed=None,
-                   input_register=False, argmax="serial" if serial else "tree", groupsum_cycles=0)
-    cycles = serial_groupsum_cycles(model, opts) if options.groupsum != "parallel" and serial else 0
+                   input_register=False, argmax="serial" if serial else "tree", groupsum_cycles=0,
+                   pipeline_every=every, head_pipeline_every=None)
+    cycles = (serial_groupsum_cycles(model, opts, options.pipeline_every)
+              if options.groupsum != "parallel" and serial else 0)
     if options.groupsum == "serial" and not cycles:
         raise LgnError("--groupsum serial: this model's bank holds an image too few cycles for a serial GroupSum "
                        "(or --fabric amaranth); use --groupsum parallel")
     return replace(opts, groupsum_cycles=cycles) if options.fabric == "text" else opts
 
 
-def serial_groupsum_cycles(model: ConvModel, head_options) -> int:
+def serial_groupsum_cycles(model: ConvModel, head_options, front_every: int) -> int:
     """Phases of the stream head's serial GroupSum: as many as the longest lane of a class needs
     (one lane per class and weight), cut to what the bank's hold leaves after the head's fabric
     registers, and to an image's cycles after the rest of the head's latency; 0 (adder trees)
@@ -436,7 +444,7 @@ def serial_groupsum_cycles(model: ConvModel, head_options) -> int:
     sched = schedule(nl, head_options.pipeline_every)
     fabric = sched.fabric_latency - int(sched.registered)  # the last stage is wires (the lanes register)
     _, h, w = model.input_map_shape
-    hold = bank_hold(stream_stages(model, head_options.pipeline_every), w)
+    hold = bank_hold(stream_stages(model, front_every), w)
     # the bank must hold through the fabric's registers and the phases' reads (fabric + hold(cycles)
     # <= hold), and the head's latency (fabric + latency(cycles) + the serial argmax's classes - 1
     # + the output register) must stay below an image's cycles: one image in the head at a time

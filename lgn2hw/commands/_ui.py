@@ -173,8 +173,10 @@ def show_stream_rtl(console: Console, res) -> None:
                       f"{g.out_height}x{g.out_width}; rf {g.rf}, stride {g.stride}, padding {g.padding}; {what}; "
                       f"line buffers {max(0, g.rf - 1)} x {g.width} x {g.channels} bits; border {g.tail} steps")
     hp = plan.head
-    table.add_row("head", f"{plan.features} collected bits -> dense core {hp.top}: {hp.classes} x "
-                          f"popcount({hp.group_size}), latency {hp.latency}")
+    every = hp.options.pipeline_every
+    table.add_row("head", f"{plan.features} collected bits -> dense core {hp.top}: {hp.schedule.num_stages} fabric "
+                          f"stage(s) ({'combinational' if every == 0 else f'every {every} level(s)'}), "
+                          f"{hp.classes} x popcount({hp.group_size}), latency {hp.latency}")
     table.add_row("timing", f"{plan.cycles_per_image} cycles per image (back to back); latency {plan.latency} "
                             f"cycles from an image's last pixel to out_valid")
     est = plan.estimates
