@@ -42,8 +42,8 @@ class EmitOptions:
                                     # core takes a vector at most once per image (the streaming core's
                                     # head); "auto": serial there, else parallel
     groupsum_cycles: int = 0        # > 0: the GroupSum counts each class's bits over this many cycles
-                                    # (serialsum.py; one vector in flight, held still while it is read:
-                                    # the streaming core's head); 0: one adder tree per class
+                                    # (serialsum.py; one vector in flight, read in its start cycle: the
+                                    # streaming core's head); 0: one adder tree per class
 
     @property
     def sums_only(self) -> bool:

@@ -286,7 +286,7 @@ def plan_core(nl: Netlist, options: EmitOptions | None = None) -> CorePlan:
     if inp.width > MAX_INPUT_BITS:  # Amaranth numbers a module's port bits with 16 bits
         raise LgnError(f"in_data would be {inp.width} bits wide; the Amaranth core takes at most "
                        f"{MAX_INPUT_BITS} (fewer thermometer bits, or --onchip-encoder, narrow the port)")
-    # a serial GroupSum selects from the last stage's wires (its lanes are registered)
+    # a serial GroupSum loads the last stage's wires into its lanes (shift registers)
     fused = (opts.fuse_popcount or opts.groupsum_cycles > 0) and sched.registered
     m = opts.adder_stages
     # fused, the last gate stage's cycle also takes the popcount's first levels: each gate

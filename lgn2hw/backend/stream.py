@@ -415,8 +415,8 @@ def stream_head_options(options, model: ConvModel):
     image's first write lands on the edge where the head's first registers take it. The head
     gets an image at most once per ``H*W`` cycles, so its argmax is one comparator visiting the
     classes in turn (``classes - 1`` cycles) where that fits in an image's cycles, and (``groupsum``
-    "auto" or "serial") its GroupSum counts each class's bits over as many cycles as the bank holds still
-    (``bank_hold``; at most what a class needs, see ``serial_groupsum_cycles``)."""
+    "auto" or "serial") its GroupSum counts each class's bits serially, loaded from the bank's
+    image in one cycle (see ``serial_groupsum_cycles``)."""
     from dataclasses import replace
     _, h, w = model.input_map_shape
     serial = h * w > model.num_classes
@@ -433,24 +433,22 @@ def stream_head_options(options, model: ConvModel):
 
 
 def serial_groupsum_cycles(model: ConvModel, head_options, front_every: int) -> int:
-    """Phases of the stream head's serial GroupSum: as many as the longest lane of a class needs
-    (one lane per class and weight), cut to what the bank's hold leaves after the head's fabric
-    registers, and to an image's cycles after the rest of the head's latency; 0 (adder trees)
-    where that leaves fewer than two."""
+    """Cycles of the stream head's serial GroupSum: as many as the longest lane of a class needs
+    (one lane per class and weight), cut to an image's cycles after the rest of the head's
+    latency; 0 (adder trees) where that leaves fewer than two, or where the bank does not hold
+    an image through the head's fabric registers and the cycle its lanes load."""
     from . import serialsum
     from .popcount import popcount_inputs, weight_columns
     nl = model.head
     need = max((len(col) for g in popcount_inputs(nl) for col in weight_columns(g)[0]), default=0)
     sched = schedule(nl, head_options.pipeline_every)
-    fabric = sched.fabric_latency - int(sched.registered)  # the last stage is wires (the lanes register)
+    fabric = sched.fabric_latency - int(sched.registered)  # the last stage is wires (the lanes load them)
     _, h, w = model.input_map_shape
-    hold = bank_hold(stream_stages(model, front_every), w)
-    # the bank must hold through the fabric's registers and the phases' reads (fabric + hold(cycles)
-    # <= hold), and the head's latency (fabric + latency(cycles) + the serial argmax's classes - 1
-    # + the output register) must stay below an image's cycles: one image in the head at a time
-    fixed_read = serialsum.hold(0)
-    fixed_latency = fabric + serialsum.latency(0) + model.num_classes
-    cycles = min(need, hold - fabric - fixed_read, h * w - fixed_latency - 1)
+    if fabric + serialsum.HOLD > bank_hold(stream_stages(model, front_every), w):
+        return 0
+    # the head's latency (fabric + latency(cycles) + the serial argmax's classes - 1 + the output
+    # register) must stay below an image's cycles: one image in the head at a time
+    cycles = min(need, h * w - (fabric + serialsum.latency(0) + model.num_classes) - 1)
     return cycles if cycles >= 2 else 0
 
 
