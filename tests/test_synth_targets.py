@@ -67,6 +67,10 @@ def test_cell_counts_of_the_new_families():
                       "IBUF": 2}, FAMILIES["gowin"])
     assert gw["lut"] == 10 and gw["carry"] == 6 and gw["ff"] == 5 and gw["bram"] == 1 and gw["widemux"] == 2
     assert min_logic_cells(gw, FAMILIES["gowin"]) == 16
+    # ECP5 line buffers too small for a DP16KD become distributed RAM: reported, and counted as LUTs
+    ecp = cell_counts({"LUT4": 9, "CCU2C": 2, "TRELLIS_FF": 5, "TRELLIS_DPR16X4": 3, "PFUMX": 1}, FAMILIES["ecp5"])
+    assert ecp["lut"] == 9 and ecp["carry"] == 2 and ecp["lutram"] == 3 and ecp["bram"] == 0
+    assert min_logic_cells(ecp, FAMILIES["ecp5"]) == 9 + 2 * 2 + 4 * 3
 
 
 # ---------------------------------------------------------------- Vivado script (golden text)
