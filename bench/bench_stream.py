@@ -128,7 +128,8 @@ def main() -> None:
                  "rtl": pe_as, "latency": unrolled.plan.latency, "rep": rep, "head": head,
                  "seconds": time.perf_counter() - t})
 
-    print(f"{'design':<10}{'device':<7}{'rtl':>5}{'LUT4':>7}{'FF':>7}{'BRAM':>5}{'carry':>6}{'Fmax':>7}{'@MHz':>5}"
+    print(f"{'design':<10}{'device':<7}{'rtl':>5}{'LUT4':>7}{'FF':>7}{'BRAM':>5}{'LUTRAM':>7}{'carry':>6}"
+          f"{'Fmax':>7}{'@MHz':>5}"
           f"{'fits':>6}{'lat':>5} | {'head LUT':>8}{'FF':>6} | {'front LUT':>9}{'FF':>6}")
     doc = []
     for r in rows:
@@ -136,7 +137,8 @@ def main() -> None:
         fmax = (r["rep"].get("pnr") or {}).get("timing", {}).get("fmax_mhz")
         clk = "-" if r["clock_mhz"] is None else f"{r['clock_mhz']:g}"
         print(f"{r['design']:<10}{r['device']:<7}{'%d/%d' % r['rtl']:>5}{core['lut']:>7,}{core['ff']:>7,}"
-              f"{core.get('bram', 0):>5}{core.get('carry', 0):>6}{'-' if fmax is None else f'{fmax:.1f}':>7}{clk:>5}"
+              f"{core.get('bram', 0):>5}{core.get('lutram', 0):>7}{core.get('carry', 0):>6}"
+              f"{'-' if fmax is None else f'{fmax:.1f}':>7}{clk:>5}"
               f"{str(r['rep'].get('fits', '-')):>6}{r['latency']:>5} | {h['lut']:>8,}{h['ff']:>6,} | "
               f"{core['lut'] - h['lut']:>9,}{core['ff'] - h['ff']:>6,}")
         doc.append({"design": r["design"], "family": r["family"], "device": r["device"], "clock_mhz": r["clock_mhz"],
