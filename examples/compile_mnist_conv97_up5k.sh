@@ -7,8 +7,9 @@
 # The exact passes, greedy-prune (threshold 0.9: a head gate that takes one value on at least 90 %
 # of the first 6,500 mnist8k digits, the model's training split, becomes that constant;
 # docs/conv.md), the exact passes again; no register inside the kernels or the head
-# (--pipeline-every 0 --adder-stages 0), yosys and nextpnr for the UP5K. Then `predict` runs the pruned model (OUT/netlist.npz, what the core computes) on
-# the last 1,000 digits, which neither training nor pruning saw. Measured (stop 27): 1,350 head
+# (--pipeline-every 0 --adder-stages 0), yosys and nextpnr for the UP5K. Then `predict` runs the
+# pruned model (OUT/netlist.npz, what the core computes) on the last 1,000 digits, which neither
+# training nor pruning saw. Measured (stop 27): 1,350 head
 # gates, 97.10 %, 4,448 of 5,280 logic cells, 51.2 MHz (unpruned: 97.20 %, 4,654 cells, 49.5 MHz).
 set -euo pipefail
 cd "$(dirname "$0")/.."

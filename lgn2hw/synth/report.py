@@ -51,7 +51,7 @@ def min_logic_cells(counts: dict, family: Family) -> int:
     if family.name == "gowin":  # an ALU takes the LUT4 of its slot
         return counts["lut"] + counts["carry"]
     # a CCU2C takes two LUT slots of an ECP5 slice, a TRELLIS_DPR16X4 (16 x 4 bits) at least four
-    return counts["lut"] + 2 * counts["carry"] + 4 * counts.get("lutram", 0)
+    return counts["lut"] + 2 * counts["carry"] + 4 * counts["lutram"]
 
 
 def _critical_path(report: dict) -> dict | None:
